@@ -1,0 +1,47 @@
+"""Shipyard: one-package MLOps.
+
+The public SDK is re-exported here; everything else is internal. Heavy parts
+are imported on first use so that ``import shipyard`` stays fast.
+"""
+
+from __future__ import annotations
+
+from shipyard._version import __version__
+from shipyard.context import Context, open_context
+from shipyard.core.errors import (
+    AlreadyExists,
+    ConfigError,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SchemaOutOfDate,
+    ShipyardError,
+    Unauthenticated,
+    Unavailable,
+    WorkspaceNotFound,
+)
+from shipyard.core.principal import Principal, Role
+from shipyard.core.settings import Settings
+
+__all__ = [
+    "AlreadyExists",
+    "ConfigError",
+    "Conflict",
+    "Context",
+    "IntegrityError",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "Principal",
+    "Role",
+    "SchemaOutOfDate",
+    "Settings",
+    "ShipyardError",
+    "Unauthenticated",
+    "Unavailable",
+    "WorkspaceNotFound",
+    "__version__",
+    "open_context",
+]

@@ -1,0 +1,1 @@
+"""The ``shipyard`` command: Typer + Rich, thin over the services."""

@@ -1,0 +1,35 @@
+"""The two Rich consoles every command prints to, and small shared renderers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["console", "err_console", "human_bytes", "print_json", "success", "warn"]
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def success(message: str) -> None:
+    console.print(f"[green]✓[/] {escape(message)}")
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]![/] {escape(message)}")
+
+
+def print_json(data: Any) -> None:
+    """Plain JSON on stdout, for scripts (no colour, no wrapping)."""
+    console.file.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")

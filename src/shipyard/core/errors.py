@@ -1,0 +1,112 @@
+"""The one error tree of Shipyard.
+
+Every failure a user can cause or meet is one of these, so the CLI, the SDK and
+the HTTP server present it the same way: one line saying what went wrong, and
+what to do about it (``hint``)::
+
+    ShipyardError
+    ├── InvalidInput          a value the user gave cannot be used
+    │   └── ConfigError       a config file or setting cannot be used
+    ├── NotFound              a named thing does not exist
+    │   └── WorkspaceNotFound no .shipyard/ here or in any parent folder
+    ├── Conflict              the current state forbids the change
+    │   └── AlreadyExists     the thing to create exists already
+    ├── Unauthenticated       who is asking is unknown
+    ├── PermissionDenied      who is asking may not do this
+    ├── IntegrityError        stored bytes or records do not match their digest
+    ├── Unavailable           a metadata store, object store or remote is unreachable
+    └── SchemaOutOfDate       the metadata store needs ``shipyard db upgrade``
+
+Foreign exceptions (SQLAlchemy, boto3, httpx…) are translated into this tree at
+the adapter that meets them, with ``raise … from exc``. Exit codes are decided
+only in the CLI (``shipyard.cli.errors``); HTTP statuses only in the server.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExists",
+    "ConfigError",
+    "Conflict",
+    "IntegrityError",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "SchemaOutOfDate",
+    "ShipyardError",
+    "Unauthenticated",
+    "Unavailable",
+    "WorkspaceNotFound",
+]
+
+
+class ShipyardError(Exception):
+    """Base of every error Shipyard raises on purpose.
+
+    ``message`` says what went wrong; ``hint`` (optional) says what to do.
+    Neither may contain a secret: both are shown to users and logged.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def one_line(self) -> str:
+        """The message and the hint as a single line, for terminals and logs."""
+        text = " ".join(self.message.split())
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class InvalidInput(ShipyardError):
+    """A value given by the user (argument, file, request body) cannot be used."""
+
+
+class ConfigError(InvalidInput):
+    """A config file or setting is malformed or has a bad value."""
+
+
+class NotFound(ShipyardError):
+    """A named thing (run, model, object, workspace…) does not exist."""
+
+
+class WorkspaceNotFound(NotFound):
+    """No ``.shipyard/`` folder in the current folder or any parent."""
+
+
+class Conflict(ShipyardError):
+    """The change is refused because of the current state."""
+
+
+class AlreadyExists(Conflict):
+    """The thing to be created exists already."""
+
+
+class Unauthenticated(ShipyardError):
+    """No valid credentials were presented."""
+
+
+class PermissionDenied(ShipyardError):
+    """The principal is known but may not perform this action."""
+
+
+class IntegrityError(ShipyardError):
+    """Stored content does not match its digest, or a record is inconsistent.
+
+    ``object_id`` names the object concerned when there is one.
+    """
+
+    def __init__(self, message: str, *, object_id: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.object_id = object_id
+
+
+class Unavailable(ShipyardError):
+    """A metadata store, object store or remote cannot be reached right now."""
+
+
+class SchemaOutOfDate(ShipyardError):
+    """The metadata store's schema is older (or newer) than this Shipyard expects."""

@@ -1,0 +1,74 @@
+"""Who is asking: the principal every service call carries.
+
+Roles are ordered: each one holds every permission of the roles below it.
+Authorisation is decided here and checked in the services, so the CLI, the
+SDK and the HTTP server cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from shipyard.core.errors import PermissionDenied
+
+__all__ = ["LOCAL_OWNER", "Principal", "Role"]
+
+
+class Role(enum.IntEnum):
+    """Per-project roles, weakest first."""
+
+    VIEWER = 10
+    CONTRIBUTOR = 20
+    MAINTAINER = 30
+    ADMIN = 40
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """Parse a role name (case-insensitive); raises ``ValueError`` naming the choices."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(r.label for r in cls)
+            raise ValueError(f"unknown role {text!r}; choose one of {choices}") from None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user, token or local owner.
+
+    ``roles`` maps project name to role; ``admin`` holds every role everywhere.
+    """
+
+    name: str
+    kind: str = "user"
+    admin: bool = False
+    roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
+
+    def role_in(self, project: str) -> Role | None:
+        """The principal's role in ``project``, or None when it has none."""
+        if self.admin:
+            return Role.ADMIN
+        return self.roles.get(project)
+
+    def has(self, role: Role, project: str) -> bool:
+        held = self.role_in(project)
+        return held is not None and held >= role
+
+    def require(self, role: Role, project: str, action: str) -> None:
+        """Raise :class:`PermissionDenied` unless the principal holds ``role`` in ``project``."""
+        if not self.has(role, project):
+            raise PermissionDenied(
+                f"{self.name} may not {action} in project {project!r}",
+                hint=f"this needs the {role.label} role; ask a maintainer of the project",
+            )
+
+
+LOCAL_OWNER = Principal(name="local", kind="local", admin=True)
+"""The principal of an embedded workspace: whoever can write its files owns it."""

@@ -1,0 +1,215 @@
+"""Typed settings, resolved from layers: defaults < config file < environment < flags.
+
+This module is pure: callers read the config file and the environment and pass
+them in, so the rules are tested without touching disk. Each setting has one
+dotted key (``store.uri``) used in ``config.toml`` sections and in flags, and
+one environment variable (``SHIPYARD_STORE_URI``, with short aliases such as
+``SHIPYARD_URI``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from shipyard.core.errors import ConfigError
+
+__all__ = [
+    "ENV_ALIASES",
+    "CostSettings",
+    "ObjectSettings",
+    "ProjectSettings",
+    "Settings",
+    "StoreSettings",
+    "build_settings",
+    "env_var_for",
+    "setting_keys",
+]
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    name: str = "default"
+    """The project this workspace logs into (runs, datasets and models belong to one)."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    uri: str = ""
+    """Metadata store: ``sqlite:///path`` or ``postgresql://…``; empty means the embedded SQLite."""
+
+
+@dataclass(frozen=True)
+class ObjectSettings:
+    path: str = "objects"
+    """Object folder, relative to ``.shipyard/`` unless absolute."""
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    cpu_hour: float = 0.0
+    """Price of one CPU core for one hour, in your currency."""
+    gpu_hour: float = 0.0
+    """Price of one GPU for one hour."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Shipyard reads from configuration, as one typed object."""
+
+    project: ProjectSettings = field(default_factory=ProjectSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    objects: ObjectSettings = field(default_factory=ObjectSettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+    debug: bool = False
+    workspace: Path | None = None
+    """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
+
+    @property
+    def dot_dir(self) -> Path | None:
+        return None if self.workspace is None else self.workspace / ".shipyard"
+
+
+# Short names for the settings people set most often.
+ENV_ALIASES: Mapping[str, str] = {
+    "SHIPYARD_URI": "store.uri",
+    "SHIPYARD_PROJECT": "project.name",
+    "SHIPYARD_DEBUG": "debug",
+}
+
+# Keys that never come from the config file (they describe where the file is).
+_NOT_IN_FILE = frozenset({"workspace", "debug"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def setting_keys() -> dict[str, type]:
+    """Every dotted setting key and its value type."""
+    keys: dict[str, type] = {}
+    for f in fields(Settings):
+        kind = _hints(Settings)[f.name]
+        if isinstance(kind, type) and is_dataclass(kind):
+            for sub in fields(kind):
+                keys[f"{f.name}.{sub.name}"] = _hints(kind)[sub.name]
+        else:
+            keys[f.name] = kind
+    return keys
+
+
+def env_var_for(key: str) -> str:
+    """The environment variable of a dotted key: ``cost.cpu_hour`` → ``SHIPYARD_COST_CPU_HOUR``."""
+    return "SHIPYARD_" + key.replace(".", "_").upper()
+
+
+def build_settings(
+    *,
+    file: Mapping[str, Any] | None = None,
+    file_label: str = "config file",
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    workspace: Path | None = None,
+) -> Settings:
+    """Merge the layers into a :class:`Settings`; later layers win.
+
+    ``file`` is the parsed TOML document (sections of keys); ``env`` is the
+    process environment (only ``SHIPYARD_*`` variables are read); ``flags`` maps
+    dotted keys to values given on the command line, None meaning "not given".
+    Raises :class:`ConfigError` naming the key and where it came from.
+    """
+    keys = setting_keys()
+    values: dict[str, tuple[Any, str]] = {}
+    for key, value in _flatten_file(file or {}, keys, file_label).items():
+        values[key] = (value, file_label)
+    by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
+    for var, key in by_env.items():
+        if env is not None and var in env:
+            values[key] = (env[var], f"environment variable {var}")
+    for key, value in (flags or {}).items():
+        if key not in keys:
+            raise ConfigError(f"unknown setting {key!r}")
+        if value is not None:
+            values[key] = (value, "command line")
+
+    settings = Settings(workspace=workspace)
+    for key, (raw, source) in values.items():
+        value = _coerce(raw, keys[key], key, source)
+        settings = _set(settings, key, value)
+    return settings
+
+
+def _flatten_file(doc: Mapping[str, Any], keys: Mapping[str, type], label: str) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section, table in doc.items():
+        if not isinstance(table, Mapping):
+            key = section
+            if key not in keys or key in _NOT_IN_FILE:
+                raise ConfigError(f"unknown setting {key!r} in {label}", hint=_suggest(key, keys))
+            flat[key] = table
+            continue
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            if key not in keys:
+                raise ConfigError(f"unknown setting {key!r} in {label}", hint=_suggest(key, keys))
+            flat[key] = value
+    return flat
+
+
+def _suggest(key: str, keys: Mapping[str, type]) -> str:
+    close = difflib.get_close_matches(key, [k for k in keys if k not in _NOT_IN_FILE], n=1)
+    known = ", ".join(k for k in keys if k not in _NOT_IN_FILE)
+    return f"did you mean {close[0]!r}?" if close else f"known settings: {known}"
+
+
+def _coerce(raw: Any, kind: Any, key: str, source: str) -> Any:
+    wanted = _base_type(kind)
+    try:
+        if wanted is bool:
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+                return raw.strip().lower() in _TRUE
+            raise ValueError("expected true or false")
+        if wanted is float:
+            if isinstance(raw, bool):
+                raise ValueError("expected a number")
+            number = float(raw)
+            if not math.isfinite(number) or number < 0:
+                raise ValueError("expected a finite, non-negative number")
+            return number
+        if wanted is int:
+            if isinstance(raw, bool):
+                raise ValueError("expected a whole number")
+            return int(raw)
+        if wanted is Path:
+            return Path(str(raw))
+        if wanted is str:
+            if not isinstance(raw, str):
+                raise ValueError("expected text")
+            return raw
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {key} from {source} has a bad value {raw!r}: {exc}") from None
+    raise ConfigError(f"setting {key} has an unsupported type")  # pragma: no cover
+
+
+def _base_type(kind: Any) -> Any:
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        return args[0]
+    return kind
+
+
+def _set(settings: Settings, key: str, value: Any) -> Settings:
+    if "." not in key:
+        return replace(settings, **{key: value})
+    section, name = key.split(".", 1)
+    return replace(settings, **{section: replace(getattr(settings, section), **{name: value})})
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)

@@ -1,0 +1,183 @@
+"""The metadata database: one engine, read and write sessions, errors translated.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and every
+write transaction starts with ``BEGIN IMMEDIATE``: a writer waits for the lock
+up front instead of failing with "database is locked" when two processes try
+to upgrade a read lock at once. PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from shipyard.core.errors import (
+    Conflict,
+    InvalidInput,
+    SchemaOutOfDate,
+    ShipyardError,
+    Unavailable,
+)
+from shipyard.core.redact import redact_uri
+
+__all__ = ["Database", "normalise_url"]
+
+SQLITE_BUSY_TIMEOUT_S = 60
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+
+def normalise_url(uri: str) -> URL:
+    """Parse a metadata-store URI and pick the driver Shipyard uses for it.
+
+    Raises :class:`InvalidInput` for anything but ``sqlite:`` and ``postgresql:``.
+    """
+    try:
+        url = make_url(uri)
+    except exc.ArgumentError:
+        raise InvalidInput(
+            f"cannot parse metadata store URI {redact_uri(uri)!r}",
+            hint="use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname",
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+pysqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    raise InvalidInput(
+        f"unsupported metadata store {backend!r} in {redact_uri(uri)!r}",
+        hint="Shipyard stores metadata in SQLite (sqlite:///…) or PostgreSQL (postgresql://…)",
+    )
+
+
+class Database:
+    """A metadata store reachable at one URL.
+
+    Use :meth:`read` for queries and :meth:`write` for changes; both translate
+    database failures into :class:`ShipyardError` subclasses.
+    """
+
+    def __init__(self, uri: str) -> None:
+        self.url = normalise_url(uri)
+        self.display_uri = redact_uri(uri)
+        self.dialect = self.url.get_backend_name()
+        self.engine = _create_engine(self.url)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(shipyard_write=True), expire_on_commit=False
+        )
+
+    def __repr__(self) -> str:
+        return f"Database({self.display_uri!r})"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; rolled back at the end."""
+        with self.translate_errors(), self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose changes commit together on success and roll back on error."""
+        with self.translate_errors(), self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """A raw connection in a transaction (for migrations and health checks)."""
+        engine = self.engine.execution_options(shipyard_write=True) if write else self.engine
+        with self.translate_errors(), engine.begin() as conn:
+            yield conn
+
+    def ping(self) -> None:
+        """Raise :class:`Unavailable` unless the database answers a trivial query."""
+        with self.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Turn SQLAlchemy and driver errors into Shipyard's error tree."""
+        try:
+            yield
+        except ShipyardError:
+            raise
+        except exc.IntegrityError as error:
+            raise Conflict(
+                f"the change conflicts with stored data: {_reason(error)}",
+                hint="someone may have made the same change at the same time; look and retry",
+            ) from error
+        except (exc.OperationalError, exc.InterfaceError, exc.ProgrammingError) as error:
+            raise self._classify(error) from error
+
+    def _classify(self, error: exc.DBAPIError) -> ShipyardError:
+        reason = _reason(error)
+        state = getattr(error.orig, "sqlstate", None)
+        if state in _UNDEFINED_OBJECT or re.search(r"no such (table|column)", reason):
+            return SchemaOutOfDate(
+                f"the metadata store at {self.display_uri} lacks part of the schema ({reason})",
+                hint="run `shipyard db upgrade`",
+            )
+        if "database is locked" in reason:
+            return Unavailable(
+                f"the metadata store at {self.display_uri} stayed locked for "
+                f"{SQLITE_BUSY_TIMEOUT_S} s",
+                hint="another process holds a long write; retry when it has finished",
+            )
+        if state == _NO_SUCH_DATABASE or re.search(r'database ".*" does not exist', reason):
+            hint = "create the database first (createdb NAME), then run `shipyard db upgrade`"
+        elif self.dialect == "sqlite":
+            hint = "check that the file's folder exists and is writable"
+        else:
+            hint = "check that the database server is running and that SHIPYARD_URI is right"
+        return Unavailable(
+            f"cannot use the metadata store at {self.display_uri}: {reason}", hint=hint
+        )
+
+
+# PostgreSQL SQLSTATE codes: undefined table / column, and unknown database.
+_UNDEFINED_OBJECT = frozenset({"42P01", "42703"})
+_NO_SUCH_DATABASE = "3D000"
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from pysqlite so that _sqlite_on_begin decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("shipyard_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _reason(error: exc.DBAPIError) -> str:
+    """The driver's own message, first meaningful line only, with no SQL or parameters."""
+    text_ = str(error.orig) if error.orig is not None else str(error)
+    lines = [line.strip() for line in text_.splitlines() if line.strip()]
+    reason = lines[0] if lines else type(error.orig).__name__
+    return reason.removeprefix("connection failed: ")

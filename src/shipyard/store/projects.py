@@ -1,0 +1,53 @@
+"""Projects: the unit that owns datasets, runs and models, and that roles apply to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.ids import new_id
+from shipyard.core.principal import Principal, Role
+from shipyard.store import audit
+from shipyard.store.tables import ProjectRow
+
+__all__ = ["PROJECT_NAME", "check_project_name", "ensure_project", "get_project", "list_projects"]
+
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_project_name(name: str) -> str:
+    """Return ``name`` if it is a valid project name, else raise :class:`InvalidInput`."""
+    if not PROJECT_NAME.match(name):
+        raise InvalidInput(
+            f"invalid project name {name!r}",
+            hint="use up to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return name
+
+
+def get_project(session: Session, name: str) -> ProjectRow:
+    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    if row is None:
+        raise NotFound(f"no project named {name!r}", hint="list projects with `shipyard status`")
+    return row
+
+
+def ensure_project(session: Session, principal: Principal, name: str) -> ProjectRow:
+    """Return the project called ``name``, creating it (and an audit entry) if needed."""
+    check_project_name(name)
+    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    if row is not None:
+        return row
+    principal.require(Role.ADMIN, name, "create a project")
+    row = ProjectRow(id=new_id(), name=name, created_by=principal.name, description="")
+    session.add(row)
+    audit.record(session, principal, "project.create", f"project:{name}", project=name)
+    return row
+
+
+def list_projects(session: Session) -> Sequence[ProjectRow]:
+    return session.scalars(select(ProjectRow).order_by(ProjectRow.name)).all()

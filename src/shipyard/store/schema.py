@@ -1,0 +1,21 @@
+"""The complete metadata schema: every module that defines tables, imported once.
+
+Alembic compares this metadata with the database. A new domain adds its
+``tables`` module to the imports below (see docs/DEVELOPING.md), and
+``SCHEMA_HEAD`` names the newest migration; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+import shipyard.store.tables  # noqa: F401  (registers the foundation tables)
+from shipyard.store.base import Base
+
+__all__ = ["SCHEMA_HEAD", "metadata"]
+
+SCHEMA_HEAD = "0001"
+"""Revision id of the newest migration, so start-up can check the schema without
+loading Alembic."""
+
+metadata: MetaData = Base.metadata

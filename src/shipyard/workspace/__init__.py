@@ -1,0 +1,1 @@
+"""The embedded workspace: the ``.shipyard/`` folder, its config file, and finding it."""

@@ -1,0 +1,45 @@
+"""The core stays pure: no database, web, cloud or ML library behind it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+FORBIDDEN = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "fastapi",
+    "starlette",
+    "httpx",
+    "boto3",
+    "botocore",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "sklearn",
+    "torch",
+    "onnxruntime",
+    "typer",
+)
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return {name.split(".")[0] for name in json.loads(out.stdout)}
+
+
+def test_core_imports_no_io_framework_or_ml_library() -> None:
+    loaded = _modules_after(
+        "import shipyard.core.errors, shipyard.core.ids, shipyard.core.principal, "
+        "shipyard.core.settings, shipyard.core.redact"
+    )
+    assert not loaded & set(FORBIDDEN)
+
+
+def test_importing_shipyard_stays_light() -> None:
+    """``import shipyard`` must not pay for the database layer until it is used."""
+    loaded = _modules_after("import shipyard")
+    assert not loaded & {"sqlalchemy", "alembic", "psycopg", "numpy", "pandas"}

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from shipyard.core.errors import Conflict, InvalidInput, SchemaOutOfDate, Unavailable
+from shipyard.store.db import Database
+
+
+def test_unreachable_postgres_is_unavailable_with_the_password_hidden() -> None:
+    db = Database("postgresql://ann:s3cret@127.0.0.1:1/nothing")
+    with pytest.raises(Unavailable) as caught:
+        db.ping()
+    line = caught.value.one_line()
+    assert "postgresql://ann:***@127.0.0.1:1/nothing" in line
+    assert "s3cret" not in line
+    assert "Connection refused" in line or "connection refused" in line.lower()
+    assert "SHIPYARD_URI" in line
+
+
+def test_missing_postgres_database_suggests_creating_it(postgres_url: str) -> None:
+    db = Database(postgres_url.rsplit("/", 1)[0] + "/no_such_db_for_shipyard")
+    with pytest.raises(Unavailable) as caught:
+        db.ping()
+    assert "createdb" in caught.value.one_line()
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [("mysql://x@y/z", "unsupported metadata store 'mysql'"), ("::::", "cannot parse")],
+)
+def test_uris_shipyard_cannot_use_are_invalid_input(uri: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        Database(uri)
+
+
+def test_sqlite_in_a_missing_folder_is_unavailable(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    with pytest.raises(Unavailable) as caught:
+        db.ping()
+    assert "folder exists" in caught.value.one_line()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with db.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 60_000
+    db.dispose()
+
+
+def test_a_missing_table_means_the_schema_is_out_of_date(database: Database) -> None:
+    with pytest.raises(SchemaOutOfDate) as caught, database.read() as s:
+        s.execute(text("SELECT * FROM no_such_table_here"))
+    assert "shipyard db upgrade" in caught.value.one_line()
+
+
+def test_a_failed_write_leaves_nothing_behind(database: Database) -> None:
+    with database.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO projects (id, name, description, created_at, created_by)"
+                " VALUES ('a', 'p', '', CURRENT_TIMESTAMP, 'me')"
+            )
+        )
+    with pytest.raises(Conflict), database.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO projects (id, name, description, created_at, created_by)"
+                " VALUES ('b', 'q', '', CURRENT_TIMESTAMP, 'me')"
+            )
+        )
+        session.execute(
+            text(
+                "INSERT INTO projects (id, name, description, created_at, created_by)"
+                " VALUES ('c', 'p', '', CURRENT_TIMESTAMP, 'me')"
+            )
+        )
+    with database.read() as session:
+        names = session.execute(text("SELECT name FROM projects")).scalars().all()
+    assert names == ["p"]
