@@ -55,7 +55,7 @@ def test_status_from_a_subfolder(
     monkeypatch.chdir(sub)
     result = cli("status")
     assert result.exit_code == 0
-    assert str(workspace) in result.stdout
+    assert squash(str(workspace)) in squash(result.stdout)
     assert "workspace.init by local" in result.stdout
 
 

@@ -62,8 +62,8 @@ def status(
         print_json(info.to_dict())
         return
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("workspace", escape(str(info.workspace or "none (external metadata store)")))
     table.add_row("project", escape(info.project))
     table.add_row("metadata store", escape(info.metadata_store))
