@@ -1,0 +1,62 @@
+"""Helpers shared by the bench/ scripts: the peers' venv, timing, result tables.
+
+Benchmarks run Shipyard in this interpreter and each peer (DVC, MLflow,
+Evidently) in bench/.venv-peers, made by ``bench/setup``, in the same run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+PEERS_VENV = BENCH_DIR / ".venv-peers"
+
+
+def peer_bin(name: str) -> Path:
+    """Path of a peer's executable (``python``, ``dvc``, ``mlflow``…) in the peers' venv."""
+    path = PEERS_VENV / "bin" / name
+    if not path.exists():
+        sys.exit(f"{path} is missing: run bench/setup first to install the peers")
+    return path
+
+
+def run_peer_python(code: str, *args: str, timeout: float = 1800) -> str:
+    """Run ``code`` with the peers' Python and return its stdout (raises on failure)."""
+    done = subprocess.run(
+        [str(peer_bin("python")), "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"peer script failed:\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall seconds taken by ``fn()``."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def ratio(ours: float, theirs: float, *, higher_is_better: bool) -> str:
+    """How many times better Shipyard is, as ``12.3×`` (below 1 means worse)."""
+    if ours == 0 or theirs == 0:
+        return "n/a"
+    value = ours / theirs if higher_is_better else theirs / ours
+    return f"{value:.1f}×"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A Markdown table, ready to paste into bench/RESULTS.md."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for row in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
