@@ -83,11 +83,15 @@ def _root(
 
 
 def _register() -> None:
+    from shipyard.auth.commands import audit_app, tokens_app, users_app
     from shipyard.store.commands import db_app
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
     app.add_typer(db_app, name="db")
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(audit_app, name="audit")
 
 
 _register()

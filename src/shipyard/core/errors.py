@@ -12,6 +12,7 @@ what to do about it (``hint``)::
     ├── Conflict              the current state forbids the change
     │   └── AlreadyExists     the thing to create exists already
     ├── Unauthenticated       who is asking is unknown
+    ├── RateLimited           too many attempts; retry after ``retry_after`` seconds
     ├── PermissionDenied      who is asking may not do this
     ├── IntegrityError        stored bytes or records do not match their digest
     ├── Unavailable           a metadata store, object store or remote is unreachable
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
+    "RateLimited",
     "SchemaOutOfDate",
     "ShipyardError",
     "Unauthenticated",
@@ -87,6 +89,14 @@ class AlreadyExists(Conflict):
 
 class Unauthenticated(ShipyardError):
     """No valid credentials were presented."""
+
+
+class RateLimited(ShipyardError):
+    """Too many attempts (for example failed logins); ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(ShipyardError):

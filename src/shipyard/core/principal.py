@@ -43,19 +43,25 @@ class Role(enum.IntEnum):
 class Principal:
     """An authenticated user, token or local owner.
 
-    ``roles`` maps project name to role; ``admin`` holds every role everywhere.
+    ``roles`` maps project name to role; ``everywhere`` is a role held in every
+    project (for example a read-only token of an admin); ``admin`` holds every
+    role everywhere and may manage users.
     """
 
     name: str
     kind: str = "user"
     admin: bool = False
     roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
+    everywhere: Role | None = None
 
     def role_in(self, project: str) -> Role | None:
         """The principal's role in ``project``, or None when it has none."""
         if self.admin:
             return Role.ADMIN
-        return self.roles.get(project)
+        held = self.roles.get(project)
+        if self.everywhere is not None and (held is None or self.everywhere > held):
+            return self.everywhere
+        return held
 
     def has(self, role: Role, project: str) -> bool:
         held = self.role_in(project)

@@ -1,22 +1,65 @@
-"""The audit log: an append-only record of who did what, to what, when.
+"""The audit log: an append-only, hash-chained record of who did what, when.
 
 Services call :func:`record` inside the same write transaction as the change
-itself, so a change and its audit entry commit or fail together.
+itself, so a change and its audit entry commit or fail together. Each entry's
+hash covers its fields and the previous entry's hash; :func:`verify` walks the
+chain and names any entry that was edited, deleted or inserted afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shipyard.core.principal import Principal
-from shipyard.store.tables import AuditEventRow
+from shipyard.store.base import utcnow
+from shipyard.store.tables import AuditEventRow, AuditHeadRow
 
-__all__ = ["count_events", "list_events", "record"]
+__all__ = [
+    "GENESIS",
+    "ChainBreak",
+    "count_events",
+    "entry_hash",
+    "list_events",
+    "record",
+    "verify",
+]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first entry."""
+HEAD_ID = 1
+
+
+def entry_hash(
+    prev_hash: str,
+    time: datetime,
+    principal: str,
+    action: str,
+    target: str,
+    project: str | None,
+    source: str,
+    detail: Mapping[str, Any],
+) -> str:
+    """SHA-256 over a canonical JSON form of one entry and its predecessor's hash."""
+    payload = [
+        prev_hash,
+        time.astimezone(UTC).isoformat(timespec="microseconds"),
+        principal,
+        action,
+        target,
+        project,
+        source,
+        detail,
+    ]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record(
@@ -29,16 +72,32 @@ def record(
     detail: Mapping[str, Any] | None = None,
     source: str = "local",
 ) -> AuditEventRow:
-    """Add one audit entry to ``session``; it commits with the session's transaction."""
+    """Append one entry in ``session``'s transaction; it commits with the change it records.
+
+    Takes the chain head's row lock, which serialises audited writers until they commit.
+    """
+    head = session.get(AuditHeadRow, HEAD_ID, with_for_update=True)
+    if head is None:  # a store created before the head row existed
+        head = AuditHeadRow(id=HEAD_ID, last_seq=0, last_hash=GENESIS, count=0)
+        session.add(head)
+    data = json.loads(json.dumps(dict(detail or {}), default=str))
+    now = utcnow()
     row = AuditEventRow(
+        time=now,
         principal=principal.name,
         action=action,
         target=target,
         project=project,
         source=source,
-        detail=dict(detail or {}),
+        detail=data,
+        prev_hash=head.last_hash,
+        hash=entry_hash(head.last_hash, now, principal.name, action, target, project, source, data),
     )
     session.add(row)
+    session.flush()
+    head.last_seq = row.seq
+    head.last_hash = row.hash
+    head.count += 1
     return row
 
 
@@ -47,16 +106,72 @@ def list_events(
     *,
     since: datetime | None = None,
     action: str | None = None,
+    principal: str | None = None,
     limit: int = 100,
 ) -> Sequence[AuditEventRow]:
-    """The newest entries first, optionally only those after ``since`` or of one ``action``."""
+    """The newest entries first, optionally filtered by time, action or principal."""
     query = select(AuditEventRow).order_by(AuditEventRow.seq.desc()).limit(limit)
     if since is not None:
         query = query.where(AuditEventRow.time >= since)
     if action is not None:
         query = query.where(AuditEventRow.action == action)
+    if principal is not None:
+        query = query.where(AuditEventRow.principal == principal)
     return session.scalars(query).all()
 
 
 def count_events(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the audit chain does not hold."""
+
+    seq: int | None
+    problem: str
+
+
+def verify(session: Session) -> list[ChainBreak]:
+    """Walk the whole chain in order; return every break found (empty: intact)."""
+    breaks: list[ChainBreak] = []
+    expected_prev = GENESIS
+    count = 0
+    for row in _in_order(session):
+        count += 1
+        if row.prev_hash != expected_prev:
+            breaks.append(
+                ChainBreak(row.seq, "the entry before it was deleted, altered or inserted")
+            )
+        recomputed = entry_hash(
+            row.prev_hash, row.time, row.principal, row.action, row.target,
+            row.project, row.source, row.detail,
+        )  # fmt: skip
+        if recomputed != row.hash:
+            breaks.append(ChainBreak(row.seq, "the entry was edited after it was written"))
+        expected_prev = row.hash
+    head = session.get(AuditHeadRow, HEAD_ID)
+    if head is not None and (head.count != count or head.last_hash != expected_prev):
+        missing = head.count - count
+        what = f"{missing} entries" if missing > 0 else "entries"
+        breaks.append(
+            ChainBreak(head.last_seq or None, f"{what} at the end of the log were deleted or added")
+        )
+    return breaks
+
+
+def _in_order(session: Session, batch: int = 5000) -> Iterator[AuditEventRow]:
+    after = 0
+    while True:
+        query = (
+            select(AuditEventRow)
+            .where(AuditEventRow.seq > after)
+            .order_by(AuditEventRow.seq)
+            .limit(batch)
+        )
+        rows = session.scalars(query).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        session.expunge_all()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-import shipyard.store.tables  # noqa: F401  (registers the foundation tables)
+import shipyard.auth.tables
+import shipyard.store.tables  # noqa: F401  (each import registers its tables)
 from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shipyard.store.base import Base, utcnow
 
-__all__ = ["AuditEventRow", "ProjectRow"]
+__all__ = ["AuditEventRow", "AuditHeadRow", "ProjectRow"]
 
 
 class ProjectRow(Base):
@@ -31,7 +31,11 @@ class ProjectRow(Base):
 
 
 class AuditEventRow(Base):
-    """One thing someone did: who, what, to which target, when, from where."""
+    """One thing someone did: who, what, to which target, when, from where.
+
+    ``hash`` covers the entry's fields and ``prev_hash``, the hash of the entry
+    before it, so editing or deleting any entry breaks the chain (see audit.py).
+    """
 
     __tablename__ = "audit_events"
 
@@ -46,8 +50,26 @@ class AuditEventRow(Base):
     project: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(200), default="local")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_events_time", "time"),
         Index("ix_audit_events_target", "target"),
     )
+
+
+class AuditHeadRow(Base):
+    """The newest entry of the audit chain: one row, locked by every writer.
+
+    Writers take this row's lock so that entries chain in commit order even on
+    PostgreSQL with many writers; ``count`` and ``last_hash`` let ``audit
+    verify`` notice entries deleted from the end.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

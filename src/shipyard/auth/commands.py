@@ -1,0 +1,263 @@
+"""CLI of users, tokens and the audit log: ``shipyard users|tokens|audit …``.
+
+Run against the metadata store directly (embedded or ``--uri``), these act as
+the local owner; that is how the first admin is created, with no server.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from shipyard.cli.console import console, print_json, success, warn
+from shipyard.cli.state import CliState
+from shipyard.core.errors import InvalidInput
+from shipyard.core.principal import Role
+
+__all__ = ["audit_app", "tokens_app", "users_app"]
+
+users_app = typer.Typer(help="Manage users and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="Read and verify the tamper-evident audit log.", no_args_is_help=True)
+
+RoleOption = Annotated[
+    str | None, typer.Option("--role", help="viewer, contributor, maintainer or admin.")
+]
+ProjectOption = Annotated[str | None, typer.Option("--project", help="The project the role is in.")]
+
+
+def _role(text: str | None) -> Role | None:
+    if text is None:
+        return None
+    try:
+        return Role.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: RoleOption = None,
+    project: ProjectOption = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Tokens only; the user cannot log in.")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user; `--role admin` makes an administrator (the way to create the first one)."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    parsed = _role(role)
+    if parsed is not None and parsed is not Role.ADMIN and project is None:
+        project = app_ctx.project
+    password = None if no_password else _read_password(password_stdin)
+    info = AuthService(app_ctx.db).add_user(
+        app_ctx.principal, name, password=password, role=parsed, project=project
+    )
+    what = "admin" if info.admin else ", ".join(f"{r.label} in {p}" for p, r in info.roles.items())
+    success(f"added user {info.name}" + (f" ({what})" if what else ""))
+
+
+@users_app.command("ls")
+def users_ls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users with their roles."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    users = AuthService(app_ctx.db).list_users(app_ctx.principal)
+    if as_json:
+        print_json([
+            {"name": u.name, "admin": u.admin, "disabled": u.disabled,
+             "roles": {p: r.label for p, r in u.roles.items()},
+             "created_at": u.created_at.isoformat()}
+            for u in users
+        ])  # fmt: skip
+        return
+    table = Table("user", "roles", "state", "created")
+    for u in users:
+        roles = "admin" if u.admin else ", ".join(f"{p}: {r.label}" for p, r in u.roles.items())
+        state_text = "[red]disabled[/]" if u.disabled else "active"
+        table.add_row(escape(u.name), escape(roles or "-"), state_text, f"{u.created_at:%Y-%m-%d}")
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: str) -> None:
+    """Disable a user: its tokens stop working at once."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    AuthService(app_ctx.db).set_disabled(app_ctx.principal, name, True)
+    success(f"disabled user {name}")
+
+
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: str) -> None:
+    """Enable a disabled user again."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    AuthService(app_ctx.db).set_disabled(app_ctx.principal, name, False)
+    success(f"enabled user {name}")
+
+
+@users_app.command("role")
+def users_role(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Argument(help="viewer, contributor, maintainer, or none.")],
+    project: ProjectOption = None,
+) -> None:
+    """Give a user a role in a project (`none` removes it)."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    parsed = None if role.lower() == "none" else _role(role)
+    target = project or app_ctx.project
+    AuthService(app_ctx.db).set_role(app_ctx.principal, name, target, parsed)
+    success(f"{name} is now {parsed.label if parsed else 'without a role'} in {target}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option("--user", help="Owner (default: you).")] = None,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "api",
+    role: RoleOption = None,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Only valid in this project.")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Lifetime such as 30d (default: none).")
+    ] = None,
+) -> None:
+    """Create an API token. It is shown once: store it in a secret manager."""
+    from shipyard.auth.service import AuthService
+    from shipyard.core.durations import parse_duration
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    if user is None and app_ctx.principal.kind == "local":
+        raise InvalidInput("say whose token this is", hint="pass --user NAME")
+    created = AuthService(app_ctx.db).create_token(
+        app_ctx.principal, name=name, user=user, role_cap=_role(role), project=project,
+        expires_in=parse_duration(expires) if expires else None,
+    )  # fmt: skip
+    success(f"created token {created.info.id} for {created.info.user}")
+    warn("this is the only time the token is shown; store it now")
+    console.file.write(created.secret + "\n")
+
+
+@tokens_app.command("ls")
+def tokens_ls(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Whose tokens (default: yours).")
+    ] = None,
+) -> None:
+    """List tokens (never their secrets)."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    if user is None and app_ctx.principal.kind == "local":
+        raise InvalidInput("say whose tokens to list", hint="pass --user NAME")
+    tokens = AuthService(app_ctx.db).list_tokens(app_ctx.principal, user)
+    table = Table("id", "name", "role cap", "project", "expires", "state", "last used")
+    for t in tokens:
+        table.add_row(
+            t.id, escape(t.name), t.role_cap.label if t.role_cap else "-", escape(t.project or "-"),
+            f"{t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "never",
+            "[red]revoked[/]" if t.revoked else "active",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
+        )  # fmt: skip
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(ctx: typer.Context, token_id: str) -> None:
+    """Revoke a token at once."""
+    from shipyard.auth.service import AuthService
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    AuthService(app_ctx.db).revoke_token(app_ctx.principal, token_id)
+    success(f"revoked token {token_id}")
+
+
+@audit_app.command("ls")
+def audit_ls(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="24h, 7d or an ISO date/time.")
+    ] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action.")] = None,
+    who: Annotated[str | None, typer.Option("--principal", help="Only this principal.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List audit entries, newest first."""
+    from shipyard.core.durations import parse_since
+    from shipyard.store import audit
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    start = parse_since(since) if since else None
+    with app_ctx.db.read() as session:
+        events = audit.list_events(session, since=start, action=action, principal=who, limit=limit)
+    if as_json:
+        print_json([
+            {"seq": e.seq, "time": e.time.isoformat(), "principal": e.principal,
+             "action": e.action, "target": e.target, "project": e.project,
+             "source": e.source, "detail": e.detail}
+            for e in events
+        ])  # fmt: skip
+        return
+    table = Table("#", "time (UTC)", "who", "action", "target", "from")
+    for e in events:
+        table.add_row(
+            str(e.seq), f"{e.time:%Y-%m-%d %H:%M:%S}", escape(e.principal), escape(e.action),
+            escape(e.target), escape(e.source),
+        )  # fmt: skip
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check the hash chain: exit 1 and name every entry edited, deleted or inserted."""
+    from shipyard.store import audit
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    with app_ctx.db.read() as session:
+        breaks = audit.verify(session)
+        total = audit.count_events(session)
+    if not breaks:
+        success(f"the audit log is intact ({total:,} entries)")
+        return
+    for b in breaks:
+        where = f"entry #{b.seq}" if b.seq is not None else "the log"
+        console.print(f"[bold red]✗[/] {where}: {escape(b.problem)}")
+    console.print(f"[bold red]the audit log was tampered with ({len(breaks)} problem(s))[/]")
+    raise typer.Exit(1)
