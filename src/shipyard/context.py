@@ -1,14 +1,16 @@
 """The composition root: settings, principal and stores for one process.
 
-Everything that needs the metadata store or (later) the object store gets it
-from a :class:`Context`, built once by the CLI or the SDK from the settings.
-Resources open lazily, so ``shipyard --help`` never touches a database.
+Everything that needs the metadata store or the object store gets it from a
+:class:`Context`, built once by the CLI, the SDK or the server from the
+settings. Resources open lazily, so ``shipyard --help`` never touches a
+database. A server serves many principals with one set of resources:
+:meth:`Context.as_principal` makes a context for one request that shares them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +26,38 @@ if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 
 __all__ = ["Context", "open_context"]
 
 
-class Context:
-    """Settings plus the stores they name, opened on first use."""
+class _Resources:
+    """Stores opened for one set of settings, shared by every context derived from it."""
 
-    def __init__(self, settings: Settings, principal: Principal = LOCAL_OWNER) -> None:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.db: Database | None = None
+
+    def close(self) -> None:
+        with self.lock:
+            if self.db is not None:
+                self.db.dispose()
+                self.db = None
+
+
+class Context:
+    """Settings and a principal, plus the stores they name, opened on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        principal: Principal = LOCAL_OWNER,
+        *,
+        _resources: _Resources | None = None,
+    ) -> None:
         self.settings = settings
         self.principal = principal
+        self._owner = _resources is None
+        self._resources = _resources or _Resources()
+
+    def as_principal(self, principal: Principal) -> Context:
+        """A context acting for ``principal`` that shares this one's open stores."""
+        return Context(self.settings, principal, _resources=self._resources)
 
     @property
     def project(self) -> str:
@@ -54,9 +82,17 @@ class Context:
     def embedded(self) -> bool:
         return not self.settings.store.uri
 
-    @cached_property
+    @property
     def db(self) -> Database:
         """The metadata store with its schema checked (embedded SQLite upgrades itself)."""
+        resources = self._resources
+        if resources.db is None:
+            with resources.lock:
+                if resources.db is None:
+                    resources.db = self._open_database()
+        return resources.db
+
+    def _open_database(self) -> Database:
         from shipyard.store.db import Database
         from shipyard.store.migrate import ensure_schema
 
@@ -79,9 +115,9 @@ class Context:
         return self.layout.objects_dir(self.settings.objects.path)
 
     def close(self) -> None:
-        if "db" in self.__dict__:
-            self.db.dispose()
-            del self.__dict__["db"]
+        """Close the stores, if this context opened them (derived contexts share them)."""
+        if self._owner:
+            self._resources.close()
 
     def __enter__(self) -> Context:
         return self

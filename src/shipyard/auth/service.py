@@ -286,7 +286,7 @@ def _issue_token(
     role_cap: Role | None = None,
     project: str | None = None,
     expires_in: timedelta | None = None,
-    source: str = "local",
+    source: str | None = None,
 ) -> CreatedToken:
     if user.disabled:
         raise PermissionDenied(f"user {user.name!r} is disabled")

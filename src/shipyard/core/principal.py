@@ -53,6 +53,8 @@ class Principal:
     admin: bool = False
     roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
     everywhere: Role | None = None
+    source: str = "local"
+    """Where the request came from (client address, token id), for the audit log."""
 
     def role_in(self, project: str) -> Role | None:
         """The principal's role in ``project``, or None when it has none."""

@@ -70,12 +70,14 @@ def record(
     *,
     project: str | None = None,
     detail: Mapping[str, Any] | None = None,
-    source: str = "local",
+    source: str | None = None,
 ) -> AuditEventRow:
     """Append one entry in ``session``'s transaction; it commits with the change it records.
 
+    ``source`` defaults to the principal's (its client address and token, on a server).
     Takes the chain head's row lock, which serialises audited writers until they commit.
     """
+    source = source if source is not None else principal.source
     head = session.get(AuditHeadRow, HEAD_ID, with_for_update=True)
     if head is None:  # a store created before the head row existed
         head = AuditHeadRow(id=HEAD_ID, last_seq=0, last_hash=GENESIS, count=0)
