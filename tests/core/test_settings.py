@@ -56,6 +56,13 @@ def test_bad_values_name_the_setting_and_its_source(layer: dict, message: str) -
         build_settings(**layer)
 
 
+def test_a_token_in_the_committed_config_file_is_refused() -> None:
+    with pytest.raises(ConfigError, match="must not hold an API token") as caught:
+        build_settings(file={"client": {"token": "shy_x"}})
+    assert "shy_x" not in caught.value.one_line()
+    assert build_settings(env={"SHIPYARD_TOKEN": "shy_x"}).client.token == "shy_x"
+
+
 def test_every_key_has_a_type() -> None:
     keys = setting_keys()
     assert keys["store.uri"] is str

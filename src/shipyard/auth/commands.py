@@ -218,14 +218,15 @@ def audit_ls(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List audit entries, newest first."""
+    from shipyard.auth.service import AuthService
     from shipyard.core.durations import parse_since
-    from shipyard.store import audit
 
     state: CliState = ctx.obj
     app_ctx = state.context()
     start = parse_since(since) if since else None
-    with app_ctx.db.read() as session:
-        events = audit.list_events(session, since=start, action=action, principal=who, limit=limit)
+    events = AuthService(app_ctx.db).audit_entries(
+        app_ctx.principal, since=start, action=action, who=who, limit=limit
+    )
     if as_json:
         print_json([
             {"seq": e.seq, "time": e.time.isoformat(), "principal": e.principal,
@@ -246,13 +247,11 @@ def audit_ls(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check the hash chain: exit 1 and name every entry edited, deleted or inserted."""
-    from shipyard.store import audit
+    from shipyard.auth.service import AuthService
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    with app_ctx.db.read() as session:
-        breaks = audit.verify(session)
-        total = audit.count_events(session)
+    breaks, total = AuthService(app_ctx.db).verify_audit(app_ctx.principal)
     if not breaks:
         success(f"the audit log is intact ({total:,} entries)")
         return

@@ -32,6 +32,7 @@ from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.db import Database
 from shipyard.store.projects import check_project_name
+from shipyard.store.tables import AuditEventRow
 
 __all__ = ["AuthService", "CreatedToken", "TokenInfo", "UserInfo"]
 
@@ -237,6 +238,30 @@ class AuthService:
                 if fresh is not None:
                     fresh.last_used_at = now
         return principal
+
+    # -- audit log -----------------------------------------------------------------------
+
+    def audit_entries(
+        self,
+        principal: Principal,
+        *,
+        since: datetime | None = None,
+        action: str | None = None,
+        who: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditEventRow]:
+        """Audit entries, newest first (admins only: the log names every user's actions)."""
+        _require_admin(principal, "read the audit log")
+        with self.db.read() as session:
+            return list(
+                audit.list_events(session, since=since, action=action, principal=who, limit=limit)
+            )
+
+    def verify_audit(self, principal: Principal) -> tuple[list[audit.ChainBreak], int]:
+        """Breaks found in the audit chain, and the number of entries checked."""
+        _require_admin(principal, "verify the audit log")
+        with self.db.read() as session:
+            return audit.verify(session), audit.count_events(session)
 
     # -- logins --------------------------------------------------------------------------
 

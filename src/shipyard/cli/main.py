@@ -84,6 +84,7 @@ def _root(
 
 def _register() -> None:
     from shipyard.auth.commands import audit_app, tokens_app, users_app
+    from shipyard.server.commands import server
     from shipyard.store.commands import db_app
     from shipyard.workspace import commands as workspace_commands
 
@@ -92,6 +93,7 @@ def _register() -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
+    app.command()(server)
 
 
 _register()

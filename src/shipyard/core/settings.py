@@ -22,9 +22,11 @@ from shipyard.core.errors import ConfigError
 
 __all__ = [
     "ENV_ALIASES",
+    "ClientSettings",
     "CostSettings",
     "ObjectSettings",
     "ProjectSettings",
+    "ServerSettings",
     "Settings",
     "StoreSettings",
     "build_settings",
@@ -60,6 +62,30 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8750
+    tls_cert: str = ""
+    """PEM certificate chain; with ``tls_key`` the server speaks HTTPS only (TLS 1.2+)."""
+    tls_key: str = ""
+    max_body_mb: int = 256
+    """Requests with a larger body are refused with 413."""
+    public_metrics: bool = False
+    """Serve ``/metrics`` without authentication (for a Prometheus inside the network)."""
+    login_ttl: str = "12h"
+    """Lifetime of the token ``shipyard login`` obtains."""
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    token: str = ""
+    """API token for a remote server; environment only (SHIPYARD_TOKEN), never the file."""
+    ca_bundle: str = ""
+    """CA certificates to trust for the server's TLS certificate (default: the system's)."""
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Shipyard reads from configuration, as one typed object."""
 
@@ -67,6 +93,8 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     objects: ObjectSettings = field(default_factory=ObjectSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    client: ClientSettings = field(default_factory=ClientSettings)
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -81,10 +109,11 @@ ENV_ALIASES: Mapping[str, str] = {
     "SHIPYARD_URI": "store.uri",
     "SHIPYARD_PROJECT": "project.name",
     "SHIPYARD_DEBUG": "debug",
+    "SHIPYARD_TOKEN": "client.token",
 }
 
 # Keys that never come from the config file (they describe where the file is).
-_NOT_IN_FILE = frozenset({"workspace", "debug"})
+_NOT_IN_FILE = frozenset({"workspace", "debug", "client.token"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -154,6 +183,11 @@ def _flatten_file(doc: Mapping[str, Any], keys: Mapping[str, type], label: str) 
             continue
         for name, value in table.items():
             key = f"{section}.{name}"
+            if key == "client.token":
+                raise ConfigError(
+                    f"{label} must not hold an API token (the file is meant to be committed)",
+                    hint="remove it and set SHIPYARD_TOKEN in the environment instead",
+                )
             if key not in keys:
                 raise ConfigError(f"unknown setting {key!r} in {label}", hint=_suggest(key, keys))
             flat[key] = value

@@ -1,0 +1,226 @@
+"""HTTP routes of users, tokens, logins and the audit log (thin over AuthService)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
+from shipyard.context import Context
+from shipyard.core.durations import parse_duration, parse_since
+from shipyard.core.errors import InvalidInput
+from shipyard.core.principal import Role
+from shipyard.server.security import request_context
+from shipyard.store.tables import AuditEventRow
+
+__all__ = ["public_router", "router"]
+
+router = APIRouter(tags=["auth"])
+public_router = APIRouter(tags=["auth"])
+Ctx = Annotated[Context, Depends(request_context)]
+
+
+class LoginRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    id: str
+    user: str
+    name: str
+    role_cap: str | None
+    project: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked: bool
+    last_used_at: datetime | None
+
+
+class CreatedTokenOut(BaseModel):
+    token: str = Field(description="The full token. Shown only in this answer.")
+    info: TokenOut
+
+
+class UserOut(BaseModel):
+    name: str
+    admin: bool
+    disabled: bool
+    roles: dict[str, str]
+    created_at: datetime
+
+
+class NewUser(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    password: str | None = Field(default=None, max_length=1024)
+    role: str | None = None
+    project: str | None = Field(default=None, max_length=100)
+
+
+class NewToken(BaseModel):
+    name: str = Field(default="api", min_length=1, max_length=200)
+    user: str | None = Field(default=None, max_length=100)
+    role: str | None = None
+    project: str | None = Field(default=None, max_length=100)
+    expires: str | None = Field(default=None, description="Lifetime such as 30d.")
+
+
+class Membership(BaseModel):
+    role: str | None = Field(description="viewer, contributor, maintainer, or null to remove.")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    time: datetime
+    principal: str
+    action: str
+    target: str
+    project: str | None
+    source: str
+    detail: dict[str, Any]
+
+
+class ChainBreakOut(BaseModel):
+    seq: int | None
+    problem: str
+
+
+class AuditVerification(BaseModel):
+    intact: bool
+    entries: int
+    breaks: list[ChainBreakOut]
+
+
+def _role(text: str | None) -> Role | None:
+    if text is None:
+        return None
+    try:
+        return Role.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _token_out(info: TokenInfo) -> TokenOut:
+    return TokenOut(
+        id=info.id, user=info.user, name=info.name,
+        role_cap=info.role_cap.label if info.role_cap else None, project=info.project,
+        created_at=info.created_at, expires_at=info.expires_at, revoked=info.revoked,
+        last_used_at=info.last_used_at,
+    )  # fmt: skip
+
+
+def _created_out(created: CreatedToken) -> CreatedTokenOut:
+    return CreatedTokenOut(token=created.secret, info=_token_out(created.info))
+
+
+def _user_out(info: UserInfo) -> UserOut:
+    return UserOut(
+        name=info.name, admin=info.admin, disabled=info.disabled,
+        roles={p: r.label for p, r in info.roles.items()}, created_at=info.created_at,
+    )  # fmt: skip
+
+
+def _entry_out(row: AuditEventRow) -> AuditEntryOut:
+    return AuditEntryOut(
+        seq=row.seq, time=row.time, principal=row.principal, action=row.action,
+        target=row.target, project=row.project, source=row.source, detail=row.detail,
+    )  # fmt: skip
+
+
+@public_router.post("/auth/login", summary="Exchange a user name and password for a token")
+def login(body: LoginRequest, request: Request) -> CreatedTokenOut:
+    ctx: Context = request.app.state.ctx
+    source = request.client.host if request.client else "unknown"
+    ttl = parse_duration(ctx.settings.server.login_ttl)
+    created = AuthService(ctx.db).login(body.name, body.password, source=source, expires_in=ttl)
+    return _created_out(created)
+
+
+@router.get("/me", summary="Who the token belongs to and what it may do")
+def me(ctx: Ctx) -> dict[str, Any]:
+    p = ctx.principal
+    return {
+        "name": p.name,
+        "kind": p.kind,
+        "admin": p.admin,
+        "roles": {project: role.label for project, role in p.roles.items()},
+        "everywhere": p.everywhere.label if p.everywhere else None,
+    }
+
+
+@router.get("/users", summary="List users (admins)")
+def list_users(ctx: Ctx) -> list[UserOut]:
+    return [_user_out(u) for u in AuthService(ctx.db).list_users(ctx.principal)]
+
+
+@router.post("/users", status_code=201, summary="Add a user (admins)")
+def add_user(body: NewUser, ctx: Ctx) -> UserOut:
+    role = _role(body.role)
+    info = AuthService(ctx.db).add_user(
+        ctx.principal, body.name, password=body.password, role=role, project=body.project
+    )
+    return _user_out(info)
+
+
+@router.post("/users/{name}/disable", summary="Disable a user (admins)")
+def disable_user(name: str, ctx: Ctx) -> UserOut:
+    return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, True))
+
+
+@router.post("/users/{name}/enable", summary="Enable a user (admins)")
+def enable_user(name: str, ctx: Ctx) -> UserOut:
+    return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, False))
+
+
+@router.put("/projects/{project}/members/{name}", summary="Set a member's role (maintainers)")
+def set_member(project: str, name: str, body: Membership, ctx: Ctx) -> dict[str, str | None]:
+    AuthService(ctx.db).set_role(ctx.principal, name, project, _role(body.role))
+    return {"project": project, "user": name, "role": body.role}
+
+
+@router.get("/tokens", summary="List your tokens (admins: anyone's)")
+def list_tokens(ctx: Ctx, user: str | None = None) -> list[TokenOut]:
+    return [_token_out(t) for t in AuthService(ctx.db).list_tokens(ctx.principal, user)]
+
+
+@router.post("/tokens", status_code=201, summary="Create a token; the answer holds it once")
+def create_token(body: NewToken, ctx: Ctx) -> CreatedTokenOut:
+    expires = parse_duration(body.expires) if body.expires else None
+    created = AuthService(ctx.db).create_token(
+        ctx.principal, name=body.name, user=body.user, role_cap=_role(body.role),
+        project=body.project, expires_in=expires,
+    )  # fmt: skip
+    return _created_out(created)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
+def revoke_token(token_id: str, ctx: Ctx, request: Request) -> None:
+    AuthService(ctx.db).revoke_token(ctx.principal, token_id)
+    request.app.state.principals.clear()
+
+
+@router.get("/audit", summary="Audit entries, newest first (admins)")
+def list_audit(
+    ctx: Ctx,
+    since: str | None = None,
+    action: str | None = None,
+    principal: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[AuditEntryOut]:
+    start = parse_since(since) if since else None
+    rows = AuthService(ctx.db).audit_entries(
+        ctx.principal, since=start, action=action, who=principal, limit=limit
+    )
+    return [_entry_out(r) for r in rows]
+
+
+@router.get("/audit/verify", summary="Check the audit log's hash chain (admins)")
+def verify_audit(ctx: Ctx) -> AuditVerification:
+    breaks, total = AuthService(ctx.db).verify_audit(ctx.principal)
+    return AuditVerification(
+        intact=not breaks, entries=total,
+        breaks=[ChainBreakOut(seq=b.seq, problem=b.problem) for b in breaks],
+    )  # fmt: skip

@@ -1,0 +1,92 @@
+"""The team server's FastAPI application, assembled from every domain's routes.
+
+``/health`` is public, ``/metrics`` is public only when configured, login is
+public; every other route lives under ``/api/v1`` behind
+:func:`shipyard.server.security.request_context`, which authenticates the
+bearer token and gives the route a context acting for that principal.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from shipyard._version import __version__
+from shipyard.context import Context
+from shipyard.core.errors import ShipyardError
+from shipyard.server.errors import error_body, install_error_handlers
+from shipyard.server.limits import BodyLimit
+from shipyard.server.metrics import HttpMetrics, RequestId
+from shipyard.server.security import PrincipalCache, request_context
+
+__all__ = ["API_PREFIX", "ROUTE_MODULES", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+ROUTE_MODULES = ("shipyard.auth.routes",)
+"""Modules exposing ``router`` (authenticated) and optionally ``public_router``."""
+
+
+def create_app(ctx: Context) -> FastAPI:
+    """The API app over ``ctx``'s stores; the app closes them when it shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ctx.db  # noqa: B018  (fail at start-up, not at the first request, on a bad store)
+        yield
+        ctx.close()
+
+    max_body = ctx.settings.server.max_body_mb * 1024 * 1024
+    app = FastAPI(
+        title="Shipyard",
+        version=__version__,
+        description="The Shipyard team server: data, runs, models and their audit trail.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.principals = PrincipalCache()
+    registry = CollectorRegistry()
+    app.state.registry = registry
+    install_error_handlers(app)
+
+    app.state.max_body = max_body
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(RequestId)
+    app.add_middleware(HttpMetrics, registry=registry)
+
+    @app.get("/health", tags=["operations"], summary="Liveness and metadata store reachability")
+    def health() -> Response:
+        try:
+            ctx.db.ping()
+        except ShipyardError as exc:
+            return _json(error_body("Unavailable", exc.one_line()), 503)
+        return _json({"status": "ok", "version": __version__}, 200)
+
+    metrics_deps = [] if ctx.settings.server.public_metrics else [Depends(request_context)]
+
+    @app.get("/metrics", tags=["operations"], dependencies=metrics_deps,
+             summary="Prometheus metrics", response_class=Response)  # fmt: skip
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(request_context)])
+    public = APIRouter(prefix=API_PREFIX)
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(name)
+        api.include_router(module.router)
+        if hasattr(module, "public_router"):
+            public.include_router(module.public_router)
+    app.include_router(public)
+    app.include_router(api)
+    return app
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    import json
+
+    return Response(json.dumps(body), status_code=status, media_type="application/json")

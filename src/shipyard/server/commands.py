@@ -1,0 +1,70 @@
+"""``shipyard server``: run the team server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shipyard.cli.console import console, warn
+from shipyard.cli.state import CliState
+from shipyard.core.errors import InvalidInput
+
+__all__ = ["server"]
+
+
+def server(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Metadata store, e.g. postgresql://user@host/db.")
+    ] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate (chain) for HTTPS.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key.")] = None,
+) -> None:
+    """Run the team server: the HTTP API over every service, with users, tokens and roles."""
+    state: CliState = ctx.obj
+    if db:
+        state.flags["store.uri"] = db
+    if tls_cert:
+        state.flags["server.tls_cert"] = str(tls_cert)
+    if tls_key:
+        state.flags["server.tls_key"] = str(tls_key)
+    settings = state.context().settings
+    cert, key = settings.server.tls_cert, settings.server.tls_key
+    if bool(cert) != bool(key):
+        raise InvalidInput("TLS needs both --tls-cert and --tls-key")
+    for path in (cert, key):
+        if path and not Path(path).is_file():
+            raise InvalidInput(f"cannot read {path}", hint="check the path and its permissions")
+    state.context().db  # noqa: B018  (refuse to start on an unreachable or outdated store)
+    bind_host = host or settings.server.host
+    bind_port = port or settings.server.port
+    if not cert and bind_host not in ("127.0.0.1", "localhost", "::1"):
+        warn("serving plain HTTP on a network address: use --tls-cert/--tls-key or a TLS proxy")
+    scheme = "https" if cert else "http"
+    console.print(f"Shipyard server on {scheme}://{bind_host}:{bind_port} (workers: {workers})")
+    # Worker processes rebuild the app from the environment: hand the flags over there.
+    for key_name, value in state.flags.items():
+        if value is not None and key_name != "debug":
+            os.environ["SHIPYARD_" + key_name.replace(".", "_").upper()] = str(value)
+    if state.cwd is not None:
+        os.chdir(state.cwd)
+    state.close()
+    from shipyard.server.run import serve
+
+    serve(
+        "shipyard.server.factory:app_from_environment",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        tls_cert=cert,
+        tls_key=key,
+    )

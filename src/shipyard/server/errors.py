@@ -1,0 +1,127 @@
+"""HTTP statuses for Shipyard's errors, decided here and nowhere else.
+
+Every error answer has the same JSON shape::
+
+    {"error": {"type": "NotFound", "message": "no model 'churn'", "hint": "…"}}
+
+Bad input is always a 4xx with a message naming what was wrong; an
+unexpected failure is a 500 that reveals nothing but a request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shipyard.core import errors as e
+from shipyard.server.limits import too_large_message
+
+__all__ = ["STATUS_FOR", "error_body", "install_error_handlers", "status_for"]
+
+log = logging.getLogger("shipyard.server")
+
+# Most specific first: the first class an error is an instance of wins.
+STATUS_FOR: tuple[tuple[type[e.ShipyardError], int], ...] = (
+    (e.WorkspaceNotFound, 404),
+    (e.NotFound, 404),
+    (e.ConfigError, 400),
+    (e.InvalidInput, 400),
+    (e.AlreadyExists, 409),
+    (e.Conflict, 409),
+    (e.Unauthenticated, 401),
+    (e.RateLimited, 429),
+    (e.PermissionDenied, 403),
+    (e.Unavailable, 503),
+    (e.SchemaOutOfDate, 503),
+    (e.IntegrityError, 500),
+)
+
+
+def status_for(error: e.ShipyardError) -> int:
+    for cls, status in STATUS_FOR:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def error_body(kind: str, message: str, hint: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if hint:
+        body["hint"] = hint
+    return {"error": body}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(e.ShipyardError, _shipyard_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _shipyard_error(request: Request, error: e.ShipyardError) -> JSONResponse:
+    status = status_for(error)
+    headers: dict[str, str] = {}
+    if isinstance(error, e.Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, e.RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.PermissionDenied):
+        _audit_denial(request, error)
+    body = error_body(type(error).__name__, " ".join(error.message.split()), error.hint)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = error.errors()
+    first = problems[0] if problems else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    if first.get("type") == "json_invalid":
+        message = f"the request body is not valid JSON: {first.get('msg', '')}"
+        return JSONResponse(error_body("InvalidInput", message), status_code=400)
+    message = f"{where}: {first.get('msg', 'invalid value')}"
+    if len(problems) > 1:
+        message += f" (and {len(problems) - 1} more problem(s))"
+    return JSONResponse(error_body("InvalidInput", message), status_code=422)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    kinds = {404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge", 415: "UnsupportedMedia"}
+    kind = kinds.get(error.status_code, "HTTPError")
+    message = str(error.detail)
+    if error.status_code == 413:
+        message = too_large_message(getattr(request.app.state, "max_body", 0))
+    return JSONResponse(
+        error_body(kind, message),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path,
+                  request_id)  # fmt: skip
+    message = f"internal error (request {request_id}); the server log has the details"
+    return JSONResponse(error_body("InternalError", message), status_code=500)
+
+
+def _audit_denial(request: Request, error: e.PermissionDenied) -> None:
+    """Permission denials are audited, in their own transaction (the request's rolled back)."""
+    from shipyard.store import audit
+
+    ctx = getattr(request.state, "ctx", None)
+    if ctx is None:
+        return
+    try:
+        with ctx.db.write() as session:
+            audit.record(
+                session, ctx.principal, "auth.denied", f"{request.method} {request.url.path}",
+                detail={"reason": error.message},
+            )  # fmt: skip
+    except e.ShipyardError:
+        log.warning("could not audit a permission denial for %s", ctx.principal.name)

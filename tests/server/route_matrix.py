@@ -1,0 +1,81 @@
+"""What every API route allows, persona by persona: the table the matrix test checks.
+
+A new route must be added here (the matrix test fails until it is): say who may
+call it and how to build a valid request for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shipyard.auth.service import AuthService
+from shipyard.core.principal import LOCAL_OWNER
+from tests.server.conftest import PROJECT
+
+AUTHENTICATED = frozenset(
+    {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token"}
+)
+UNAUTHENTICATED = ("anonymous", "revoked", "expired")
+ADMINS = frozenset({"root"})
+PROJECT_MAINTAINERS = frozenset({"root", "maintainer"})
+
+# persona → the user it acts as (for routes that act on the caller's own things)
+USER_OF = {p: p for p in AUTHENTICATED} | {"other-project-token": "maintainer"}
+
+Request = tuple[str, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str]
+    prepare: Callable[[AuthService, str], Request]
+    """Given the auth service and the persona, return (path, JSON body)."""
+
+
+def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[AuthService, str], Request]:
+    return lambda _auth, _persona: (path, body)
+
+
+def _throwaway_user(auth: AuthService) -> str:
+    name = f"u{uuid.uuid4().hex[:10]}"
+    auth.add_user(LOCAL_OWNER, name)
+    return name
+
+
+def _own_token(auth: AuthService, persona: str) -> Request:
+    created = auth.create_token(LOCAL_OWNER, name="doomed", user=USER_OF.get(persona, "root"))
+    return f"/api/v1/tokens/{created.info.id}", None
+
+
+ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/me"): Case(AUTHENTICATED, _fixed("/api/v1/me")),
+    ("GET", "/api/v1/users"): Case(ADMINS, _fixed("/api/v1/users")),
+    ("POST", "/api/v1/users"): Case(
+        ADMINS, lambda _a, _p: ("/api/v1/users", {"name": f"n{uuid.uuid4().hex[:8]}"})
+    ),
+    ("POST", "/api/v1/users/{name}/disable"): Case(
+        ADMINS, lambda a, _p: (f"/api/v1/users/{_throwaway_user(a)}/disable", None)
+    ),
+    ("POST", "/api/v1/users/{name}/enable"): Case(
+        ADMINS, lambda a, _p: (f"/api/v1/users/{_throwaway_user(a)}/enable", None)
+    ),
+    ("PUT", "/api/v1/projects/{project}/members/{name}"): Case(
+        PROJECT_MAINTAINERS,
+        lambda a, _p: (
+            f"/api/v1/projects/{PROJECT}/members/{_throwaway_user(a)}",
+            {"role": "viewer"},
+        ),
+    ),
+    ("GET", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens")),
+    ("POST", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens", {"name": "x"})),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Case(AUTHENTICATED, _own_token),
+    ("GET", "/api/v1/audit"): Case(ADMINS, _fixed("/api/v1/audit")),
+    ("GET", "/api/v1/audit/verify"): Case(ADMINS, _fixed("/api/v1/audit/verify")),
+    ("GET", "/metrics"): Case(AUTHENTICATED, _fixed("/metrics")),
+}
+
+PUBLIC: frozenset[tuple[str, str]] = frozenset({("GET", "/health"), ("POST", "/api/v1/auth/login")})
+"""Routes reachable without a token (``/metrics`` joins them only when configured)."""
