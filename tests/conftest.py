@@ -27,6 +27,8 @@ from shipyard.store.migrate import upgrade
 from shipyard.store.schema import metadata
 from shipyard.workspace.create import init_workspace
 
+pytest_plugins = ["tests.serverkit"]
+
 PG_ADMIN_URL = os.environ.get(
     "SHIPYARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

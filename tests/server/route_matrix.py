@@ -13,7 +13,7 @@ from typing import Any
 
 from shipyard.auth.service import AuthService
 from shipyard.core.principal import LOCAL_OWNER
-from tests.server.conftest import PROJECT
+from tests.serverkit import PROJECT
 
 AUTHENTICATED = frozenset(
     {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token"}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import PASSWORD, Team
+from tests.serverkit import PASSWORD, Team
 
 
 def test_login_gives_a_token_that_works(client: TestClient, team: Team) -> None:

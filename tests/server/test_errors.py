@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from shipyard.core import errors as e
 from shipyard.server.errors import status_for
-from tests.server.conftest import Team
+from tests.serverkit import Team
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_wrong_types_are_422_naming_the_field(client: TestClient, team: Team) ->
 
 
 def test_oversize_bodies_are_413(database: object) -> None:
-    from tests.server.conftest import server_context
+    from tests.serverkit import server_context
 
     ctx = server_context(database, **{"server.max_body_mb": 1})  # type: ignore[arg-type]
     from shipyard.server.app import create_app

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from shipyard.auth.service import AuthService
 from shipyard.store.db import Database
-from tests.server.conftest import Team
 from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED
+from tests.serverkit import Team
 
 
 def _app_routes(app: FastAPI) -> set[tuple[str, str]]:

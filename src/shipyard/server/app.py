@@ -20,6 +20,7 @@ from shipyard._version import __version__
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
 from shipyard.server.errors import error_body, install_error_handlers
+from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
 from shipyard.server.metrics import HttpMetrics, RequestId
 from shipyard.server.security import PrincipalCache, request_context
@@ -56,6 +57,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     app.state.max_body = max_body
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(Idempotency, ctx=ctx)
     app.add_middleware(RequestId)
     app.add_middleware(HttpMetrics, registry=registry)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import shipyard.auth.tables
+import shipyard.server.tables
 import shipyard.store.tables  # noqa: F401  (each import registers its tables)
 from shipyard.store.base import Base
 

@@ -1,8 +1,8 @@
-"""foundation: projects, audit chain, users and tokens
+"""foundation
 
 Revision ID: 0001
-Revises: (none)
-Create Date: 2026-11-26 04:36:05.197646
+Revises:
+Create Date: 2026-11-26 04:49:48.232179
 """
 
 from __future__ import annotations
@@ -53,14 +53,20 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
-    head = sa.table(
-        "audit_head",
-        sa.column("id", sa.Integer),
-        sa.column("last_seq", sa.BigInteger),
-        sa.column("last_hash", sa.String),
-        sa.column("count", sa.BigInteger),
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("created_at", shipyard.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("content_type", sa.String(length=200), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_idempotency_keys")),
     )
-    op.bulk_insert(head, [{"id": 1, "last_seq": 0, "last_hash": "0" * 64, "count": 0}])
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False
+        )
+
     op.create_table(
         "login_throttle",
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -133,6 +139,10 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("projects")
     op.drop_table("login_throttle")
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
+
+    op.drop_table("idempotency_keys")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_time")

@@ -1,4 +1,4 @@
-"""A team server over each metadata backend, users of every role and their tokens."""
+"""Team-server fixtures: an app per backend, personas with tokens, live servers."""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""The HTTP client of remote mode: one keep-alive pool, retries, errors translated back.
+
+Requests that are safe to repeat (reads, and writes carrying an
+``Idempotency-Key``, which this client adds to every write) are retried with
+exponential backoff and jitter on network errors, 502/503/504 and 429. The
+server's JSON errors come back as the same :class:`ShipyardError` subclasses
+the local backend raises, so callers cannot tell the two apart.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from shipyard import _version
+from shipyard.core import errors as e
+from shipyard.core.redact import redact_uri
+
+__all__ = ["ApiClient"]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_ERRORS: dict[str, type[e.ShipyardError]] = {
+    name: cls
+    for name, cls in vars(e).items()
+    if isinstance(cls, type) and issubclass(cls, e.ShipyardError)
+}
+
+
+class ApiClient:
+    """A client of one server (``https://host:port``), authenticated by one token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str = "",
+        *,
+        ca_bundle: str = "",
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.25,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        headers = {"User-Agent": f"shipyard/{_version.__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            verify=verify,
+            timeout=timeout,
+            limits=httpx.Limits(max_keepalive_connections=16, max_connections=32),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send a request, retrying what is safe to retry; raise ShipyardError on 4xx/5xx."""
+        extra = dict(headers or {})
+        if method.upper() != "GET":
+            extra.setdefault("Idempotency-Key", uuid.uuid4().hex)
+        attempt = 0
+        while True:
+            try:
+                answer = self._http.request(
+                    method, path, json=json, params=params, content=content, headers=extra
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self.retries:
+                    raise self._unreachable(exc) from exc
+            else:
+                if answer.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                    if answer.status_code >= 400:
+                        raise _error_from(answer)
+                    return answer
+                if answer.status_code == 429 and "retry-after" in answer.headers:
+                    retry_after = _seconds(answer.headers["retry-after"])
+                    if retry_after > 30:
+                        raise _error_from(answer)
+                    time.sleep(retry_after)
+            time.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))  # noqa: S311
+            attempt += 1
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a JSON answer; parameters that are None are left out."""
+        given = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", path, params=given).json()
+
+    def post(self, path: str, body: Any = None) -> Any:
+        answer = self.request("POST", path, json=body)
+        return answer.json() if answer.content else None
+
+    @contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """A streamed answer (large downloads); errors raised as ShipyardError."""
+        try:
+            with self._http.stream(method, path, **kwargs) as answer:
+                if answer.status_code >= 400:
+                    answer.read()
+                    raise _error_from(answer)
+                yield answer
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: httpx.TransportError) -> e.Unavailable:
+        reason = str(exc) or type(exc).__name__
+        hint = "check the URL, that the server runs, and your network"
+        if "CERTIFICATE_VERIFY_FAILED" in reason:
+            hint = "the server's certificate is not trusted: set SHIPYARD_CLIENT_CA_BUNDLE"
+        return e.Unavailable(
+            f"cannot reach the Shipyard server at {redact_uri(self.base_url)}: {reason}",
+            hint=hint,
+        )
+
+
+def _seconds(text: str) -> float:
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        return 1.0
+
+
+def _error_from(answer: httpx.Response) -> e.ShipyardError:
+    try:
+        body = answer.json().get("error", {})
+    except (ValueError, AttributeError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {"message": str(body)}
+    kind = str(body.get("type", ""))
+    message = str(body.get("message") or f"the server answered {answer.status_code}")
+    hint = body.get("hint")
+    if answer.status_code == 429:
+        return e.RateLimited(message, retry_after=int(_seconds(answer.headers.get(
+            "retry-after", "1"))), hint=hint)  # fmt: skip
+    cls = _ERRORS.get(kind)
+    if cls is None or cls is e.RateLimited:
+        cls = _STATUS_DEFAULTS.get(answer.status_code, e.ShipyardError)
+    return cls(message, hint=hint)
+
+
+_STATUS_DEFAULTS: dict[int, type[e.ShipyardError]] = {
+    400: e.InvalidInput,
+    401: e.Unauthenticated,
+    403: e.PermissionDenied,
+    404: e.NotFound,
+    409: e.Conflict,
+    413: e.InvalidInput,
+    415: e.InvalidInput,
+    422: e.InvalidInput,
+    500: e.ShipyardError,
+    503: e.Unavailable,
+}
