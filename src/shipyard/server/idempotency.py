@@ -54,7 +54,17 @@ class Idempotency:
         if stored is not None:
             await _replay(send, stored)
             return
-        status, content_type, chunks, size = 500, "application/json", [], 0
+        status, content_type, size = 500, "application/json", 0
+        chunks: list[bytes] = []
+        settled = False
+
+        async def settle() -> None:
+            nonlocal settled
+            settled = True
+            keep = status < 500 and size <= MAX_KEPT_BODY
+            body = b"".join(chunks) if keep else None
+            await anyio.to_thread.run_sync(self._settle, key, status if keep else None,
+                                           content_type, body)  # fmt: skip
 
         async def keeping_send(message: Message) -> None:
             nonlocal status, content_type, size
@@ -67,15 +77,16 @@ class Idempotency:
                 size += len(message.get("body", b""))
                 if size <= MAX_KEPT_BODY:
                     chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await settle()  # before the client sees the answer and can retry
             await send(message)
 
         try:
             await self.app(scope, receive, keeping_send)
         finally:
-            keep = status < 500 and size <= MAX_KEPT_BODY
-            body = b"".join(chunks) if keep else None
-            await anyio.to_thread.run_sync(self._settle, key, status if keep else None,
-                                           content_type, body)  # fmt: skip
+            if not settled:
+                status = 500
+                await settle()
 
     def _claim(self, key: str) -> IdempotencyRow | None:
         """Stored answer for ``key``, or None after claiming it; Conflict while pending."""
