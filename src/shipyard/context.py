@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shipyard.core.errors import WorkspaceNotFound
+from shipyard.core.errors import InvalidInput, WorkspaceNotFound
 from shipyard.core.principal import LOCAL_OWNER, Principal
+from shipyard.core.redact import redact_uri
 from shipyard.core.settings import Settings
 from shipyard.workspace.config import load_settings
 from shipyard.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 s
+    from shipyard.client.http import ApiClient
     from shipyard.store.db import Database
 
 __all__ = ["Context", "open_context"]
@@ -32,12 +34,16 @@ class _Resources:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.db: Database | None = None
+        self.remote: ApiClient | None = None
 
     def close(self) -> None:
         with self.lock:
             if self.db is not None:
                 self.db.dispose()
                 self.db = None
+            if self.remote is not None:
+                self.remote.close()
+                self.remote = None
 
 
 class Context:
@@ -83,8 +89,43 @@ class Context:
         return not self.settings.store.uri
 
     @property
+    def is_remote(self) -> bool:
+        """True when ``store.uri`` names a Shipyard server (``https://…``) instead of a database."""
+        return self.settings.store.uri.startswith(("http://", "https://"))
+
+    @property
+    def remote(self) -> ApiClient:
+        """The HTTP client of the server ``store.uri`` names (remote mode)."""
+        if not self.is_remote:
+            raise InvalidInput(
+                f"{redact_uri(self.metadata_uri)} is not a Shipyard server",
+                hint="set SHIPYARD_URI=https://host:port to work against a team server",
+            )
+        resources = self._resources
+        if resources.remote is None:
+            with resources.lock:
+                if resources.remote is None:
+                    resources.remote = self._open_remote()
+        return resources.remote
+
+    def _open_remote(self) -> ApiClient:
+        from shipyard.client.credentials import saved_token
+        from shipyard.client.http import ApiClient
+
+        url = self.settings.store.uri
+        client = self.settings.client
+        token = client.token or saved_token(url)
+        return ApiClient(url, token, ca_bundle=client.ca_bundle, timeout=client.timeout_s)
+
+    @property
     def db(self) -> Database:
         """The metadata store with its schema checked (embedded SQLite upgrades itself)."""
+        if self.is_remote:
+            raise InvalidInput(
+                f"this needs direct access to the metadata store, and "
+                f"{redact_uri(self.metadata_uri)} is a Shipyard server",
+                hint="run it where the database is reachable, with --uri postgresql://…",
+            )
         resources = self._resources
         if resources.db is None:
             with resources.lock:

@@ -84,6 +84,7 @@ def _root(
 
 def _register() -> None:
     from shipyard.auth.commands import audit_app, tokens_app, users_app
+    from shipyard.client.commands import login, logout, whoami
     from shipyard.server.commands import server
     from shipyard.store.commands import db_app
     from shipyard.workspace import commands as workspace_commands
@@ -94,6 +95,9 @@ def _register() -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
     app.command()(server)
+    app.command()(login)
+    app.command()(logout)
+    app.command()(whoami)
 
 
 _register()
