@@ -83,11 +83,13 @@ def _root(
 
 
 def _register() -> None:
+    from shipyard.registry import commands as registry_commands
     from shipyard.store.commands import db_app
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
     app.add_typer(db_app, name="db")
+    registry_commands.register(app)
 
 
 _register()

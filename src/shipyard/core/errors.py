@@ -6,13 +6,15 @@ what to do about it (``hint``)::
 
     ShipyardError
     ├── InvalidInput          a value the user gave cannot be used
-    │   └── ConfigError       a config file or setting cannot be used
+    │   ├── ConfigError       a config file or setting cannot be used
+    │   └── SignatureMismatch an input does not match a model's signature (names the field)
     ├── NotFound              a named thing does not exist
     │   └── WorkspaceNotFound no .shipyard/ here or in any parent folder
     ├── Conflict              the current state forbids the change
     │   └── AlreadyExists     the thing to create exists already
     ├── Unauthenticated       who is asking is unknown
     ├── PermissionDenied      who is asking may not do this
+    │   └── UntrustedModel    loading would run code (pickle, unknown types) nobody trusted
     ├── IntegrityError        stored bytes or records do not match their digest
     ├── Unavailable           a metadata store, object store or remote is unreachable
     └── SchemaOutOfDate       the metadata store needs ``shipyard db upgrade``
@@ -34,8 +36,10 @@ __all__ = [
     "PermissionDenied",
     "SchemaOutOfDate",
     "ShipyardError",
+    "SignatureMismatch",
     "Unauthenticated",
     "Unavailable",
+    "UntrustedModel",
     "WorkspaceNotFound",
 ]
 
@@ -69,6 +73,14 @@ class ConfigError(InvalidInput):
     """A config file or setting is malformed or has a bad value."""
 
 
+class SignatureMismatch(InvalidInput):
+    """An input does not match a model's signature; ``field`` names the column or tensor."""
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
 class NotFound(ShipyardError):
     """A named thing (run, model, object, workspace…) does not exist."""
 
@@ -91,6 +103,11 @@ class Unauthenticated(ShipyardError):
 
 class PermissionDenied(ShipyardError):
     """The principal is known but may not perform this action."""
+
+
+class UntrustedModel(PermissionDenied):
+    """Loading a model would run code nobody vouched for: a pickle, or types outside the
+    safe list of its format. Refused unless the caller passes ``trusted=True``."""
 
 
 class IntegrityError(ShipyardError):

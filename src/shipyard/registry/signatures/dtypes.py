@@ -1,0 +1,110 @@
+"""Naming dtypes of numpy, pandas and torch in the signature's vocabulary, cheaply.
+
+Nothing here imports numpy, pandas or torch: dtypes are recognised by their
+``kind`` and name, so the validator's hot path pays for no import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["ACCEPTS", "dtype_name", "family", "python_values_family"]
+
+_NUMPY_NUMERIC = frozenset(
+    {
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    }
+)
+
+_FAMILY = {
+    "bool": "bool",
+    "string": "string",
+    "bytes": "bytes",
+    "datetime": "datetime",
+    "object": "object",
+}
+
+ACCEPTS: dict[str, frozenset[str]] = {
+    "float": frozenset({"float", "int"}),
+    "int": frozenset({"int"}),
+    "bool": frozenset({"bool"}),
+    "string": frozenset({"string", "object"}),
+    "bytes": frozenset({"bytes", "object"}),
+    "datetime": frozenset({"datetime"}),
+    "object": frozenset({"float", "int", "bool", "string", "bytes", "datetime", "object"}),
+}
+"""For each expected family, the families of actual data it accepts (safe casts only)."""
+
+
+def family(name: str) -> str:
+    """The family of a signature dtype: float, int, bool, string, bytes, datetime, object."""
+    if name.startswith("float"):
+        return "float"
+    if name.startswith(("int", "uint")):
+        return "int"
+    return _FAMILY.get(name, "object")
+
+
+def dtype_name(dtype: object) -> str:
+    """The signature name of a numpy, pandas or torch dtype (``object`` if unknown)."""
+    text = str(dtype)
+    if text.startswith("torch."):
+        text = text[len("torch.") :]
+        return text if text in _NUMPY_NUMERIC or text == "bool" else "object"
+    if text in ("str", "string") or text.startswith(("string[", "str[")):
+        return "string"
+    if text == "category":
+        categories = getattr(dtype, "categories", None)
+        return dtype_name(categories.dtype) if categories is not None else "object"
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)  # pandas' nullable Int64, Float64…
+    if numpy_dtype is not None and numpy_dtype is not dtype:
+        return dtype_name(numpy_dtype)
+    if text == "boolean":
+        return "bool"
+    kind = getattr(dtype, "kind", "")
+    if kind == "M" or text.startswith("datetime64"):
+        return "datetime"
+    if kind == "U":
+        return "string"
+    if kind == "S":
+        return "bytes"
+    if kind == "b":
+        return "bool"
+    name = getattr(dtype, "name", text)
+    return name if name in _NUMPY_NUMERIC else "object"
+
+
+def python_values_family(values: Iterable[object]) -> str:
+    """The family of plain Python values (JSON-decoded lists); nulls are ignored."""
+    families: set[str] = set()
+    for value in values:
+        kind = type(value)
+        if kind is float:
+            families.add("float")
+        elif kind is bool:
+            families.add("bool")
+        elif kind is int:
+            families.add("int")
+        elif kind is str:
+            families.add("string")
+        elif kind is bytes:
+            families.add("bytes")
+        elif value is not None:
+            families.add("object")
+    if not families:
+        return "object"
+    if len(families) == 1:
+        return families.pop()
+    if families == {"float", "int"}:
+        return "float"
+    return "object"
