@@ -32,18 +32,20 @@ _FAMILY = {
     "bytes": "bytes",
     "datetime": "datetime",
     "object": "object",
+    "null": "null",
 }
 
 ACCEPTS: dict[str, frozenset[str]] = {
-    "float": frozenset({"float", "int"}),
-    "int": frozenset({"int"}),
-    "bool": frozenset({"bool"}),
-    "string": frozenset({"string", "object"}),
-    "bytes": frozenset({"bytes", "object"}),
-    "datetime": frozenset({"datetime"}),
-    "object": frozenset({"float", "int", "bool", "string", "bytes", "datetime", "object"}),
+    "float": frozenset({"float", "int", "null"}),
+    "int": frozenset({"int", "null"}),
+    "bool": frozenset({"bool", "null"}),
+    "string": frozenset({"string", "object", "null"}),
+    "bytes": frozenset({"bytes", "object", "null"}),
+    "datetime": frozenset({"datetime", "null"}),
+    "object": frozenset({"float", "int", "bool", "string", "bytes", "datetime", "object", "null"}),
 }
-"""For each expected family, the families of actual data it accepts (safe casts only)."""
+"""For each expected family, the families of actual data it accepts (safe casts only;
+"null" is a list holding only nulls)."""
 
 
 def family(name: str) -> str:
@@ -102,7 +104,7 @@ def python_values_family(values: Iterable[object]) -> str:
         elif value is not None:
             families.add("object")
     if not families:
-        return "object"
+        return "null"
     if len(families) == 1:
         return families.pop()
     if families == {"float", "int"}:

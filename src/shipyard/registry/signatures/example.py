@@ -76,6 +76,8 @@ def _encode_array(value: object, max_rows: int) -> dict[str, Any]:
 
 
 def _json_value(value: object) -> object:
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)  # "nan", "inf", "-inf": JSON has no literal for them
     if isinstance(value, bytes):
