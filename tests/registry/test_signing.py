@@ -154,3 +154,15 @@ def test_the_model_signing_cli_accepts_our_signature_and_rejects_tampering(
     rejected = _model_signing_verify(model, keys.public_key)
     assert rejected.returncode != 0
     assert "model.skops" in rejected.stdout + rejected.stderr
+
+
+def test_files_added_or_removed_after_signing_are_named(model: Path, keys: KeyInfo) -> None:
+    assert keys.private_key is not None
+    sign_model(model, keys.private_key)
+    (model / "extra.bin").write_bytes(b"payload")
+    with pytest.raises(IntegrityError, match=r"extra\.bin was added after signing"):
+        verify_model(model, [keys.public_key])
+    (model / "extra.bin").unlink()
+    (model / "input_example.json").unlink()
+    with pytest.raises(IntegrityError, match=r"input_example\.json is missing"):
+        verify_model(model, [keys.public_key])

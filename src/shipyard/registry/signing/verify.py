@@ -14,9 +14,10 @@ from shipyard.registry.signing.keys import fingerprint, load_public_key
 
 __all__ = ["VerifyResult", "verify_model"]
 
-_FILE_IN_DIFF = re.compile(
-    r"Hash mismatch for '([^']+)'|Extra files found in model '[^']*': ([^,'\]]+)"
-    r"|Missing files in model '[^']*': ([^,'\]]+)"
+_FILE_IN_DIFF = re.compile(  # the library reports a list's repr: quotes may come escaped
+    r"Hash mismatch for \\*'([^'\\]+)"
+    r"|Extra files found in model \\*'[^'\\]*\\*': ([^,'\"\\\]]+)"
+    r"|Missing files in model \\*'[^'\\]*\\*': ([^,'\"\\\]]+)"
 )
 
 
