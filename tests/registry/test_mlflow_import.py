@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
+from typer.testing import Result
 
 from shipyard.core.errors import InvalidInput, NotFound, UntrustedModel
 from shipyard.core.signature import ColumnSchema, TensorSchema
@@ -24,6 +26,7 @@ import mlflow.pyfunc
 import mlflow.sklearn
 from mlflow.models import infer_signature
 from sklearn.datasets import load_iris
+from typer.testing import Result
 from sklearn.linear_model import LogisticRegression
 
 X, y = load_iris(return_X_y=True, as_frame=True)
@@ -109,6 +112,21 @@ def _mlflow_predictions(source: Path, data: pd.DataFrame) -> list[int]:
     predictions: list[int] = json.loads(source.with_suffix(".predictions.json").read_text())
     assert len(predictions) == len(data)
     return predictions
+
+
+@pytest.mark.slow
+def test_the_import_command_asks_for_trust(
+    mlflow_models: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    source, target = str(mlflow_models / "cloudpickle"), str(tmp_path / "out")
+    refused = cli("models", "import-mlflow", source, target)
+    assert refused.exit_code == 2
+    assert "is a pickle" in refused.stderr
+    assert "--trust" in refused.stderr
+    imported = cli("models", "import-mlflow", source, target, "--trust")
+    assert imported.exit_code == 0, imported.output
+    assert "no pickle" in imported.stdout
+    assert (tmp_path / "out" / "model.skops").is_file()
 
 
 def test_not_an_mlflow_directory(tmp_path: Path) -> None:
