@@ -170,12 +170,13 @@ def models_inspect(
             if schema is None:
                 continue
             if isinstance(schema, ColumnSchema):
-                text = ", ".join(f"{c.name}: {c.dtype}" for c in schema.columns)
+                fields = [f"{c.name}: {c.dtype}" for c in schema.columns]
             else:
-                text = ", ".join(
-                    f"{t.name or 'tensor'}: {t.dtype}{t.shape_text()}" for t in schema.tensors
-                )
-            grid.add_row(label, escape(text))
+                fields = [f"{t.name or 'tensor'}: {t.dtype}{t.shape_text()}" for t in schema.tensors]
+            shown = ", ".join(fields[:8])
+            if len(fields) > 8:
+                shown += f", … {len(fields) - 8} more (--json lists all)"
+            grid.add_row(label, escape(shown))
     console.print(grid)
 
 
