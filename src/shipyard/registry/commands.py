@@ -172,7 +172,9 @@ def models_inspect(
             if isinstance(schema, ColumnSchema):
                 fields = [f"{c.name}: {c.dtype}" for c in schema.columns]
             else:
-                fields = [f"{t.name or 'tensor'}: {t.dtype}{t.shape_text()}" for t in schema.tensors]
+                fields = [
+                    f"{t.name or 'tensor'}: {t.dtype}{t.shape_text()}" for t in schema.tensors
+                ]
             shown = ", ".join(fields[:8])
             if len(fields) > 8:
                 shown += f", … {len(fields) - 8} more (--json lists all)"
