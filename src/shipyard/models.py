@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.model_manifest import ModelManifest
 from shipyard.core.signature import Signature
 from shipyard.registry.flavors.pyfunc import PythonModel
+from shipyard.registry.model_dir.loaded import LoadedModel
 
 if TYPE_CHECKING:
-    from shipyard.registry.model_dir.loaded import LoadedModel
     from shipyard.registry.onnx_fastpath import FastPath
     from shipyard.registry.signatures.validate import SignatureValidator
     from shipyard.registry.signing.sign import SignResult
     from shipyard.registry.signing.verify import VerifyResult
 
 __all__ = [
+    "LoadedModel",
     "ModelManifest",
     "PythonModel",
     "Signature",

@@ -139,3 +139,11 @@ def test_saving_into_an_empty_folder_works(tmp_path: Path, array_model: Any) -> 
     manifest = save_model(array_model, tmp_path / "m")
     assert manifest.signature is None
     assert load_model(tmp_path / "m").input_example() is None
+
+
+def test_an_example_file_outside_the_file_list_is_refused(saved: Path) -> None:
+    document = json.loads((saved / MANIFEST_FILE).read_text())
+    document["example_file"] = "model.sig"
+    (saved / MANIFEST_FILE).write_text(json.dumps(document))
+    with pytest.raises(IntegrityError, match="not in its file list"):
+        load_model(saved)

@@ -136,8 +136,8 @@ class ModelManifest:
         signature = data.get("signature")
         versions = data.get("framework_versions", {})
         example = data.get("example_file")
-        if example is not None:
-            check_relative_path(example)
+        if example is not None and check_relative_path(example) not in {f.path for f in files}:
+            raise InvalidInput(f"the manifest's example file {example!r} is not in its file list")
         return cls(
             flavor=flavor,
             files=files,
