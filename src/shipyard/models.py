@@ -22,6 +22,7 @@ from shipyard.registry.flavors.pyfunc import PythonModel
 from shipyard.registry.model_dir.loaded import LoadedModel
 
 if TYPE_CHECKING:
+    from shipyard.context import Context
     from shipyard.registry.onnx_fastpath import FastPath
     from shipyard.registry.signatures.validate import SignatureValidator
     from shipyard.registry.signing.sign import SignResult
@@ -36,6 +37,7 @@ __all__ = [
     "import_mlflow",
     "infer_signature",
     "load_model",
+    "load_model_in",
     "onnx_fast_path",
     "read_manifest",
     "save_model",
@@ -81,6 +83,19 @@ def load_model(
 
     return _load(
         directory, trusted=trusted, require_signature=require_signature, public_keys=public_keys
+    )
+
+
+def load_model_in(ctx: Context, directory: Path | str, *, trusted: bool = False) -> LoadedModel:
+    """Load under the workspace's policy: ``models.require_signatures`` and its trusted keys."""
+    from shipyard.registry.signing.policy import signing_policy
+
+    policy = signing_policy(ctx)
+    return load_model(
+        directory,
+        trusted=trusted,
+        require_signature=policy.required,
+        public_keys=policy.public_keys,
     )
 
 

@@ -116,3 +116,22 @@ def test_import_mlflow_of_a_folder_without_mlmodel(cli: Cli, workspace: Path) ->
     result = cli("models", "import-mlflow", str(workspace), str(workspace / "out"))
     assert result.exit_code == 2
     assert "no MLmodel file" in result.stderr
+
+
+def test_the_workspace_policy_can_require_signatures(cli: Cli, model_dir: Path) -> None:
+    from shipyard.context import open_context
+    from shipyard.core.errors import IntegrityError
+    from shipyard.models import load_model_in
+
+    config = model_dir.parent / ".shipyard" / "config.toml"
+    with open_context() as ctx:
+        load_model_in(ctx, model_dir)  # signatures not required by default
+    config.write_text(
+        config.read_text().replace("require_signatures = false", "require_signatures = true")
+    )
+    with open_context() as ctx, pytest.raises(IntegrityError, match="is not signed"):
+        load_model_in(ctx, model_dir)
+    cli("keys", "generate")
+    cli("models", "sign", str(model_dir))
+    with open_context() as ctx:
+        assert load_model_in(ctx, model_dir).manifest.flavor == "sklearn"

@@ -23,6 +23,7 @@ from shipyard.core.errors import ConfigError
 __all__ = [
     "ENV_ALIASES",
     "CostSettings",
+    "ModelSettings",
     "ObjectSettings",
     "ProjectSettings",
     "Settings",
@@ -60,6 +61,12 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    require_signatures: bool = False
+    """Refuse to load a model without a valid signature from a key in ``.shipyard/keys/``."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Shipyard reads from configuration, as one typed object."""
 
@@ -67,6 +74,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     objects: ObjectSettings = field(default_factory=ObjectSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
