@@ -57,8 +57,28 @@ def family(name: str) -> str:
     return _FAMILY.get(name, "object")
 
 
+_NAMES: dict[object, str] = {}
+
+
 def dtype_name(dtype: object) -> str:
-    """The signature name of a numpy, pandas or torch dtype (``object`` if unknown)."""
+    """The signature name of a numpy, pandas or torch dtype (``object`` if unknown).
+
+    Cached per dtype: the validator calls it for every field of every request.
+    """
+    try:
+        return _NAMES[dtype]
+    except (KeyError, TypeError):  # not seen yet, or unhashable
+        pass
+    name = _dtype_name(dtype)
+    try:
+        if len(_NAMES) < 1024:
+            _NAMES[dtype] = name
+    except TypeError:
+        pass
+    return name
+
+
+def _dtype_name(dtype: object) -> str:
     text = str(dtype)
     if text.startswith("torch."):
         text = text[len("torch.") :]
@@ -67,10 +87,10 @@ def dtype_name(dtype: object) -> str:
         return "string"
     if text == "category":
         categories = getattr(dtype, "categories", None)
-        return dtype_name(categories.dtype) if categories is not None else "object"
+        return _dtype_name(categories.dtype) if categories is not None else "object"
     numpy_dtype = getattr(dtype, "numpy_dtype", None)  # pandas' nullable Int64, Float64…
     if numpy_dtype is not None and numpy_dtype is not dtype:
-        return dtype_name(numpy_dtype)
+        return _dtype_name(numpy_dtype)
     if text == "boolean":
         return "bool"
     kind = getattr(dtype, "kind", "")

@@ -76,11 +76,12 @@ class SignatureValidator:
     def _validate_columns(self, columns: tuple[_Column, ...], data: object) -> None:
         if is_dataframe(data):
             frame: Any = data
-            present = frame.columns
+            dtypes = dict(zip(frame.columns.tolist(), frame.dtypes.tolist(), strict=True))
             for column in columns:
-                if column.name not in present:
+                dtype = dtypes.get(column.name)
+                if dtype is None:
                     raise self._missing_column(column.name)
-                actual = dtype_name(frame[column.name].dtype)
+                actual = dtype_name(dtype)
                 if actual == "object" and "string" in column.accepts:
                     continue  # strings held in an object column
                 self._check_family(column, actual)
