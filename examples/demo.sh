@@ -15,5 +15,30 @@ step shipyard init --project churn
 step shipyard status
 step shipyard doctor
 
+# 2. Models in safe formats, signed (docs/models.md).
+cat > train.py <<'PY'
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from shipyard.models import onnx_fast_path, save_model
+
+X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+manifest = save_model(model, "churn-model", input_example=X.head(50))
+print(f"saved {manifest.flavor} model: {len(manifest.files)} files, no pickle")
+fast = onnx_fast_path(model, manifest.signature, X.head(50))
+print(f"ONNX fast path: {'agrees' if fast.available else fast.reason}")
+PY
+step python train.py
+step shipyard models inspect churn-model
+step shipyard keys generate
+step shipyard models sign churn-model
+step shipyard models verify churn-model
+echo "tamper with one byte of the model, then verify again (refused, naming the file):"
+printf 'x' >> churn-model/model.skops
+step shipyard models verify churn-model || true
+
 echo
 echo "Demo finished. Explore it: cd $demo"

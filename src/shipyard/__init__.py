@@ -18,8 +18,10 @@ from shipyard.core.errors import (
     PermissionDenied,
     SchemaOutOfDate,
     ShipyardError,
+    SignatureMismatch,
     Unauthenticated,
     Unavailable,
+    UntrustedModel,
     WorkspaceNotFound,
 )
 from shipyard.core.principal import Principal, Role
@@ -39,8 +41,10 @@ __all__ = [
     "SchemaOutOfDate",
     "Settings",
     "ShipyardError",
+    "SignatureMismatch",
     "Unauthenticated",
     "Unavailable",
+    "UntrustedModel",
     "WorkspaceNotFound",
     "__version__",
     "open_context",

@@ -34,7 +34,8 @@ def _modules_after(statement: str) -> set[str]:
 def test_core_imports_no_io_framework_or_ml_library() -> None:
     loaded = _modules_after(
         "import shipyard.core.errors, shipyard.core.ids, shipyard.core.principal, "
-        "shipyard.core.settings, shipyard.core.redact"
+        "shipyard.core.settings, shipyard.core.redact, shipyard.core.signature, "
+        "shipyard.core.model_manifest"
     )
     assert not loaded & set(FORBIDDEN)
 
@@ -43,3 +44,11 @@ def test_importing_shipyard_stays_light() -> None:
     """``import shipyard`` must not pay for the database layer until it is used."""
     loaded = _modules_after("import shipyard")
     assert not loaded & {"sqlalchemy", "alembic", "psycopg", "numpy", "pandas"}
+
+
+def test_the_model_sdk_imports_no_framework_until_used() -> None:
+    loaded = _modules_after("import shipyard.models, shipyard.registry.flavors")
+    assert not loaded & {
+        "numpy", "pandas", "sklearn", "skops", "onnx", "onnxruntime", "skl2onnx",
+        "torch", "xgboost", "lightgbm", "safetensors", "model_signing", "blake3", "yaml",
+    }  # fmt: skip

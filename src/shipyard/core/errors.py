@@ -6,7 +6,8 @@ what to do about it (``hint``)::
 
     ShipyardError
     ├── InvalidInput          a value the user gave cannot be used
-    │   └── ConfigError       a config file or setting cannot be used
+    │   ├── ConfigError       a config file or setting cannot be used
+    │   └── SignatureMismatch an input does not match a model's signature (names the field)
     ├── NotFound              a named thing does not exist
     │   └── WorkspaceNotFound no .shipyard/ here or in any parent folder
     ├── Conflict              the current state forbids the change
@@ -14,6 +15,7 @@ what to do about it (``hint``)::
     ├── Unauthenticated       who is asking is unknown
     ├── RateLimited           too many attempts; retry after ``retry_after`` seconds
     ├── PermissionDenied      who is asking may not do this
+    │   └── UntrustedModel    loading would run code (pickle, unknown types) nobody trusted
     ├── IntegrityError        stored bytes or records do not match their digest
     ├── Unavailable           a metadata store, object store or remote is unreachable
     └── SchemaOutOfDate       the metadata store needs ``shipyard db upgrade``
@@ -36,8 +38,10 @@ __all__ = [
     "RateLimited",
     "SchemaOutOfDate",
     "ShipyardError",
+    "SignatureMismatch",
     "Unauthenticated",
     "Unavailable",
+    "UntrustedModel",
     "WorkspaceNotFound",
 ]
 
@@ -71,6 +75,14 @@ class ConfigError(InvalidInput):
     """A config file or setting is malformed or has a bad value."""
 
 
+class SignatureMismatch(InvalidInput):
+    """An input does not match a model's signature; ``field`` names the column or tensor."""
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
 class NotFound(ShipyardError):
     """A named thing (run, model, object, workspace…) does not exist."""
 
@@ -101,6 +113,11 @@ class RateLimited(ShipyardError):
 
 class PermissionDenied(ShipyardError):
     """The principal is known but may not perform this action."""
+
+
+class UntrustedModel(PermissionDenied):
+    """Loading a model would run code nobody vouched for: a pickle, or types outside the
+    safe list of its format. Refused unless the caller passes ``trusted=True``."""
 
 
 class IntegrityError(ShipyardError):

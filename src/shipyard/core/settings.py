@@ -24,6 +24,7 @@ __all__ = [
     "ENV_ALIASES",
     "ClientSettings",
     "CostSettings",
+    "ModelSettings",
     "ObjectSettings",
     "ProjectSettings",
     "ServerSettings",
@@ -86,6 +87,12 @@ class ClientSettings:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    require_signatures: bool = False
+    """Refuse to load a model without a valid signature from a key in ``.shipyard/keys/``."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Shipyard reads from configuration, as one typed object."""
 
@@ -95,6 +102,7 @@ class Settings:
     cost: CostSettings = field(default_factory=CostSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     client: ClientSettings = field(default_factory=ClientSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""

@@ -51,6 +51,10 @@ path = "objects"
 # Prices used to estimate what each run costs (any currency).
 cpu_hour = 0.0
 gpu_hour = 0.0
+
+[models]
+# Refuse to load models that are not signed by a key in .shipyard/keys/.
+require_signatures = false
 """
 
 

@@ -40,6 +40,9 @@ class Check:
 EXTRAS: Mapping[str, tuple[str, ...]] = {
     "s3": ("boto3",),
     "server": ("fastapi", "uvicorn", "httpx"),
+    "xgboost": ("xgboost",),
+    "lightgbm": ("lightgbm",),
+    "torch": ("torch",),
 }
 
 

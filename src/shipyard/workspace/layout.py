@@ -35,6 +35,11 @@ class WorkspaceLayout:
         return self.dot_dir / DB_FILE
 
     @property
+    def keys_dir(self) -> Path:
+        """Model-signing keys: this workspace's pair and the public keys it trusts."""
+        return self.dot_dir / "keys"
+
+    @property
     def tmp_dir(self) -> Path:
         return self.dot_dir / "tmp"
 

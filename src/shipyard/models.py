@@ -1,0 +1,154 @@
+"""The model SDK: save and load model directories, signatures, signing, MLflow import.
+
+    from shipyard.models import save_model, load_model
+
+    save_model(pipeline, "model", input_example=X_train.head(50))
+    model = load_model("model")          # verifies every file's BLAKE3 digest first
+    model.predict(X_test)
+
+Frameworks are imported on first use: importing this module costs nothing.
+See docs/models.md for the directory format and the flavors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shipyard.core.model_manifest import ModelManifest
+from shipyard.core.signature import Signature
+from shipyard.registry.flavors.pyfunc import PythonModel
+from shipyard.registry.model_dir.loaded import LoadedModel
+
+if TYPE_CHECKING:
+    from shipyard.context import Context
+    from shipyard.registry.onnx_fastpath import FastPath
+    from shipyard.registry.signatures.validate import SignatureValidator
+    from shipyard.registry.signing.sign import SignResult
+    from shipyard.registry.signing.verify import VerifyResult
+
+__all__ = [
+    "LoadedModel",
+    "ModelManifest",
+    "PythonModel",
+    "Signature",
+    "flavor_names",
+    "import_mlflow",
+    "infer_signature",
+    "load_model",
+    "load_model_in",
+    "onnx_fast_path",
+    "read_manifest",
+    "save_model",
+    "sign_model",
+    "signature_validator",
+    "verify_model",
+]
+
+
+def save_model(
+    model: object,
+    directory: Path | str,
+    *,
+    input_example: object = None,
+    flavor: str | None = None,
+    signature: Signature | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> ModelManifest:
+    """Save ``model`` in a safe format into the new folder ``directory``; see docs/models.md."""
+    from shipyard.registry.model_dir.save import save_model as _save
+
+    return _save(
+        model,
+        directory,
+        input_example=input_example,
+        flavor=flavor,
+        signature=signature,
+        metadata=metadata,
+        options=options,
+    )
+
+
+def load_model(
+    directory: Path | str,
+    *,
+    trusted: bool = False,
+    require_signature: bool = False,
+    public_keys: Sequence[Path] = (),
+) -> LoadedModel:
+    """Verify and load a model directory (``trusted`` allows pickles and unknown types)."""
+    from shipyard.registry.model_dir.load import load_model as _load
+
+    return _load(
+        directory, trusted=trusted, require_signature=require_signature, public_keys=public_keys
+    )
+
+
+def load_model_in(ctx: Context, directory: Path | str, *, trusted: bool = False) -> LoadedModel:
+    """Load under the workspace's policy: ``models.require_signatures`` and its trusted keys."""
+    from shipyard.registry.signing.policy import signing_policy
+
+    policy = signing_policy(ctx)
+    return load_model(
+        directory,
+        trusted=trusted,
+        require_signature=policy.required,
+        public_keys=policy.public_keys,
+    )
+
+
+def read_manifest(directory: Path | str) -> ModelManifest:
+    from shipyard.registry.model_dir.load import read_manifest as _read
+
+    return _read(directory)
+
+
+def infer_signature(input_example: object, output: object | None = None) -> Signature:
+    from shipyard.registry.signatures.infer import infer_signature as _infer
+
+    return _infer(input_example, output)
+
+
+def signature_validator(signature: Signature) -> SignatureValidator:
+    """A reusable checker: ``validator.validate(data)`` raises SignatureMismatch."""
+    from shipyard.registry.signatures.validate import SignatureValidator
+
+    return SignatureValidator(signature)
+
+
+def sign_model(directory: Path | str, private_key: Path) -> SignResult:
+    from shipyard.registry.signing.sign import sign_model as _sign
+
+    return _sign(directory, private_key)
+
+
+def verify_model(
+    directory: Path | str, public_keys: Sequence[Path], *, required: bool = True
+) -> VerifyResult:
+    from shipyard.registry.signing.verify import verify_model as _verify
+
+    return _verify(directory, public_keys, required=required)
+
+
+def import_mlflow(
+    source: Path | str, destination: Path | str, *, trusted: bool = False
+) -> ModelManifest:
+    """Convert an MLflow scikit-learn model into a Shipyard model directory."""
+    from shipyard.registry.mlflow_import import import_mlflow as _import
+
+    return _import(source, destination, trusted=trusted)
+
+
+def onnx_fast_path(model: Any, signature: Signature | None, example: Any) -> FastPath:
+    """The checked ONNX Runtime version of a scikit-learn model, or why there is none."""
+    from shipyard.registry.onnx_fastpath import onnx_fast_path as _fast
+
+    return _fast(model, signature, example)
+
+
+def flavor_names() -> list[str]:
+    from shipyard.registry.flavors.registry import flavor_names as _names
+
+    return _names()

@@ -1,0 +1,1 @@
+"""The model directory format: flavor files plus ``shipyard-model.json``."""

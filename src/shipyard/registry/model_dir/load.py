@@ -1,0 +1,77 @@
+"""``load_model``: verify a model directory, then read it with its flavor.
+
+Order of checks: the manifest parses; every file's BLAKE3 digest matches and
+no unlisted file is present; if a signature is required or trusted keys are
+given, the OpenSSF signature verifies (it also covers the manifest). Only then
+does the flavor read a byte of model data, and it refuses pickles and unknown
+types unless ``trusted``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from shipyard.core.errors import IntegrityError, InvalidInput, NotFound
+from shipyard.core.model_manifest import MANIFEST_FILE, ModelManifest
+from shipyard.registry.flavors.registry import get_flavor
+from shipyard.registry.model_dir.digests import verify_files
+from shipyard.registry.model_dir.loaded import LoadedModel
+
+__all__ = ["load_model", "read_manifest"]
+
+
+def read_manifest(directory: Path | str) -> ModelManifest:
+    """The manifest of a model directory; :class:`NotFound` if there is none,
+    :class:`IntegrityError` if it cannot be parsed."""
+    folder = Path(directory)
+    path = folder / MANIFEST_FILE
+    if not folder.is_dir():
+        raise NotFound(f"no model directory at {folder}")
+    if not path.is_file():
+        raise NotFound(
+            f"{folder} is not a Shipyard model directory (no {MANIFEST_FILE})",
+            hint="save models with shipyard.models.save_model, or import MLflow models with "
+            "`shipyard models import-mlflow`",
+        )
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IntegrityError(
+            f"{MANIFEST_FILE} in {folder} is not valid JSON: {exc}", object_id=MANIFEST_FILE
+        ) from None
+    try:
+        return ModelManifest.from_dict(document)
+    except InvalidInput as exc:
+        raise IntegrityError(
+            f"{MANIFEST_FILE} in {folder} is malformed: {exc}", object_id=MANIFEST_FILE
+        ) from None
+
+
+def load_model(
+    directory: Path | str,
+    *,
+    trusted: bool = False,
+    require_signature: bool = False,
+    public_keys: Sequence[Path] = (),
+) -> LoadedModel:
+    """Verify and load the model saved in ``directory``.
+
+    ``trusted`` allows pickles and types outside skops' safe list (otherwise
+    :class:`UntrustedModel`). With ``require_signature`` the directory must
+    carry a valid signature from one of ``public_keys``; with keys but without
+    the requirement, a signature present is still checked. Raises
+    :class:`IntegrityError` naming a missing, changed or unexpected file, an
+    unsigned model where one is required, or a signature from an unknown key.
+    """
+    folder = Path(directory)
+    manifest = read_manifest(folder)
+    verify_files(folder, manifest.files)  # first: it names the changed file plainly
+    if require_signature or public_keys:
+        from shipyard.registry.signing.verify import verify_model
+
+        verify_model(folder, public_keys, required=require_signature)
+    flavor = get_flavor(manifest.flavor)
+    raw = flavor.load(folder, manifest.flavor_params, trusted=trusted)
+    return LoadedModel(folder, manifest, flavor, raw)

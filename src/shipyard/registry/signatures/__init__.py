@@ -1,0 +1,1 @@
+"""Signatures from data: inference from an input example, and the request validator."""
