@@ -1,6 +1,6 @@
 """The composition root: settings, principal and stores for one process.
 
-Everything that needs the metadata store or (later) the object store gets it
+Everything that needs the metadata store or the object store gets it
 from a :class:`Context`, built once by the CLI or the SDK from the settings.
 Resources open lazily, so ``shipyard --help`` never touches a database.
 """
@@ -19,6 +19,7 @@ from shipyard.workspace.config import load_settings
 from shipyard.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 s
+    from shipyard.objects.store import ObjectStore
     from shipyard.store.db import Database
 
 __all__ = ["Context", "open_context"]
@@ -78,10 +79,20 @@ class Context:
     def objects_dir(self) -> Path:
         return self.layout.objects_dir(self.settings.objects.path)
 
+    @cached_property
+    def objects(self) -> ObjectStore:
+        """The workspace's object store (``objects.path``; default ``.shipyard/objects``)."""
+        from shipyard.objects.open import open_workspace_store
+
+        return open_workspace_store(self)
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
             del self.__dict__["db"]
+        if "objects" in self.__dict__:
+            self.objects.close()
+            del self.__dict__["objects"]
 
     def __enter__(self) -> Context:
         return self
