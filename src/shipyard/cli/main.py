@@ -83,11 +83,13 @@ def _root(
 
 
 def _register() -> None:
+    from shipyard.objects import commands as object_commands
     from shipyard.store.commands import db_app
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
     app.add_typer(db_app, name="db")
+    object_commands.register(app)
 
 
 _register()

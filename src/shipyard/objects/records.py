@@ -46,8 +46,16 @@ def encode(kind: ObjectKind, plaintext: bytes | memoryview, name: str, codec: Re
     return header + codec.seal(plaintext, header + bytes.fromhex(name))
 
 
-def decode(data: bytes | memoryview, name: str, codec: RecordCodec) -> Record:
-    """Unframe (and decrypt) a record; raises :class:`IntegrityError` naming ``name``."""
+def decode(
+    data: bytes | memoryview, name: str, codec: RecordCodec, label: str | None = None
+) -> Record:
+    """Unframe (and decrypt) the record stored as ``name``.
+
+    Raises :class:`IntegrityError` naming ``label`` (default: ``name``; callers
+    pass the content digest, which users know, when the store is encrypted).
+    """
+    stored_name = name
+    name = label or name
     view = memoryview(data)
     if len(view) < HEADER_SIZE or bytes(view[:4]) != RECORD_MAGIC:
         raise IntegrityError(
@@ -72,7 +80,7 @@ def decode(data: bytes | memoryview, name: str, codec: RecordCodec) -> Record:
             f"object {name} is {state}, unlike its store", object_id=name, hint=_HINT
         )
     header = bytes(view[:HEADER_SIZE])
-    plaintext = codec.open(view[HEADER_SIZE:], header + bytes.fromhex(name), name)
+    plaintext = codec.open(view[HEADER_SIZE:], header + bytes.fromhex(stored_name), name)
     return Record(object_kind, plaintext)
 
 

@@ -241,7 +241,7 @@ class ObjectStore:
                     self.catalog.refresh()
                     continue
                 break
-            return records.decode(raw, digest.hex, self.codec)
+            return records.decode(raw, name, self.codec, digest.hex)
         raise NotFound(
             f"object {digest.hex} is not in the object store at {self.url}",
             hint="push it from where it was made, or pull it from a remote",

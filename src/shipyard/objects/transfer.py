@@ -103,7 +103,7 @@ def _require_all(wanted: set[Digest], found: dict[Digest, Location], source: Obj
 
 
 def _decode(store: ObjectStore, digest: Digest, loc: Location) -> records.Record:
-    return records.decode(store._raw(loc), digest.hex, store.codec)
+    return records.decode(store._raw(loc), loc.name, store.codec, digest.hex)
 
 
 def _read_blobs(
@@ -145,7 +145,7 @@ def _read_blobs(
         for digest, loc in job:
             assert loc.entry is not None
             raw = data[loc.entry.offset - start : loc.entry.offset - start + loc.entry.length]
-            record = records.decode(raw, digest.hex, source.codec)
+            record = records.decode(raw, loc.name, source.codec, digest.hex)
             out.append((digest, source._verified_blob(digest, record)))
         return out
 

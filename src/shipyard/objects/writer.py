@@ -132,7 +132,11 @@ class RecordWriter:
                 self._error = error
             return
         if on_done is not None and not future.cancelled():
-            on_done(future.result())
+            try:
+                on_done(future.result())
+            except BaseException as exc:  # a progress callback may abort the batch
+                if self._error is None:
+                    self._error = exc
 
     def _write_blob(
         self, data: bytes | memoryview, digest: Digest | None, known_missing: bool
