@@ -42,16 +42,9 @@ def fsck_command(ctx: typer.Context, as_json: Annotated[bool, _JSON] = False) ->
         if report.ok:
             success(f"{escape(report.url)}: {summary}: all intact")
         else:
-            table = Table(show_header=True, header_style="bold")
-            table.add_column("object", no_wrap=True)
-            table.add_column("problem", style="bold red")
-            table.add_column("where")
-            table.add_column("detail", overflow="fold")
             for problem in report.problems:
-                table.add_row(
-                    problem.object_id, problem.kind, escape(problem.where), escape(problem.detail)
-                )
-            console.print(table)
+                console.print(f"[bold red]✗ {problem.kind}[/] {problem.object_id}")
+                console.print(f"    {escape(problem.where)}: {escape(problem.detail)}")
             console.print(
                 f"[bold red]{len(report.problems):,} problem(s)[/] in {escape(report.url)} "
                 f"({summary})"
@@ -85,18 +78,13 @@ def gc_command(
     if as_json:
         print_json(report.to_dict())
         return
-    if dry_run and report.garbage:
-        table = Table(show_header=True, header_style="bold")
-        table.add_column("object", no_wrap=True)
-        table.add_column("kind")
-        table.add_column("size", justify="right")
-        table.add_column("where")
+    if dry_run:
         for record in report.garbage:
-            where = f"pack {record.pack_id[:12]}" if record.pack_id else "loose"
-            table.add_row(
-                record.name, record.kind.name.lower(), human_bytes(record.stored_size), where
+            where = f"in pack {record.pack_id[:12]}" if record.pack_id else "loose"
+            console.print(
+                f"{record.name}  {record.kind.name.lower():8} "
+                f"{human_bytes(record.stored_size):>10}  {where}"
             )
-        console.print(table)
     verb = "would delete" if dry_run else "deleted"
     success(
         f"{verb} {len(report.garbage):,} unreferenced object(s), "

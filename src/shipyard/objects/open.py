@@ -52,8 +52,9 @@ def open_store(
     region: str | None = None,
     cache_dir: Path | None = None,
     workers: int = 8,
+    create: bool = True,
 ) -> ObjectStore:
-    """Open (creating it if empty) the store at ``location``.
+    """Open (creating it if empty, unless ``create`` is false) the store at ``location``.
 
     ``key`` is needed for an encrypted store; ``encrypt`` makes a new store
     encrypted and refuses a plain one. Raises :class:`ConfigError` for key
@@ -61,7 +62,7 @@ def open_store(
     """
     backend = make_backend(location, endpoint_url=endpoint_url, region=region)
     try:
-        marker, codec = open_marker(backend, key=key, encrypt=encrypt)
+        marker, codec = open_marker(backend, key=key, encrypt=encrypt, create=create)
     except BaseException:
         backend.close()
         raise
@@ -84,6 +85,7 @@ def open_remote(
     *,
     endpoint_url: str | None = None,
     region: str | None = None,
+    create: bool = True,
 ) -> ObjectStore:
     """A remote store for push/pull, with the S3 options and key from the settings.
 
@@ -98,14 +100,18 @@ def open_remote(
         region=region or settings.objects.s3_region or None,
         cache_dir=cache if url.startswith("s3://") else None,
         workers=settings.objects.workers,
+        create=create,
     )
 
 
-def open_workspace_store(ctx: Context) -> ObjectStore:
-    """The store named by ``objects.path`` (default: ``.shipyard/objects``)."""
+def open_workspace_store(ctx: Context, *, create: bool = True) -> ObjectStore:
+    """The store named by ``objects.path`` (default: ``.shipyard/objects``).
+
+    With ``create`` false, nothing is written (a new store's marker included).
+    """
     configured = ctx.settings.objects.path
     if configured.startswith("s3://"):
-        return open_remote(ctx.settings, configured)
+        return open_remote(ctx.settings, configured, create=create)
     if ctx.settings.workspace is None and not Path(configured).expanduser().is_absolute():
         raise WorkspaceNotFound(
             f"no Shipyard workspace in {Path.cwd()} or any parent folder",
@@ -117,4 +123,5 @@ def open_workspace_store(ctx: Context) -> ObjectStore:
         key=store_key(ctx.settings),
         encrypt=ctx.settings.objects.encrypt,
         workers=ctx.settings.objects.workers,
+        create=create,
     )
