@@ -14,6 +14,7 @@ content), only how new files are cut.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -86,7 +87,9 @@ def iter_chunks(
     tail = b""
     eof = False
     while not eof:
-        buffer = bytearray(len(tail) + block)
+        # An anonymous mapping, not a bytearray: it goes back to the OS as soon as
+        # its last chunk is written, where malloc would keep freed blocks around.
+        buffer = mmap.mmap(-1, len(tail) + block)
         buffer[: len(tail)] = tail
         filled = len(tail)
         while filled < len(buffer):

@@ -329,6 +329,6 @@ class _Prefixed:
         readinto = getattr(self._stream, "readinto", None)
         if readinto is not None:
             return int(readinto(view) or 0)
-        data = self._stream.read(len(view))
+        data = self._stream.read(min(len(view), 1 << 20))  # small reads: small buffers
         view[: len(data)] = data
         return len(data)

@@ -19,7 +19,7 @@ __all__ = ["BackgroundHasher"]
 class BackgroundHasher:
     """``update`` queues bytes to hash; ``digest`` waits and returns the result."""
 
-    def __init__(self, backlog: int = 4) -> None:
+    def __init__(self, backlog: int = 2) -> None:
         self._hasher: Any = new_hasher()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shipyard-hash")
         self._pending: deque[Future[Any]] = deque()

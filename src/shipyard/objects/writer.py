@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RecordWriter"]
 
-DEFAULT_INFLIGHT = 64 * 1024 * 1024
+DEFAULT_INFLIGHT = 32 * 1024 * 1024
 
 
 class _Budget:
