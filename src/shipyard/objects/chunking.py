@@ -15,6 +15,7 @@ content), only how new files are cut.
 from __future__ import annotations
 
 import mmap
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -23,7 +24,7 @@ from fastcdc import fastcdc  # the compiled (Cython) chunker
 
 from shipyard.core.errors import InvalidInput
 
-__all__ = ["DEFAULT_CHUNKING", "ChunkParams", "iter_chunks"]
+__all__ = ["DEFAULT_CHUNKING", "ChunkParams", "iter_chunk_views", "iter_chunks"]
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -69,47 +70,97 @@ class ChunkParams:
 DEFAULT_CHUNKING = ChunkParams()
 
 
-def iter_chunks(
+class _Block:
+    """A reusable read buffer and a count of the chunk views still in use."""
+
+    def __init__(self, size: int) -> None:
+        # An anonymous mapping, not a bytearray: it goes back to the OS when
+        # done, where malloc may keep big freed blocks around.
+        self.buffer = mmap.mmap(-1, size)
+        self._users = 0
+        self._cond = threading.Condition()
+
+    def hold(self) -> Callable[[], None]:
+        with self._cond:
+            self._users += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                with self._cond:
+                    self._users -= 1
+                    self._cond.notify_all()
+
+        return release
+
+    def wait_free(self) -> None:
+        with self._cond:
+            while self._users:
+                self._cond.wait()
+
+
+def iter_chunk_views(
     stream: BinaryIO,
     params: ChunkParams = DEFAULT_CHUNKING,
     *,
     block_size: int = 16 * MiB,
-    on_read: Callable[[memoryview], None] | None = None,
-) -> Iterator[memoryview]:
-    """Yield the chunks of ``stream`` in order, as read-only views.
+    blocks: int = 4,
+    on_read: Callable[[memoryview, Callable[[], None]], None] | None = None,
+) -> Iterator[tuple[memoryview, Callable[[], None]]]:
+    """Yield ``(chunk, release)`` pairs without copying: call ``release`` when done.
 
-    Each view stays valid for as long as it is referenced (its buffer is never
-    reused). Memory held: one block plus the chunks the caller still holds.
-    ``on_read`` sees every newly read piece of the stream, in order (to hash
-    the whole stream while it is being cut).
+    The stream is read into ``blocks`` reused buffers (fresh memory for every
+    block would cost a page fault per 4 KiB); a buffer is refilled only once
+    every chunk cut from it has been released, so memory stays at ``blocks``
+    buffers. ``on_read(piece, release)`` sees every newly read piece of the
+    stream in order (to hash the whole stream while it is cut) and must call
+    ``release`` when done with it.
     """
     block = max(block_size, 4 * params.max_size)
+    ring = [_Block(block + params.max_size) for _ in range(max(2, blocks))]
     tail = b""
     eof = False
-    while not eof:
-        # An anonymous mapping, not a bytearray: it goes back to the OS as soon as
-        # its last chunk is written, where malloc would keep freed blocks around.
-        buffer = mmap.mmap(-1, len(tail) + block)
-        buffer[: len(tail)] = tail
-        filled = len(tail)
-        while filled < len(buffer):
-            got = stream.readinto(memoryview(buffer)[filled:])  # type: ignore[attr-defined]
-            if not got:
-                eof = True
-                break
-            filled += got
-        view = memoryview(buffer)[:filled].toreadonly()
-        if not filled:
-            return
-        if on_read is not None and filled > len(tail):
-            on_read(view[len(tail) :])
-        start = 0
-        for chunk in fastcdc(view, params.min_size, params.avg_size, params.max_size):
-            offset, length = int(chunk.offset), int(chunk.length)
-            if not eof and filled - offset < params.max_size:
-                break  # not enough bytes seen to be sure of this cut: carry over
-            yield view[offset : offset + length]
-            start = offset + length
-        tail = bytes(view[start:])
-    if tail:  # pragma: no cover - the loop above always consumes everything at EOF
-        yield memoryview(tail)
+    turn = 0
+    try:
+        while not eof:
+            current = ring[turn]
+            current.wait_free()
+            view = memoryview(current.buffer)
+            view[: len(tail)] = tail
+            filled = len(tail)
+            while filled < len(tail) + block:
+                got = stream.readinto(view[filled : len(tail) + block])  # type: ignore[attr-defined]
+                if not got:
+                    eof = True
+                    break
+                filled += got
+            data = view[:filled].toreadonly()
+            if not filled:
+                return
+            if on_read is not None and filled > len(tail):
+                on_read(data[len(tail) :], current.hold())
+            start = 0
+            for chunk in fastcdc(data, params.min_size, params.avg_size, params.max_size):
+                offset, length = int(chunk.offset), int(chunk.length)
+                if not eof and filled - offset < params.max_size:
+                    break  # not enough bytes seen to be sure of this cut: carry over
+                yield data[offset : offset + length], current.hold()
+                start = offset + length
+            tail = bytes(data[start:])
+            turn = (turn + 1) % len(ring)
+    finally:
+        for each in ring:
+            each.wait_free()
+
+
+def iter_chunks(
+    stream: BinaryIO, params: ChunkParams = DEFAULT_CHUNKING, *, block_size: int = 16 * MiB
+) -> Iterator[bytes]:
+    """Yield the chunks of ``stream`` in order, each as its own ``bytes``."""
+    for view, release in iter_chunk_views(stream, params, block_size=block_size):
+        try:
+            yield bytes(view)
+        finally:
+            release()

@@ -151,7 +151,7 @@ class RecordCodec(Protocol):
         """The 64-hex stored name of the record holding ``digest``'s content."""
         ...
 
-    def seal(self, plaintext: bytes | memoryview, aad: bytes) -> bytes: ...
+    def seal(self, plaintext: bytes | memoryview, aad: bytes) -> bytes | memoryview: ...
 
     def open(self, payload: bytes | memoryview, aad: bytes, object_id: str) -> bytes:
         """The plaintext; raises :class:`IntegrityError` naming ``object_id`` if damaged."""
@@ -167,8 +167,8 @@ class PlainCodec:
     def name_for(self, digest: Digest) -> str:
         return digest.hex
 
-    def seal(self, plaintext: bytes | memoryview, aad: bytes) -> bytes:
-        return bytes(plaintext)
+    def seal(self, plaintext: bytes | memoryview, aad: bytes) -> bytes | memoryview:
+        return plaintext
 
     def open(self, payload: bytes | memoryview, aad: bytes, object_id: str) -> bytes:
         return bytes(payload)

@@ -24,7 +24,7 @@ from shipyard.core.digest import Digest, ObjectRef, digest_of
 from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Unavailable
 from shipyard.core.object_layout import ObjectKind, loose_key
 from shipyard.objects import records
-from shipyard.objects.chunking import iter_chunks
+from shipyard.objects.chunking import iter_chunk_views
 from shipyard.objects.hashing import BackgroundHasher
 from shipyard.objects.manifest import Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -90,10 +90,13 @@ def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> Objec
     futures = []
     total = 0
     with BackgroundHasher() as hasher:
-        for chunk in iter_chunks(stream, writer.store.chunking, on_read=hasher.update):
+        views = iter_chunk_views(stream, writer.store.chunking, on_read=hasher.update)
+        for chunk, release in views:
             total += len(chunk)
             futures.append(
-                writer.submit_blob(chunk, on_done=lambda ref: progress.advance(ref.size))
+                writer.submit_blob(
+                    chunk, on_done=lambda ref: progress.advance(ref.size), release=release
+                )
             )
         digest = hasher.digest()
     chunks = [f.result() for f in futures]

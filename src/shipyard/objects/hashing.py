@@ -8,6 +8,7 @@ writes it out), this thread hashes the same bytes in order. At most
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -25,10 +26,18 @@ class BackgroundHasher:
         self._pending: deque[Future[Any]] = deque()
         self._backlog = backlog
 
-    def update(self, data: bytes | memoryview) -> None:
+    def update(self, data: bytes | memoryview, release: Callable[[], None] | None = None) -> None:
+        """Queue ``data``; ``release`` (if given) is called once it has been hashed."""
         while len(self._pending) >= self._backlog:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._hasher.update, data))
+        self._pending.append(self._pool.submit(self._hash, data, release))
+
+    def _hash(self, data: bytes | memoryview, release: Callable[[], None] | None) -> None:
+        try:
+            self._hasher.update(data)
+        finally:
+            if release is not None:
+                release()
 
     def digest(self) -> Digest:
         try:

@@ -121,7 +121,7 @@ def encode_index(pack_id: str, entries: tuple[PackEntry, ...], codec: RecordCode
     body = b"".join(parts)
     body += digest_of(body).raw
     header = _index_header(codec)
-    return header + codec.seal(body, header + bytes.fromhex(pack_id))
+    return b"".join((header, codec.seal(body, header + bytes.fromhex(pack_id))))
 
 
 def decode_index(data: bytes, pack_id: str, codec: RecordCodec) -> list[PackEntry]:

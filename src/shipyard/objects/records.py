@@ -23,7 +23,15 @@ from shipyard.core.errors import IntegrityError
 from shipyard.core.object_layout import ObjectKind
 from shipyard.objects.encryption import RecordCodec
 
-__all__ = ["HEADER_SIZE", "RECORD_MAGIC", "RECORD_VERSION", "Record", "decode", "encode"]
+__all__ = [
+    "HEADER_SIZE",
+    "RECORD_MAGIC",
+    "RECORD_VERSION",
+    "Record",
+    "decode",
+    "encode",
+    "encode_parts",
+]
 
 RECORD_MAGIC = b"\x89SYO"
 RECORD_VERSION = 1
@@ -42,8 +50,15 @@ def _header(kind: ObjectKind, codec: RecordCodec) -> bytes:
 
 def encode(kind: ObjectKind, plaintext: bytes | memoryview, name: str, codec: RecordCodec) -> bytes:
     """The stored bytes of a record named ``name`` (64 hex)."""
+    return b"".join(encode_parts(kind, plaintext, name, codec))
+
+
+def encode_parts(
+    kind: ObjectKind, plaintext: bytes | memoryview, name: str, codec: RecordCodec
+) -> tuple[bytes, bytes | memoryview]:
+    """The record as (header, payload), so a plain chunk is written without a copy."""
     header = _header(kind, codec)
-    return header + codec.seal(plaintext, header + bytes.fromhex(name))
+    return header, codec.seal(plaintext, header + bytes.fromhex(name))
 
 
 def decode(

@@ -91,21 +91,31 @@ class RecordWriter:
         *,
         known_missing: bool = False,
         on_done: Callable[[ChunkRef], None] | None = None,
+        release: Callable[[], None] | None = None,
     ) -> Future[ChunkRef]:
         """Store ``data`` (hashed by the worker unless ``digest`` is given).
 
         ``known_missing`` skips the existence check (the caller asked the store
-        in bulk). Blocks while too many bytes are in flight.
+        in bulk). ``on_done`` gets the chunk's reference once it is stored;
+        ``release`` is called when the writer no longer needs ``data``, whether
+        the write succeeded or not. Blocks while too many bytes are in flight.
         """
-        self.raise_if_failed()
-        size = len(data)
-        self._budget.acquire(size)
+        try:
+            self.raise_if_failed()
+            size = len(data)
+            self._budget.acquire(size)
+        except BaseException:
+            if release is not None:
+                release()
+            raise
         try:
             future = self._pool.submit(self._write_blob, data, digest, known_missing)
         except BaseException:
             self._budget.release(size)
+            if release is not None:
+                release()
             raise
-        future.add_done_callback(lambda f: self._finished(f, size, on_done))
+        future.add_done_callback(lambda f: self._finished(f, size, on_done, release))
         self._futures.append(future)
         return future
 
@@ -124,8 +134,11 @@ class RecordWriter:
         future: Future[ChunkRef],
         size: int,
         on_done: Callable[[ChunkRef], None] | None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self._budget.release(size)
+        if release is not None:
+            release()
         error = future.exception() if not future.cancelled() else None
         if error is not None:
             if self._error is None:
@@ -156,8 +169,10 @@ class RecordWriter:
     def _store_record(
         self, name: str, kind: ObjectKind, plaintext: bytes | memoryview, size: int
     ) -> None:
-        record = records.encode(kind, plaintext, name, self.store.codec)
-        if self._pack_small and len(record) < self.store.pack_threshold:
+        parts = records.encode_parts(kind, plaintext, name, self.store.codec)
+        stored_size = len(parts[0]) + len(parts[1])
+        if self._pack_small and stored_size < self.store.pack_threshold:
+            record = b"".join(parts)
             full = None
             with self._lock:
                 if self._pack is None:
@@ -171,7 +186,7 @@ class RecordWriter:
             if full is not None:
                 self._write_pack(full)
             return
-        self.store.backend.write(loose_key(name, kind), record)
+        self.store.backend.write(loose_key(name, kind), parts)
         self.stats.wrote(size)
 
     def _write_pack(self, builder: PackBuilder) -> None:

@@ -20,11 +20,20 @@ implementation by ``tests/contracts/test_object_backends.py``:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Backend", "KeyInfo", "RequestCounter"]
+__all__ = ["Backend", "Data", "KeyInfo", "RequestCounter", "as_bytes"]
+
+Data = bytes | memoryview | Sequence[bytes | memoryview]
+
+
+def as_bytes(data: Data) -> bytes | memoryview:
+    """``data`` as one buffer (joining parts; a single buffer is returned as is)."""
+    if isinstance(data, bytes | memoryview | bytearray):
+        return data
+    return b"".join(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +58,9 @@ class Backend(Protocol):
 
     def read(self, key: str, start: int = 0, length: int | None = None) -> bytes: ...
 
-    def write(self, key: str, data: bytes | memoryview) -> None: ...
+    def write(self, key: str, data: Data) -> None:
+        """Store ``data`` (bytes, or a sequence of parts written back to back)."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 

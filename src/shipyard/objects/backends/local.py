@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shipyard.core.errors import NotFound, PermissionDenied, Unavailable
 from shipyard.core.object_layout import TMP_PREFIX
-from shipyard.objects.backends.base import KeyInfo, RequestCounter
+from shipyard.objects.backends.base import Data, KeyInfo, RequestCounter
 
 __all__ = ["LocalBackend"]
 
@@ -56,7 +56,7 @@ class LocalBackend:
         except OSError as exc:
             raise _translate(exc, path) from exc
 
-    def write(self, key: str, data: bytes | memoryview) -> None:
+    def write(self, key: str, data: Data) -> None:
         self._counter.add()
         target = self._path(key)
         tmp = self._tmp / f"{uuid.uuid4().hex}.tmp"
@@ -67,9 +67,11 @@ class LocalBackend:
                 self._tmp.mkdir(parents=True, exist_ok=True)
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                parts = [data] if isinstance(data, bytes | memoryview | bytearray) else data
+                for part in parts:
+                    view = memoryview(part)
+                    while view:
+                        view = view[os.write(fd, view) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)

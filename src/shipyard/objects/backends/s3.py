@@ -24,7 +24,7 @@ from shipyard.core.errors import (
     Unauthenticated,
     Unavailable,
 )
-from shipyard.objects.backends.base import KeyInfo, RequestCounter
+from shipyard.objects.backends.base import Data, KeyInfo, RequestCounter, as_bytes
 
 __all__ = ["S3Backend", "S3Location", "parse_s3_url"]
 
@@ -132,11 +132,10 @@ class S3Backend:
             raise NotFound(f"{key} in {self.url} is shorter than expected")
         return data
 
-    def write(self, key: str, data: bytes | memoryview) -> None:
+    def write(self, key: str, data: Data) -> None:
+        body = bytes(as_bytes(data))
         with self._errors(key):
-            self.client.put_object(
-                Bucket=self.location.bucket, Key=self._key(key), Body=bytes(data)
-            )
+            self.client.put_object(Bucket=self.location.bucket, Key=self._key(key), Body=body)
 
     def exists(self, key: str) -> bool:
         return self.stat(key) is not None
