@@ -44,7 +44,7 @@ def make_backend(
 
 
 def open_store(
-    location: str | Path,
+    location: str | Path | Backend,
     *,
     key: StoreKey | None = None,
     encrypt: bool = False,
@@ -56,11 +56,16 @@ def open_store(
 ) -> ObjectStore:
     """Open (creating it if empty, unless ``create`` is false) the store at ``location``.
 
+    ``location`` is a folder, ``s3://bucket/prefix``, or a ready-made backend.
+
     ``key`` is needed for an encrypted store; ``encrypt`` makes a new store
     encrypted and refuses a plain one. Raises :class:`ConfigError` for key
     problems, :class:`Unavailable` when the location cannot be reached.
     """
-    backend = make_backend(location, endpoint_url=endpoint_url, region=region)
+    if isinstance(location, str | Path):
+        backend = make_backend(location, endpoint_url=endpoint_url, region=region)
+    else:
+        backend = location
     try:
         marker, codec = open_marker(backend, key=key, encrypt=encrypt, create=create)
     except BaseException:
