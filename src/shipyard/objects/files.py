@@ -53,7 +53,7 @@ def put_bytes(store: ObjectStore, data: bytes | bytearray | memoryview) -> Objec
         return put_stream(store, io.BytesIO(bytes(data)))
     digest = digest_of(data)
     name = store.name_for(digest)
-    if not store.has_name(name):
+    if not store.has_name(name, ObjectKind.BLOB):
         record = records.encode(ObjectKind.BLOB, memoryview(data), name, store.codec)
         store.backend.write(loose_key(name, ObjectKind.BLOB), record)
     return ObjectRef(digest, len(data))

@@ -153,18 +153,24 @@ class ObjectStore:
 
     # -- finding records ---------------------------------------------------------
 
-    def _locate(self, name: str, *, refresh: bool = True) -> Location | None:
+    def _locate(
+        self,
+        name: str,
+        *,
+        refresh: bool = True,
+        kinds: tuple[ObjectKind, ...] = (ObjectKind.BLOB, ObjectKind.MANIFEST),
+    ) -> Location | None:
         found = self._in_pack(name)
         if found is not None:
             return found
-        for kind in (ObjectKind.BLOB, ObjectKind.MANIFEST):
+        for kind in kinds:
             key = loose_key(name, kind)
             info = self.backend.stat(key)
             if info is not None:
                 return Location(name, kind, info.size, key=key)
         if refresh:
             self.catalog.refresh()  # another process may have written a pack since
-            return self._locate(name, refresh=False)
+            return self._locate(name, refresh=False, kinds=kinds)
         return None
 
     def _in_pack(self, name: str) -> Location | None:
@@ -216,9 +222,10 @@ class ObjectStore:
                     listing[parsed.name] = Location(parsed.name, kind, info.size, key=info.key)
         return listing
 
-    def has_name(self, name: str) -> bool:
-        """True if a record of this stored name exists (packs as last loaded)."""
-        return self._locate(name, refresh=False) is not None
+    def has_name(self, name: str, kind: ObjectKind | None = None) -> bool:
+        """True if a record of this stored name (and ``kind``) exists (packs as last loaded)."""
+        kinds = (ObjectKind.BLOB, ObjectKind.MANIFEST) if kind is None else (kind,)
+        return self._locate(name, refresh=False, kinds=kinds) is not None
 
     def _raw(self, loc: Location) -> bytes:
         if loc.key is not None:

@@ -58,13 +58,21 @@ def copy_objects(
     found = source.locate_many(absent)
     _require_all(absent, found, source)
 
-    manifests: dict[Digest, Manifest] = {}
-    blobs: dict[Digest, Location] = {}
-    for digest, loc in found.items():
-        if loc.kind is ObjectKind.MANIFEST:
-            manifests[digest] = Manifest.decode(_decode(source, digest, loc).plaintext, digest.hex)
-        else:
-            blobs[digest] = loc
+    blobs = {d: loc for d, loc in found.items() if loc.kind is ObjectKind.BLOB}
+    wanted_manifests = [(d, loc) for d, loc in found.items() if loc.kind is ObjectKind.MANIFEST]
+
+    def read_manifest(item: tuple[Digest, Location]) -> Manifest:
+        digest, loc = item
+        return Manifest.decode(_decode(source, digest, loc).plaintext, digest.hex)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        manifests = dict(
+            zip(
+                [d for d, _ in wanted_manifests],
+                pool.map(read_manifest, wanted_manifests),
+                strict=True,
+            )
+        )
     chunks = {c.digest for m in manifests.values() for c in m.chunks} - set(blobs)
     if chunks:
         needed = dest.missing(chunks)

@@ -160,7 +160,7 @@ class RecordWriter:
             digest = digest_of(data)
         ref = ChunkRef(digest, len(data))
         name = self.store.name_for(digest)
-        if not known_missing and self.store.has_name(name):
+        if not known_missing and self.store.has_name(name, ObjectKind.BLOB):
             self.stats.skip(len(data))
             return ref
         self._store_record(name, ObjectKind.BLOB, data, len(data))
@@ -222,7 +222,7 @@ class RecordWriter:
             if ok and self._error is None and self._manifests:
                 for digest, manifest in self._manifests.values():
                     name = self.store.name_for(digest)
-                    if self.store.has_name(name):
+                    if self.store.has_name(name, ObjectKind.MANIFEST):
                         continue
                     body = manifest.encode()
                     self._store_record(name, ObjectKind.MANIFEST, body, 0)
