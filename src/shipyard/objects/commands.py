@@ -19,6 +19,7 @@ objects_app = typer.Typer(
 )
 
 _JSON = typer.Option("--json", help="Print JSON for scripts.")
+_LIST_AT_MOST = 20
 
 
 def fsck_command(ctx: typer.Context, as_json: Annotated[bool, _JSON] = False) -> None:
@@ -79,12 +80,15 @@ def gc_command(
         print_json(report.to_dict())
         return
     if dry_run:
-        for record in report.garbage:
+        for record in report.garbage[:_LIST_AT_MOST]:
             where = f"in pack {record.pack_id[:12]}" if record.pack_id else "loose"
             console.print(
                 f"{record.name}  {record.kind.name.lower():8} "
                 f"{human_bytes(record.stored_size):>10}  {where}"
             )
+        if len(report.garbage) > _LIST_AT_MOST:
+            more = len(report.garbage) - _LIST_AT_MOST
+            console.print(f"… and {more:,} more (--json lists them all)")
     verb = "would delete" if dry_run else "deleted"
     success(
         f"{verb} {len(report.garbage):,} unreferenced object(s), "

@@ -218,15 +218,22 @@ class RecordWriter:
         """Wait for every write, flush the pack, then write the manifests (if ``ok``)."""
         try:
             self._drain()
-            self._flush_pack()
-            if ok and self._error is None and self._manifests:
+            loose: list[tuple[str, bytes]] = []
+            if ok and self._error is None:
+                # A manifest may share the open pack with its chunks (the pack
+                # appears all at once); a loose one waits until the pack is stored.
                 for digest, manifest in self._manifests.values():
                     name = self.store.name_for(digest)
                     if self.store.has_name(name, ObjectKind.MANIFEST):
                         continue
                     body = manifest.encode()
-                    self._store_record(name, ObjectKind.MANIFEST, body, 0)
-                self._flush_pack()
+                    if self._pack_small and len(body) < self.store.pack_threshold:
+                        self._store_record(name, ObjectKind.MANIFEST, body, 0)
+                    else:
+                        loose.append((name, body))
+            self._flush_pack()
+            for name, body in loose:
+                self._store_record(name, ObjectKind.MANIFEST, body, 0)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self.raise_if_failed()
