@@ -118,7 +118,42 @@ def put_files(
     threshold = store.chunking.threshold
     small = [i for i, size in enumerate(sizes) if size <= threshold]
     refs: list[ObjectRef | None] = [None] * len(paths)
+    # A folder answers "do you have it?" with a stat: read each file once and
+    # let the workers ask. A bucket answers in bulk for a listing: hash first.
+    missing = _missing_small(store, paths, sizes, small, progress) if store.backend.remote else None
 
+    to_write = sum(sizes)
+    progress.begin(f"storing {len(paths):,} files", to_write)
+    with RecordWriter(store, pack_small=True, stats=stats) as writer:
+        futures: dict[int, Future[Any]] = {}
+        for i in small:
+            if missing is not None:
+                digest, needed = missing[i]
+                if not needed:
+                    refs[i] = ObjectRef(digest, sizes[i])
+                    stats.skip(sizes[i])
+                    progress.advance(sizes[i])
+                    continue
+            futures[i] = writer.submit_blob(
+                _read_file(paths[i]),
+                known_missing=missing is not None,
+                on_done=lambda ref: progress.advance(ref.size),
+            )
+        for i, size in enumerate(sizes):
+            if size > threshold:
+                with _open_file(paths[i]) as stream:
+                    refs[i] = _put_chunked(stream, writer, progress)
+        for i, future in futures.items():
+            ref = future.result()
+            refs[i] = ObjectRef(ref.digest, ref.size)
+    stats.requests += store.backend.requests - before
+    return [r for r in refs if r is not None]
+
+
+def _missing_small(
+    store: ObjectStore, paths: list[Path], sizes: list[int], small: list[int], progress: Progress
+) -> dict[int, tuple[Digest, bool]]:
+    """Digest of each small file and whether the store lacks it (one bulk question)."""
     progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
 
     def hash_one(i: int) -> Digest:
@@ -128,39 +163,13 @@ def put_files(
 
     with ThreadPoolExecutor(max_workers=store.workers) as pool:
         digests = dict(zip(small, pool.map(hash_one, small), strict=True))
-    missing = store.missing(set(digests.values()))
-
-    to_write = sum(sizes[i] for i in small if digests[i] in missing)
-    to_write += sum(size for i, size in enumerate(sizes) if size > threshold)
-    progress.begin(f"storing {len(paths):,} files", to_write)
-    with RecordWriter(store, pack_small=True, stats=stats) as writer:
-        submitted: dict[Digest, Future[Any]] = {}
-        for i in small:
-            digest = digests[i]
-            if digest not in missing:
-                refs[i] = ObjectRef(digest, sizes[i])
-                stats.skip(sizes[i])
-                continue
-            if digest in submitted:
-                refs[i] = ObjectRef(digest, sizes[i])
-                continue
-            data = _read_file(paths[i])
-            submitted[digest] = writer.submit_blob(
-                data, known_missing=True, on_done=lambda ref: progress.advance(ref.size)
-            )
-            refs[i] = ObjectRef(digest, len(data))
-        for i, size in enumerate(sizes):
-            if size > threshold:
-                with _open_file(paths[i]) as stream:
-                    refs[i] = _put_chunked(stream, writer, progress)
-        for digest, future in submitted.items():
-            if future.result().digest != digest:
-                raise InvalidInput(
-                    f"a file changed while it was being stored ({digest.short}…)",
-                    hint="store it again once nothing is writing to it",
-                )
-    stats.requests += store.backend.requests - before
-    return [r for r in refs if r is not None]
+    lacking = store.missing(set(digests.values()))
+    seen: set[Digest] = set()
+    answer = {}
+    for i, digest in digests.items():
+        answer[i] = (digest, digest in lacking and digest not in seen)
+        seen.add(digest)
+    return answer
 
 
 # -- getting ----------------------------------------------------------------------
