@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from shipyard.objects.encryption import StoreKey
     from shipyard.objects.fsck import FsckReport, Problem, check_store
     from shipyard.objects.gc import GcReport, collect_garbage
+    from shipyard.objects.info import ObjectInfo, StoreUsage
     from shipyard.objects.open import open_remote, open_store
     from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
     from shipyard.objects.references import (
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
         register_reference_source,
         unregister_reference_source,
     )
-    from shipyard.objects.store import ObjectInfo, ObjectStore, StoreUsage
+    from shipyard.objects.store import ObjectStore
     from shipyard.objects.transfer import copy_objects
 
 _WHERE = {
@@ -50,9 +51,9 @@ _WHERE = {
     "ReferenceSource": "shipyard.objects.references",
     "register_reference_source": "shipyard.objects.references",
     "unregister_reference_source": "shipyard.objects.references",
-    "ObjectInfo": "shipyard.objects.store",
+    "ObjectInfo": "shipyard.objects.info",
     "ObjectStore": "shipyard.objects.store",
-    "StoreUsage": "shipyard.objects.store",
+    "StoreUsage": "shipyard.objects.info",
     "copy_objects": "shipyard.objects.transfer",
 }
 

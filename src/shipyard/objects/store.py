@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,72 +30,16 @@ from shipyard.objects.backends.base import Backend
 from shipyard.objects.catalog import PackCatalog
 from shipyard.objects.chunking import ChunkParams
 from shipyard.objects.encryption import RecordCodec
+from shipyard.objects.info import Location, ObjectInfo, StoredRecord, StoreUsage
 from shipyard.objects.manifest import Manifest
 from shipyard.objects.marker import StoreMarker
-from shipyard.objects.packs import PackEntry
 from shipyard.objects.progress import Progress, TransferStats
 
-__all__ = ["ObjectInfo", "ObjectStore", "StoreUsage", "StoredRecord"]
+__all__ = ["Location", "ObjectInfo", "ObjectStore", "StoreUsage", "StoredRecord"]
 
 PACK_THRESHOLD = 512 * 1024
 # For more names than this, ``missing`` lists the store instead of asking name by name.
 _LIST_INSTEAD_OF_ASKING = 64
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where one record is: a loose ``key``, or an ``entry`` of pack ``pack_id``."""
-
-    name: str
-    kind: ObjectKind
-    stored_size: int
-    key: str | None = None
-    pack_id: str | None = None
-    entry: PackEntry | None = None
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """What :meth:`ObjectStore.stat` tells about one object."""
-
-    digest: Digest
-    kind: ObjectKind
-    size: int
-    chunks: int
-    packed: bool
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """One record as stored (for ``fsck``, ``gc`` and listings); ``name`` is the stored name."""
-
-    name: str
-    kind: ObjectKind
-    stored_size: int
-    modified: float
-    pack_id: str | None = None
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class StoreUsage:
-    loose: int
-    packs: int
-    packed: int
-    bytes: int
-
-    @property
-    def records(self) -> int:
-        return self.loose + self.packed
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "records": self.records,
-            "loose": self.loose,
-            "packs": self.packs,
-            "packed": self.packed,
-            "bytes": self.bytes,
-        }
 
 
 class ObjectStore:
