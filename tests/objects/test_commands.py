@@ -40,7 +40,7 @@ def test_put_get_and_stats(cli: Cli, workspace: Path) -> None:
 def test_fsck_passes_then_fails_listing_the_corrupt_object(cli: Cli, workspace: Path) -> None:
     (workspace / "a.txt").write_text("some content")
     digest = str(_put(cli, workspace / "a.txt")[0]["digest"])
-    ok = cli("fsck")
+    ok = cli("fsck", "--deep")
     assert ok.exit_code == 0, ok.output
     assert "all intact" in ok.stdout
     (path,) = (workspace / ".shipyard" / "objects" / "packs").glob("*.pack")

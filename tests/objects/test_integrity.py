@@ -127,3 +127,24 @@ def test_a_writer_killed_mid_write_leaves_a_clean_store(tmp_path: Path) -> None:
     ref = store.put_file(src)
     assert store.read_bytes(ref.digest) == data
     assert check_store(store, [ref.digest]).ok
+
+
+def test_deep_fsck_catches_a_forged_manifest(store: ObjectStore, tmp_path: Path) -> None:
+    from shipyard.objects import records
+    from shipyard.objects.manifest import Manifest
+
+    data = random.Random(8).randbytes(9 * 1024 * 1024)
+    (tmp_path / "big").write_bytes(data)
+    ref = store.put_file(tmp_path / "big")
+    manifest = store.manifest(ref.digest)
+    assert manifest is not None
+    swapped = Manifest.of([manifest.chunks[1], manifest.chunks[0], *manifest.chunks[2:]])
+    path = store.backend.root / loose_key(ref.digest.hex, ObjectKind.MANIFEST)  # type: ignore[attr-defined]
+    path.write_bytes(
+        records.encode(ObjectKind.MANIFEST, swapped.encode(), ref.digest.hex, store.codec)
+    )
+    assert check_store(store).ok  # each record is intact on its own
+    deep = check_store(store, deep=True)
+    assert [(p.object_id, p.kind) for p in deep.problems] == [(ref.digest.hex, "corrupt")]
+    with pytest.raises(IntegrityError, match=ref.digest.hex):
+        store.read_bytes(ref.digest)

@@ -22,7 +22,14 @@ _JSON = typer.Option("--json", help="Print JSON for scripts.")
 _LIST_AT_MOST = 20
 
 
-def fsck_command(ctx: typer.Context, as_json: Annotated[bool, _JSON] = False) -> None:
+def fsck_command(
+    ctx: typer.Context,
+    deep: Annotated[
+        bool,
+        typer.Option("--deep", help="Also re-read each chunked file whole against its digest."),
+    ] = False,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
     """Verify every stored object and every object the metadata references.
 
     Exits with 1 and lists the objects when any is corrupt or missing.
@@ -32,7 +39,7 @@ def fsck_command(ctx: typer.Context, as_json: Annotated[bool, _JSON] = False) ->
 
     state: CliState = ctx.obj
     with progress_bars(not as_json) as bars:
-        report = fsck(state.context(), progress=bars)
+        report = fsck(state.context(), deep=deep, progress=bars)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -73,19 +73,29 @@ class FsckReport:
         }
 
 
-def fsck(ctx: Context, *, progress: Progress | None = None) -> FsckReport:
+def fsck(ctx: Context, *, deep: bool = False, progress: Progress | None = None) -> FsckReport:
     """Check the workspace's object store and the objects its metadata references."""
     from shipyard.core.principal import Role
     from shipyard.objects.references import collect_references
 
     ctx.principal.require(Role.VIEWER, ctx.project, "check the object store")
     roots = collect_references(ctx).digests
-    return check_store(ctx.objects, roots, progress=progress)
+    return check_store(ctx.objects, roots, deep=deep, progress=progress)
 
 
 def check_store(
-    store: ObjectStore, roots: Iterable[Digest] = (), *, progress: Progress | None = None
+    store: ObjectStore,
+    roots: Iterable[Digest] = (),
+    *,
+    deep: bool = False,
+    progress: Progress | None = None,
 ) -> FsckReport:
+    """Check every record of ``store`` and that every digest in ``roots`` is stored.
+
+    ``deep`` also re-reads every chunked object whole and checks that its
+    chunks add up to its digest (the normal check trusts a manifest whose
+    own checksum is right).
+    """
     progress = progress or NO_PROGRESS
     report = FsckReport(store.url)
     loose = [r for r in store.iter_records() if r.pack_id is None]
@@ -93,65 +103,71 @@ def check_store(
     for pack_id, error in sorted(store.catalog.damaged.items()):
         report.problems.append(Problem(pack_id, "corrupt", "pack index", error.one_line()))
     report.packs = len(packs)
-    total = sum(r.stored_size for r in loose) + sum(p.size for p in packs)
-    progress.begin("verifying objects", total)
+    report.bytes = sum(r.stored_size for r in loose) + sum(p.size for p in packs)
+    progress.begin("verifying objects", report.bytes)
 
-    names: set[str] = set()
-    chunk_refs: dict[str, str] = {}  # chunk name → manifest name
-    problems: list[Problem] = []
-
-    def check_loose(record: StoredRecord) -> tuple[str, list[str], Problem | None]:
+    def check_loose(record: StoredRecord) -> list[_Outcome]:
         assert record.key is not None
         try:
             raw = store.backend.read(record.key)
         except NotFound:
-            return record.name, [], None  # deleted meanwhile
+            return []  # deleted meanwhile
         progress.advance(record.stored_size)
-        return _check_record(store, record.name, raw, f"loose {record.key}")
+        return [_check_record(store, record.name, raw, f"loose {record.key}")]
 
-    def check_pack(pack: PackInfo) -> list[tuple[str, list[str], Problem | None]]:
+    def check_pack(pack: PackInfo) -> list[_Outcome]:
+        where = f"pack {pack.pack_id[:12]}"
         try:
             data = store.backend.read(pack_key(pack.pack_id))
         except NotFound:
             progress.advance(pack.size)
             return [
-                (
-                    e.name,
-                    [],
-                    Problem(e.name, "missing", f"pack {pack.pack_id[:12]}", "pack file is missing"),
-                )
+                (e.name, None, Problem(e.name, "missing", where, "pack file is missing"))
                 for e in pack.entries
             ]
         progress.advance(pack.size)
-        if new_hasher(len(data)).update(data).hexdigest() == pack.pack_id:
-            where = f"pack {pack.pack_id[:12]}"
-        else:
-            where = f"pack {pack.pack_id[:12]} (pack checksum mismatch)"
-        results = []
-        for entry in pack.entries:
-            raw = data[entry.offset : entry.offset + entry.length]
-            results.append(_check_record(store, entry.name, raw, where, entry.kind))
-        return results
+        if new_hasher(len(data)).update(data).hexdigest() != pack.pack_id:
+            where += " (pack checksum mismatch)"
+        return [
+            _check_record(store, e.name, data[e.offset : e.offset + e.length], where, e.kind)
+            for e in pack.entries
+        ]
 
+    outcomes: list[_Outcome] = []
     with ThreadPoolExecutor(max_workers=store.workers) as pool:
-        outcomes = list(pool.map(check_loose, loose))
+        for group in pool.map(check_loose, loose):
+            outcomes.extend(group)
         for group in pool.map(check_pack, packs):
             outcomes.extend(group)
-    for name, chunks, problem in outcomes:
+
+    names: set[str] = set()
+    manifests: dict[str, Manifest] = {}
+    problems: list[Problem] = []
+    for name, manifest, problem in outcomes:
         report.records += 1
         if problem is not None:
             problems.append(problem)
             continue
         names.add(name)
-        for chunk in chunks:
-            chunk_refs.setdefault(chunk, name)
-    report.bytes = total
+        if manifest is not None:
+            manifests[name] = manifest
     bad = {p.object_id for p in problems}
-    for chunk, manifest in sorted(chunk_refs.items()):
-        if chunk not in names and chunk not in bad:
-            problems.append(
-                Problem(chunk, "missing", f"chunk of manifest {manifest[:12]}", "chunk not stored")
-            )
+    incomplete: set[str] = set()
+    for name, manifest in sorted(manifests.items()):
+        for chunk in manifest.chunks:
+            chunk_name = store.name_for(chunk.digest)
+            if chunk_name not in names:
+                incomplete.add(name)
+                if chunk_name not in bad:
+                    bad.add(chunk_name)
+                    problems.append(
+                        Problem(
+                            chunk_name,
+                            "missing",
+                            f"chunk of manifest {name[:12]}",
+                            "chunk not stored",
+                        )
+                    )
     roots = set(roots)
     report.references = len(roots)
     for digest in sorted(roots):
@@ -160,8 +176,18 @@ def check_store(
             problems.append(
                 Problem(digest.hex, "missing", "referenced by metadata", "object not stored")
             )
+    if deep:
+        whole = {n: m for n, m in manifests.items() if n not in incomplete}
+        progress.begin("re-reading chunked objects", sum(m.size for m in whole.values()))
+        for name, manifest in sorted(whole.items()):
+            problem = _check_whole(store, name, manifest, progress)
+            if problem is not None:
+                problems.append(problem)
     report.problems.extend(problems)
     return report
+
+
+_Outcome = tuple[str, "Manifest | None", "Problem | None"]
 
 
 def _check_record(
@@ -170,7 +196,7 @@ def _check_record(
     raw: bytes,
     where: str,
     kind: ObjectKind | None = None,
-) -> tuple[str, list[str], Problem | None]:
+) -> _Outcome:
     try:
         record = records.decode(raw, name, store.codec)
         if kind is not None and record.kind is not kind:
@@ -178,8 +204,22 @@ def _check_record(
         if record.kind is ObjectKind.BLOB:
             if store.name_for(digest_of(record.plaintext)) != name:
                 raise IntegrityError(f"object {name} does not match its digest")
-            return name, [], None
-        manifest = Manifest.decode(record.plaintext, name)
-        return name, [store.name_for(c.digest) for c in manifest.chunks], None
+            return name, None, None
+        return name, Manifest.decode(record.plaintext, name), None
     except IntegrityError as exc:
-        return name, [], Problem(name, "corrupt", where, exc.message)
+        return name, None, Problem(name, "corrupt", where, exc.message)
+
+
+def _check_whole(
+    store: ObjectStore, name: str, manifest: Manifest, progress: Progress
+) -> Problem | None:
+    hasher = new_hasher(manifest.size)
+    try:
+        for chunk in manifest.chunks:
+            hasher.update(store.fetch_blob(chunk.digest))
+            progress.advance(chunk.size)
+    except (IntegrityError, NotFound) as exc:
+        return Problem(name, "corrupt", "chunked object", exc.one_line())
+    if store.name_for(Digest(hasher.hexdigest())) != name:
+        return Problem(name, "corrupt", "chunked object", "its chunks do not add up to its digest")
+    return None
