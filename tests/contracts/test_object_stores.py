@@ -199,3 +199,12 @@ def test_copy_of_an_unknown_object_copies_nothing(store: ObjectStore, tmp_path: 
     with pytest.raises(NotFound, match="0000000000"):
         copy_objects(source, store, [known.digest, unknown])
     assert not store.has(known.digest)
+
+
+def test_digest_file_names_what_put_file_stores(store: ObjectStore, tmp_path: Path) -> None:
+    from shipyard.objects import digest_file
+
+    for size in (0, 10, 9 * 1024 * 1024):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(_random(size, seed=size))
+        assert digest_file(path) == store.put_file(path)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shipyard.core.digest import Digest, ObjectRef
     from shipyard.core.object_layout import ObjectKind
     from shipyard.objects.encryption import StoreKey
+    from shipyard.objects.files import digest_file
     from shipyard.objects.fsck import FsckReport, Problem, check_store
     from shipyard.objects.gc import GcReport, collect_garbage
     from shipyard.objects.info import ObjectInfo, StoreUsage
@@ -55,6 +56,7 @@ _WHERE = {
     "ObjectStore": "shipyard.objects.store",
     "StoreUsage": "shipyard.objects.info",
     "copy_objects": "shipyard.objects.transfer",
+    "digest_file": "shipyard.objects.files",
 }
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "check_store",
     "collect_garbage",
     "copy_objects",
+    "digest_file",
     "open_remote",
     "open_store",
     "register_reference_source",

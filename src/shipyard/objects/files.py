@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from shipyard.core.digest import Digest, ObjectRef, digest_of
+from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
 from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Unavailable
 from shipyard.core.object_layout import ObjectKind, loose_key
 from shipyard.objects import records
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from shipyard.objects.store import ObjectStore
 
 __all__ = [
+    "digest_file",
     "get_file",
     "get_files",
     "iter_content",
@@ -43,6 +44,30 @@ __all__ = [
     "put_files",
     "put_stream",
 ]
+
+
+# -- naming without storing ------------------------------------------------------
+
+
+def digest_file(path: Path) -> ObjectRef:
+    """The reference a store would give ``path``, without storing anything.
+
+    The digest is the plain BLAKE3 of the file (what ``b3sum`` prints), hashed
+    on every core through one reused 16 MiB buffer.
+    """
+    size = _file_size(path)
+    hasher = new_hasher(size)
+    buffer = bytearray(min(max(size, 1), 16 * 1024 * 1024))
+    view = memoryview(buffer)
+    total = 0
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            while n := handle.readinto(buffer):
+                hasher.update(view[:n])
+                total += n
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    return ObjectRef(Digest(hasher.hexdigest()), total)
 
 
 # -- putting --------------------------------------------------------------------
