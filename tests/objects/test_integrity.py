@@ -148,3 +148,23 @@ def test_deep_fsck_catches_a_forged_manifest(store: ObjectStore, tmp_path: Path)
     assert [(p.object_id, p.kind) for p in deep.problems] == [(ref.digest.hex, "corrupt")]
     with pytest.raises(IntegrityError, match=ref.digest.hex):
         store.read_bytes(ref.digest)
+
+
+def test_an_interrupted_put_raises_promptly_and_stores_no_manifest(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    data = random.Random(9).randbytes(40 * 1024 * 1024)
+    (tmp_path / "big").write_bytes(data)
+
+    class Stop:
+        def begin(self, description: str, total: int | None, unit: str = "bytes") -> None:
+            pass
+
+        def advance(self, amount: int) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        store.put_file(tmp_path / "big", progress=Stop())
+    assert not store.has(digest_of(data))
+    assert check_store(store).ok
+    assert store.put_file(tmp_path / "big").digest == digest_of(data)

@@ -123,36 +123,32 @@ def iter_chunk_views(
     tail = b""
     eof = False
     turn = 0
-    try:
-        while not eof:
-            current = ring[turn]
-            current.wait_free()
-            view = memoryview(current.buffer)
-            view[: len(tail)] = tail
-            filled = len(tail)
-            while filled < len(tail) + block:
-                got = stream.readinto(view[filled : len(tail) + block])  # type: ignore[attr-defined]
-                if not got:
-                    eof = True
-                    break
-                filled += got
-            data = view[:filled].toreadonly()
-            if not filled:
-                return
-            if on_read is not None and filled > len(tail):
-                on_read(data[len(tail) :], current.hold())
-            start = 0
-            for chunk in fastcdc(data, params.min_size, params.avg_size, params.max_size):
-                offset, length = int(chunk.offset), int(chunk.length)
-                if not eof and filled - offset < params.max_size:
-                    break  # not enough bytes seen to be sure of this cut: carry over
-                yield data[offset : offset + length], current.hold()
-                start = offset + length
-            tail = bytes(data[start:])
-            turn = (turn + 1) % len(ring)
-    finally:
-        for each in ring:
-            each.wait_free()
+    while not eof:
+        current = ring[turn]
+        current.wait_free()
+        view = memoryview(current.buffer)
+        view[: len(tail)] = tail
+        filled = len(tail)
+        while filled < len(tail) + block:
+            got = stream.readinto(view[filled : len(tail) + block])  # type: ignore[attr-defined]
+            if not got:
+                eof = True
+                break
+            filled += got
+        data = view[:filled].toreadonly()
+        if not filled:
+            return
+        if on_read is not None and filled > len(tail):
+            on_read(data[len(tail) :], current.hold())
+        start = 0
+        for chunk in fastcdc(data, params.min_size, params.avg_size, params.max_size):
+            offset, length = int(chunk.offset), int(chunk.length)
+            if not eof and filled - offset < params.max_size:
+                break  # not enough bytes seen to be sure of this cut: carry over
+            yield data[offset : offset + length], current.hold()
+            start = offset + length
+        tail = bytes(data[start:])
+        turn = (turn + 1) % len(ring)
 
 
 def iter_chunks(
