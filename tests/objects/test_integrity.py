@@ -168,3 +168,41 @@ def test_an_interrupted_put_raises_promptly_and_stores_no_manifest(
     assert not store.has(digest_of(data))
     assert check_store(store).ok
     assert store.put_file(tmp_path / "big").digest == digest_of(data)
+
+
+def test_a_file_changing_while_stored_is_refused(store: ObjectStore, tmp_path: Path) -> None:
+    from shipyard.core.errors import InvalidInput
+
+    path = tmp_path / "growing.bin"
+    original = random.Random(10).randbytes(96 * 1024 * 1024)
+    path.write_bytes(original)
+
+    class ChangeTheEnd:
+        changed = False
+
+        def begin(self, description: str, total: int | None, unit: str = "bytes") -> None:
+            pass
+
+        def advance(self, amount: int) -> None:
+            if not self.changed:  # the reader is at most ~50 MiB in: the end is unread
+                self.changed = True
+                with open(path, "r+b") as handle:
+                    handle.seek(-100, os.SEEK_END)
+                    handle.write(b"x" * 100)
+
+    with pytest.raises(InvalidInput, match="changed while it was being stored"):
+        store.put_file(path, progress=ChangeTheEnd())
+    assert store.usage().records > 0  # chunks were written…
+    assert not store.has(digest_of(original))  # …but no manifest claims either version
+    assert not store.has(digest_of(path.read_bytes()))
+    assert check_store(store, deep=True).ok
+    ref = store.put_file(path)
+    assert store.read_bytes(ref.digest) == path.read_bytes()
+
+
+def test_putting_a_stored_file_again_writes_nothing(store: ObjectStore, tmp_path: Path) -> None:
+    (tmp_path / "big").write_bytes(random.Random(11).randbytes(9 * 1024 * 1024))
+    store.put_file(tmp_path / "big")
+    before = store.backend.requests
+    store.put_file(tmp_path / "big")
+    assert store.backend.requests - before <= 4  # a lookup, no chunk writes

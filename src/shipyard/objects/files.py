@@ -1,12 +1,13 @@
 """Putting files and streams in, getting them back out: streamed and verified.
 
 Large content goes through FastCDC (:mod:`shipyard.objects.chunking`): the
-main thread reads, cuts and hashes the whole file while worker threads hash,
-encrypt and write chunks. At most ``RecordWriter``'s in-flight budget of chunk
-bytes is held at once, so putting or getting a 4 GiB file stays far below
-256 MiB of memory. Reads fetch chunks ahead in parallel, verify each chunk,
-then the whole content; a destination file appears (by rename) only once all
-of it has been verified.
+main thread reads and cuts the file, another thread hashes it whole, worker
+threads hash, encrypt and write chunks. A large *file* is hashed first, so
+one the store already holds costs a read and nothing else. At most
+``RecordWriter``'s in-flight budget of chunk bytes is held at once, so
+putting or getting a 4 GiB file stays far below 256 MiB of memory. Reads
+fetch chunks ahead in parallel, verify each chunk, then the whole content; a
+destination file appears (by rename) only once all of it has been verified.
 """
 
 from __future__ import annotations
@@ -92,8 +93,31 @@ def put_file(store: ObjectStore, path: Path, *, progress: Progress | None = None
         ref = put_bytes(store, _read_file(path))
         progress.advance(ref.size)
         return ref
-    with _open_file(path) as stream, RecordWriter(store, pack_small=False) as writer:
-        return _put_chunked(stream, writer, progress)
+    with RecordWriter(store, pack_small=False) as writer:
+        return _put_large(store, path, writer, progress)
+
+
+def _put_large(
+    store: ObjectStore, path: Path, writer: RecordWriter, progress: Progress
+) -> ObjectRef:
+    """Hash first (as fast as reading): a file the store holds is not cut at all.
+
+    Otherwise cut and store it, hashing it again on the way: if the two
+    digests differ the file changed meanwhile, and no manifest is written.
+    """
+    known = digest_file(path)
+    if store.has(known.digest):
+        writer.stats.skip(known.size)
+        progress.advance(known.size)
+        return known
+    with _open_file(path) as stream:
+        ref = _put_chunked(stream, writer, progress)
+    if ref != known:
+        raise InvalidInput(
+            f"{path} changed while it was being stored",
+            hint="store it again once nothing is writing to it",
+        )
+    return ref
 
 
 def put_stream(
@@ -166,8 +190,7 @@ def put_files(
             )
         for i, size in enumerate(sizes):
             if size > threshold:
-                with _open_file(paths[i]) as stream:
-                    refs[i] = _put_chunked(stream, writer, progress)
+                refs[i] = _put_large(store, paths[i], writer, progress)
         for i, future in futures.items():
             ref = future.result()
             refs[i] = ObjectRef(ref.digest, ref.size)
