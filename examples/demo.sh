@@ -40,5 +40,14 @@ echo "tamper with one byte of the model, then verify again (refused, naming the 
 printf 'x' >> churn-model/model.skops
 step shipyard models verify churn-model || true
 
+# 3. The object store: content-addressed, deduplicated, verified.
+head -c 12000000 /dev/urandom > features.bin
+for i in $(seq 1 200); do echo "row $i,$RANDOM" > "part-$i.csv"; done
+step shipyard objects put features.bin
+shipyard objects put part-*.csv > /dev/null && echo "(200 small files stored, packed together)"
+step shipyard objects stats
+step shipyard fsck
+step shipyard gc --dry-run --grace 0s
+
 echo
 echo "Demo finished. Explore it: cd $demo"

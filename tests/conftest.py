@@ -1,15 +1,24 @@
-"""Shared fixtures: real databases (SQLite file, PostgreSQL), workspaces, the CLI.
+"""Shared fixtures: real databases (SQLite file, PostgreSQL), S3, workspaces, the CLI.
 
 PostgreSQL: each test session creates its own database on the server named by
 SHIPYARD_TEST_POSTGRES (default: the local trust-auth server) and drops it at
 the end. Tests never reuse a developer's data.
+
+S3: ``s3_endpoint`` starts moto's standalone server (a real S3-protocol HTTP
+server) on 127.0.0.1 once per session; ``s3_bucket`` / ``s3_bucket_url`` give
+each test a fresh bucket. Fake credentials are set in the environment.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +41,15 @@ pytest_plugins = ["tests.serverkit"]
 PG_ADMIN_URL = os.environ.get(
     "SHIPYARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+S3_REGION = "us-east-1"
+_FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": S3_REGION,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +147,69 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a moto S3 server on 127.0.0.1, started for this session (fake credentials set)."""
+    saved = {name: os.environ.get(name) for name in [*_FAKE_AWS, "AWS_PROFILE"]}
+    os.environ.update(_FAKE_AWS)
+    os.environ.pop("AWS_PROFILE", None)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"moto server did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty bucket on the moto server, for this test alone."""
+    import boto3
+
+    for name, value in _FAKE_AWS.items():
+        monkeypatch.setenv(name, value)
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=S3_REGION)
+    client.create_bucket(Bucket=name)
+    client.close()
+    return name
+
+
+@pytest.fixture
+def s3_bucket_url(s3_bucket: str) -> str:
+    """``s3://<fresh bucket>/store``: where a test can open an S3 object store."""
+    return f"s3://{s3_bucket}/store"

@@ -23,6 +23,7 @@ from shipyard.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 s
     from shipyard.client.http import ApiClient
+    from shipyard.objects.store import ObjectStore
     from shipyard.store.db import Database
 
 __all__ = ["Context", "open_context"]
@@ -35,6 +36,7 @@ class _Resources:
         self.lock = threading.Lock()
         self.db: Database | None = None
         self.remote: ApiClient | None = None
+        self.objects: ObjectStore | None = None
 
     def close(self) -> None:
         with self.lock:
@@ -44,6 +46,9 @@ class _Resources:
             if self.remote is not None:
                 self.remote.close()
                 self.remote = None
+            if self.objects is not None:
+                self.objects.close()
+                self.objects = None
 
 
 class Context:
@@ -154,6 +159,18 @@ class Context:
     @property
     def objects_dir(self) -> Path:
         return self.layout.objects_dir(self.settings.objects.path)
+
+    @property
+    def objects(self) -> ObjectStore:
+        """The workspace's object store (``objects.path``; default ``.shipyard/objects``)."""
+        resources = self._resources
+        if resources.objects is None:
+            with resources.lock:
+                if resources.objects is None:
+                    from shipyard.objects.open import open_workspace_store
+
+                    resources.objects = open_workspace_store(self)
+        return resources.objects
 
     def close(self) -> None:
         """Close the stores, if this context opened them (derived contexts share them)."""

@@ -35,7 +35,8 @@ def test_core_imports_no_io_framework_or_ml_library() -> None:
     loaded = _modules_after(
         "import shipyard.core.errors, shipyard.core.ids, shipyard.core.principal, "
         "shipyard.core.settings, shipyard.core.redact, shipyard.core.signature, "
-        "shipyard.core.model_manifest"
+        "shipyard.core.model_manifest, shipyard.core.digest, shipyard.core.object_layout, "
+        "shipyard.core.durations"
     )
     assert not loaded & set(FORBIDDEN)
 

@@ -85,6 +85,7 @@ def _root(
 def _register() -> None:
     from shipyard.auth.commands import audit_app, tokens_app, users_app
     from shipyard.client.commands import login, logout, whoami
+    from shipyard.objects import commands as object_commands
     from shipyard.registry import commands as registry_commands
     from shipyard.server.commands import server
     from shipyard.store.commands import db_app
@@ -100,6 +101,7 @@ def _register() -> None:
     app.command()(logout)
     app.command()(whoami)
     registry_commands.register(app)
+    object_commands.register(app)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""Human durations and points in time: ``90s``, ``15m``, ``24h``, ``7d``, ``2w``, ISO dates."""
+"""Durations and points in time written by people: ``90s``, ``24h``, ``1h30m``, ISO dates."""
 
 from __future__ import annotations
 
@@ -9,26 +9,40 @@ from shipyard.core.errors import InvalidInput
 
 __all__ = ["format_duration", "parse_duration", "parse_since"]
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
+_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_CENTURY = 100 * 365 * 86400
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``<number><unit>`` with unit s, m, h, d or w; raises :class:`InvalidInput`."""
-    match = _DURATION.match(text.lower())
-    if match is None:
+    """Parse ``1h30m``-style text (a bare number means seconds); raises :class:`InvalidInput`."""
+    value = text.strip().lower().replace(" ", "")
+    total = _seconds(value)
+    if total is None:
         raise InvalidInput(
-            f"cannot read {text!r} as a duration", hint="write it like 90s, 15m, 24h, 7d or 2w"
+            f"cannot read the duration {text!r}", hint="write e.g. 30s, 15m, 24h, 7d or 1h30m"
         )
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds > 100 * 365 * 86400:
+    if total > _CENTURY:
         raise InvalidInput(f"the duration {text!r} is longer than a century")
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=total)
+
+
+def _seconds(value: str) -> float | None:
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    pos = 0
+    total = 0.0
+    for match in _PART.finditer(value):
+        if match.start() != pos:
+            return None
+        total += float(match.group(1)) * _SECONDS[match.group(2)]
+        pos = match.end()
+    return total if value and pos == len(value) else None
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """A point in time: a duration back from ``now`` (``24h``) or an ISO 8601 date/time."""
-    if _DURATION.match(text.lower()):
+    if _seconds(text.strip().lower().replace(" ", "")) is not None:
         return (now or datetime.now(UTC)) - parse_duration(text)
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -41,9 +55,15 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 
 def format_duration(delta: timedelta) -> str:
-    """The largest whole unit that fits: ``2d``, ``5h``, ``30s``."""
+    """The shortest exact ``1d2h``-style text for a whole number of seconds."""
     seconds = int(delta.total_seconds())
-    for unit in ("w", "d", "h", "m"):
-        if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
-            return f"{seconds // _UNITS[unit]}{unit}"
-    return f"{seconds}s"
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in _SECONDS.items():
+        if unit == "w":
+            continue
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -51,7 +51,19 @@ class StoreSettings:
 @dataclass(frozen=True)
 class ObjectSettings:
     path: str = "objects"
-    """Object folder, relative to ``.shipyard/`` unless absolute."""
+    """Object store: a folder (relative to ``.shipyard/`` unless absolute) or ``s3://bucket/prefix``."""
+    encrypt: bool = False
+    """Encrypt the store at rest (AES-256-GCM); needs a key. Applies when a store is created."""
+    key_file: str = ""
+    """File holding the 32-byte store key (hex or base64); relative to ``.shipyard/``."""
+    key_env: str = "SHIPYARD_OBJECTS_KEY"
+    """Environment variable holding the store key when ``key_file`` is empty."""
+    s3_endpoint_url: str = ""
+    """S3-compatible endpoint (MinIO, moto…); empty means AWS."""
+    s3_region: str = ""
+    """S3 region; empty means the AWS default chain decides."""
+    workers: int = 8
+    """Parallel transfers and writes per operation."""
 
 
 @dataclass(frozen=True)

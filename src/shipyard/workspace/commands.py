@@ -71,12 +71,19 @@ def status(
     table.add_row("projects", escape(", ".join(info.projects) or "none"))
     for label, count in info.counts.items():
         table.add_row(label, f"{count:,}")
-    if info.object_folder is not None:
-        table.add_row(
-            "objects",
-            f"{info.object_files:,} files, {human_bytes(info.object_bytes)} "
-            f"in {escape(str(info.object_folder))}",
-        )
+    if info.object_store is not None:
+        table.add_row("object store", escape(info.object_store))
+    if info.objects is not None:
+        data = info.objects
+        if "error" in data:
+            table.add_row("objects", f"[red]{escape(str(data['error']))}[/]")
+        else:
+            lock = ", encrypted" if data["encrypted"] else ""
+            table.add_row(
+                "objects",
+                f"{data['records']:,} ({data['packed']:,} in {data['packs']:,} packs), "
+                f"{human_bytes(int(str(data['bytes'])))}{lock}",
+            )
     if info.last_event is not None:
         when, action, who = info.last_event
         table.add_row(

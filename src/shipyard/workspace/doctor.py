@@ -63,8 +63,10 @@ def run_checks(
     ctx = Context(settings)
     if settings.workspace is not None or settings.store.uri:
         checks.extend(_check_database(ctx))
-    if settings.workspace is not None:
+    if settings.workspace is not None and not settings.objects.path.startswith("s3://"):
         checks.append(_check_object_folder(ctx.objects_dir))
+    if settings.workspace is not None or settings.objects.path.startswith("s3://"):
+        checks.append(_check_object_store(ctx))
     return checks + _extras()
 
 
@@ -126,6 +128,18 @@ def _check_database(ctx: Context) -> list[Check]:
             )
         )
     return checks
+
+
+def _check_object_store(ctx: Context) -> Check:
+    from shipyard.objects.open import open_workspace_store
+
+    try:
+        store = open_workspace_store(ctx, create=False)
+    except ShipyardError as exc:
+        return Check("object store", Verdict.FAIL, exc.one_line())
+    store.close()
+    kind = "encrypted (AES-256-GCM)" if store.encrypted else "not encrypted"
+    return Check("object store", Verdict.OK, f"{store.url}, {kind}")
 
 
 def _check_object_folder(folder: Path) -> Check:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from shipyard.context import Context
+from shipyard.core.errors import ShipyardError
 from shipyard.core.redact import redact_uri
 from shipyard.store import audit
 from shipyard.store.migrate import current_revision
@@ -25,9 +25,9 @@ class WorkspaceStatus:
     projects: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     last_event: tuple[datetime, str, str] | None = None
-    object_folder: Path | None = None
-    object_files: int = 0
-    object_bytes: int = 0
+    object_store: str | None = None
+    objects: dict[str, object] | None = None
+    """Usage of a local object store (records, packs, bytes, encrypted), or an ``error``."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -44,9 +44,8 @@ class WorkspaceStatus:
                 "action": self.last_event[1],
                 "principal": self.last_event[2],
             },
-            "object_folder": str(self.object_folder) if self.object_folder else None,
-            "object_files": self.object_files,
-            "object_bytes": self.object_bytes,
+            "object_store": self.object_store,
+            "objects": self.objects,
         }
 
 
@@ -58,8 +57,7 @@ def collect_status(ctx: Context) -> WorkspaceStatus:
         events = audit.list_events(session, limit=1)
         counts = {"audit events": audit.count_events(session)}
     last = (events[0].time, events[0].action, events[0].principal) if events else None
-    folder = ctx.objects_dir if ctx.settings.workspace is not None else None
-    files, size = _folder_usage(folder) if folder is not None else (0, 0)
+    store, objects = _object_usage(ctx)
     return WorkspaceStatus(
         workspace=ctx.settings.workspace,
         project=ctx.project,
@@ -68,19 +66,21 @@ def collect_status(ctx: Context) -> WorkspaceStatus:
         projects=projects,
         counts=counts,
         last_event=last,
-        object_folder=folder,
-        object_files=files,
-        object_bytes=size,
+        object_store=store,
+        objects=objects,
     )
 
 
-def _folder_usage(folder: Path) -> tuple[int, int]:
-    files = size = 0
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            try:
-                size += os.stat(os.path.join(dirpath, name)).st_size
-                files += 1
-            except FileNotFoundError:
-                continue
-    return files, size
+def _object_usage(ctx: Context) -> tuple[str | None, dict[str, object] | None]:
+    """Counts of a local store (one folder walk); remote stores are not listed (costly)."""
+    configured = ctx.settings.objects.path
+    if configured.startswith("s3://"):
+        return configured, None
+    if ctx.settings.workspace is None:
+        return None, None
+    try:
+        store = ctx.objects
+        usage = store.usage()
+    except ShipyardError as exc:
+        return str(ctx.objects_dir), {"error": exc.one_line()}
+    return store.url, {"encrypted": store.encrypted, **usage.to_dict()}

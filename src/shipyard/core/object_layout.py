@@ -1,0 +1,119 @@
+"""Where an object store keeps things: a pure function from names to keys.
+
+The same layout is used by every backend (a local folder, an S3 prefix); keys
+are relative, ``/``-separated paths. Format version 1::
+
+    shipyard-store.json            the store marker: format, encryption, chunking
+    objects/ab/cdef…               a loose blob record (64-hex name split 2/62)
+    manifests/ab/cdef…             a loose manifest record (a chunked file)
+    packs/<pack id>.pack           many small records back to back
+    packs/<pack id>.idx            the pack's index: name → offset, length, kind
+    tmp/…                          local scratch for atomic writes (never listed)
+
+A *name* is the 32-byte identity of a stored record: the content digest in a
+plain store, a keyed digest in an encrypted store. Changing anything here is a
+format change: see docs/objects.md ("Changing the format").
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MARKER_KEY",
+    "PACKS_PREFIX",
+    "TMP_PREFIX",
+    "KeyKind",
+    "ObjectKind",
+    "ParsedKey",
+    "index_key",
+    "loose_key",
+    "loose_prefix",
+    "pack_key",
+    "parse_key",
+]
+
+FORMAT_VERSION = 1
+MARKER_KEY = "shipyard-store.json"
+PACKS_PREFIX = "packs/"
+TMP_PREFIX = "tmp/"
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ObjectKind(enum.IntEnum):
+    """What a record holds; the number is written in record headers and pack indexes."""
+
+    BLOB = 1
+    """Raw content: a whole small file, or one chunk of a large one."""
+    MANIFEST = 2
+    """The ordered list of chunks that make up a large file."""
+
+
+_LOOSE_PREFIX = {ObjectKind.BLOB: "objects/", ObjectKind.MANIFEST: "manifests/"}
+
+
+class KeyKind(enum.Enum):
+    MARKER = "marker"
+    LOOSE = "loose"
+    PACK = "pack"
+    INDEX = "index"
+    TMP = "tmp"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    """What a key is: ``name`` is the 64-hex record name or the pack id."""
+
+    kind: KeyKind
+    name: str = ""
+    object_kind: ObjectKind | None = None
+
+
+def loose_prefix(kind: ObjectKind) -> str:
+    return _LOOSE_PREFIX[kind]
+
+
+def loose_key(name_hex: str, kind: ObjectKind) -> str:
+    """``objects/ab/cdef…`` for a blob, ``manifests/ab/cdef…`` for a manifest."""
+    _check_hex(name_hex)
+    return f"{_LOOSE_PREFIX[kind]}{name_hex[:2]}/{name_hex[2:]}"
+
+
+def pack_key(pack_id: str) -> str:
+    _check_hex(pack_id)
+    return f"{PACKS_PREFIX}{pack_id}.pack"
+
+
+def index_key(pack_id: str) -> str:
+    _check_hex(pack_id)
+    return f"{PACKS_PREFIX}{pack_id}.idx"
+
+
+def parse_key(key: str) -> ParsedKey:
+    """The inverse of the functions above; anything else is ``UNKNOWN``."""
+    if key == MARKER_KEY:
+        return ParsedKey(KeyKind.MARKER)
+    if key.startswith(TMP_PREFIX):
+        return ParsedKey(KeyKind.TMP)
+    for kind, prefix in _LOOSE_PREFIX.items():
+        if key.startswith(prefix):
+            rest = key[len(prefix) :]
+            fan, sep, tail = rest.partition("/")
+            if sep and len(fan) == 2 and _HEX64.match(fan + tail):
+                return ParsedKey(KeyKind.LOOSE, fan + tail, kind)
+            return ParsedKey(KeyKind.UNKNOWN)
+    if key.startswith(PACKS_PREFIX):
+        stem, dot, ext = key[len(PACKS_PREFIX) :].rpartition(".")
+        if dot and _HEX64.match(stem) and ext in ("pack", "idx"):
+            return ParsedKey(KeyKind.PACK if ext == "pack" else KeyKind.INDEX, stem)
+    return ParsedKey(KeyKind.UNKNOWN)
+
+
+def _check_hex(value: str) -> None:
+    if not _HEX64.match(value):
+        raise ValueError(f"not a 64-hex name: {value!r}")

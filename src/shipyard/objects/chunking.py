@@ -1,0 +1,162 @@
+"""Content-defined chunking with FastCDC, streamed with bounded memory.
+
+Cut points depend only on the bytes since the previous cut (FastCDC restarts
+its rolling hash at every cut), so a file read block by block is cut exactly
+as if it were chunked whole: a chunk is final once the buffer holds
+``max_size`` bytes past its start, or the file has ended. Editing 1 MiB in the
+middle of a file changes only the chunks around the edit.
+
+Sizes were chosen by measurement; docs/objects.md ("Chunk sizes") gives the
+figures. They are stored in the store marker, so all writers of one store cut
+alike; changing them never changes a file's digest (which is the hash of the
+content), only how new files are cut.
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from fastcdc import fastcdc  # the compiled (Cython) chunker
+
+from shipyard.core.errors import InvalidInput
+
+__all__ = ["DEFAULT_CHUNKING", "ChunkParams", "iter_chunk_views", "iter_chunks"]
+
+KiB = 1024
+MiB = 1024 * KiB
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """FastCDC sizes, and the file size from which files are chunked at all."""
+
+    min_size: int = 512 * KiB
+    avg_size: int = 1 * MiB
+    max_size: int = 4 * MiB
+    threshold: int = 4 * MiB
+    """Files of at most this many bytes are stored as one blob."""
+
+    def __post_init__(self) -> None:
+        if not (256 <= self.min_size <= self.avg_size <= self.max_size <= 64 * MiB):
+            raise InvalidInput(
+                f"bad chunk sizes min={self.min_size} avg={self.avg_size} max={self.max_size}",
+                hint="need 256 <= min <= avg <= max <= 64 MiB",
+            )
+        if self.threshold < self.max_size:
+            raise InvalidInput("the chunking threshold must be at least the maximum chunk size")
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "min_size": self.min_size,
+            "avg_size": self.avg_size,
+            "max_size": self.max_size,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ChunkParams:
+        if not isinstance(data, dict):
+            raise InvalidInput("chunking settings must be a mapping")
+        try:
+            return cls(**{k: int(v) for k, v in data.items()})
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"bad chunking settings {data!r}: {exc}") from None
+
+
+DEFAULT_CHUNKING = ChunkParams()
+
+
+class _Block:
+    """A reusable read buffer and a count of the chunk views still in use."""
+
+    def __init__(self, size: int) -> None:
+        # An anonymous mapping, not a bytearray: it goes back to the OS when
+        # done, where malloc may keep big freed blocks around.
+        self.buffer = mmap.mmap(-1, size)
+        self._users = 0
+        self._cond = threading.Condition()
+
+    def hold(self) -> Callable[[], None]:
+        with self._cond:
+            self._users += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                with self._cond:
+                    self._users -= 1
+                    self._cond.notify_all()
+
+        return release
+
+    def wait_free(self) -> None:
+        with self._cond:
+            while self._users:
+                self._cond.wait()
+
+
+def iter_chunk_views(
+    stream: BinaryIO,
+    params: ChunkParams = DEFAULT_CHUNKING,
+    *,
+    block_size: int = 16 * MiB,
+    blocks: int = 4,
+    on_read: Callable[[memoryview, Callable[[], None]], None] | None = None,
+) -> Iterator[tuple[memoryview, Callable[[], None]]]:
+    """Yield ``(chunk, release)`` pairs without copying: call ``release`` when done.
+
+    The stream is read into ``blocks`` reused buffers (fresh memory for every
+    block would cost a page fault per 4 KiB); a buffer is refilled only once
+    every chunk cut from it has been released, so memory stays at ``blocks``
+    buffers. ``on_read(piece, release)`` sees every newly read piece of the
+    stream in order (to hash the whole stream while it is cut) and must call
+    ``release`` when done with it.
+    """
+    block = max(block_size, 4 * params.max_size)
+    ring = [_Block(block + params.max_size) for _ in range(max(2, blocks))]
+    tail = b""
+    eof = False
+    turn = 0
+    while not eof:
+        current = ring[turn]
+        current.wait_free()
+        view = memoryview(current.buffer)
+        view[: len(tail)] = tail
+        filled = len(tail)
+        while filled < len(tail) + block:
+            got = stream.readinto(view[filled : len(tail) + block])  # type: ignore[attr-defined]
+            if not got:
+                eof = True
+                break
+            filled += got
+        data = view[:filled].toreadonly()
+        if not filled:
+            return
+        if on_read is not None and filled > len(tail):
+            on_read(data[len(tail) :], current.hold())
+        start = 0
+        for chunk in fastcdc(data, params.min_size, params.avg_size, params.max_size):
+            offset, length = int(chunk.offset), int(chunk.length)
+            if not eof and filled - offset < params.max_size:
+                break  # not enough bytes seen to be sure of this cut: carry over
+            yield data[offset : offset + length], current.hold()
+            start = offset + length
+        tail = bytes(data[start:])
+        turn = (turn + 1) % len(ring)
+
+
+def iter_chunks(
+    stream: BinaryIO, params: ChunkParams = DEFAULT_CHUNKING, *, block_size: int = 16 * MiB
+) -> Iterator[bytes]:
+    """Yield the chunks of ``stream`` in order, each as its own ``bytes``."""
+    for view, release in iter_chunk_views(stream, params, block_size=block_size):
+        try:
+            yield bytes(view)
+        finally:
+            release()

@@ -1,0 +1,251 @@
+"""Writing records: in parallel, with bounded memory, loose or into packs.
+
+A :class:`RecordWriter` is one batch of writes. Each blob is hashed, named,
+skipped if the store has it, encoded (encrypted) and written by a worker
+thread; records smaller than the pack threshold go into a shared pack when
+``pack_small`` is on. Manifests are written last, after every chunk and pack
+is durable, so a manifest in the store always means its chunks are there too
+(transfers and ``fsck`` rely on it). On error the writer still flushes the
+packs it filled (a retry then skips their records) but writes no manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from shipyard.core.digest import Digest, digest_of
+from shipyard.core.object_layout import ObjectKind, index_key, loose_key, pack_key
+from shipyard.objects import records
+from shipyard.objects.manifest import ChunkRef, Manifest
+from shipyard.objects.packs import PackBuilder
+from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
+
+if TYPE_CHECKING:
+    from shipyard.objects.store import ObjectStore
+
+__all__ = ["RecordWriter"]
+
+DEFAULT_INFLIGHT = 32 * 1024 * 1024
+
+
+class _Budget:
+    """Blocks producers while more than ``limit`` bytes are being written."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._used = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, size: int) -> None:
+        size = min(size, self._limit)
+        with self._cond:
+            while self._used and self._used + size > self._limit:
+                self._cond.wait()
+            self._used += size
+
+    def release(self, size: int) -> None:
+        size = min(size, self._limit)
+        with self._cond:
+            self._used -= size
+            self._cond.notify_all()
+
+
+class RecordWriter:
+    """A batch of writes to one store; use as a context manager."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        pack_small: bool,
+        stats: TransferStats | None = None,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        max_inflight: int = DEFAULT_INFLIGHT,
+    ) -> None:
+        self.store = store
+        self.stats = stats if stats is not None else TransferStats()
+        self.progress = progress or NO_PROGRESS
+        self._pack_small = pack_small
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers or store.workers, thread_name_prefix="shipyard-put"
+        )
+        self._budget = _Budget(max_inflight)
+        self._lock = threading.Lock()
+        self._pack: PackBuilder | None = None
+        self._manifests: dict[str, tuple[Digest, Manifest]] = {}
+        self._futures: list[Future[ChunkRef]] = []
+        self._error: BaseException | None = None
+
+    # -- submitting -------------------------------------------------------------
+
+    def submit_blob(
+        self,
+        data: bytes | memoryview,
+        digest: Digest | None = None,
+        *,
+        known_missing: bool = False,
+        on_done: Callable[[ChunkRef], None] | None = None,
+        release: Callable[[], None] | None = None,
+    ) -> Future[ChunkRef]:
+        """Store ``data`` (hashed by the worker unless ``digest`` is given).
+
+        ``known_missing`` skips the existence check (the caller asked the store
+        in bulk). ``on_done`` gets the chunk's reference once it is stored;
+        ``release`` is called when the writer no longer needs ``data``, whether
+        the write succeeded or not. Blocks while too many bytes are in flight.
+        """
+        try:
+            self.raise_if_failed()
+            size = len(data)
+            self._budget.acquire(size)
+        except BaseException:
+            if release is not None:
+                release()
+            raise
+        try:
+            future = self._pool.submit(self._write_blob, data, digest, known_missing)
+        except BaseException:
+            self._budget.release(size)
+            if release is not None:
+                release()
+            raise
+        future.add_done_callback(lambda f: self._finished(f, size, on_done, release))
+        self._futures.append(future)
+        return future
+
+    def add_manifest(self, digest: Digest, manifest: Manifest) -> None:
+        """Write ``manifest`` under ``digest`` once everything else is stored."""
+        self._manifests[digest.hex] = (digest, manifest)
+
+    def raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    # -- workers ----------------------------------------------------------------
+
+    def _finished(
+        self,
+        future: Future[ChunkRef],
+        size: int,
+        on_done: Callable[[ChunkRef], None] | None,
+        release: Callable[[], None] | None = None,
+    ) -> None:
+        self._budget.release(size)
+        if release is not None:
+            release()
+        error = future.exception() if not future.cancelled() else None
+        if error is not None:
+            if self._error is None:
+                self._error = error
+            return
+        if on_done is not None and not future.cancelled():
+            try:
+                on_done(future.result())
+            except BaseException as exc:  # a progress callback may abort the batch
+                if self._error is None:
+                    self._error = exc
+
+    def _write_blob(
+        self, data: bytes | memoryview, digest: Digest | None, known_missing: bool
+    ) -> ChunkRef:
+        if self._error is not None:
+            raise self._error
+        if digest is None:
+            digest = digest_of(data)
+        ref = ChunkRef(digest, len(data))
+        name = self.store.name_for(digest)
+        if not known_missing and self.store.has_name(name, ObjectKind.BLOB):
+            self.stats.skip(len(data))
+            return ref
+        self._store_record(name, ObjectKind.BLOB, data, len(data))
+        return ref
+
+    def _store_record(
+        self, name: str, kind: ObjectKind, plaintext: bytes | memoryview, size: int
+    ) -> None:
+        parts = records.encode_parts(kind, plaintext, name, self.store.codec)
+        stored_size = len(parts[0]) + len(parts[1])
+        if self._pack_small and stored_size < self.store.pack_threshold:
+            record = b"".join(parts)
+            full = None
+            with self._lock:
+                if self._pack is None:
+                    self._pack = PackBuilder(self.store.codec, self.store.pack_size)
+                if not self._pack.add(name, kind, record):
+                    self.stats.skip(size)
+                    return
+                if self._pack.full:
+                    full, self._pack = self._pack, None
+            self.stats.wrote(size)
+            if full is not None:
+                self._write_pack(full)
+            return
+        self.store.backend.write(loose_key(name, kind), parts)
+        self.stats.wrote(size)
+
+    def _write_pack(self, builder: PackBuilder) -> None:
+        built = builder.finish()
+        backend = self.store.backend
+        backend.write(pack_key(built.pack_id), built.data)
+        backend.write(index_key(built.pack_id), built.index)  # last: names a complete pack
+        self.store.catalog.added(built, time.time())
+        self.stats.packed()
+
+    # -- finishing ----------------------------------------------------------------
+
+    def _drain(self) -> None:
+        for future in self._futures:
+            try:
+                future.result()
+            except BaseException as exc:
+                if self._error is None:
+                    self._error = exc
+        self._futures.clear()
+
+    def _flush_pack(self) -> None:
+        with self._lock:
+            builder, self._pack = self._pack, None
+        if builder is not None and len(builder):
+            self._write_pack(builder)
+
+    def close(self, *, ok: bool = True) -> None:
+        """Wait for every write, flush the pack, then write the manifests (if ``ok``)."""
+        try:
+            self._drain()
+            loose: list[tuple[str, bytes]] = []
+            if ok and self._error is None:
+                # A manifest may share the open pack with its chunks (the pack
+                # appears all at once); a loose one waits until the pack is stored.
+                for digest, manifest in self._manifests.values():
+                    name = self.store.name_for(digest)
+                    if self.store.has_name(name, ObjectKind.MANIFEST):
+                        continue
+                    body = manifest.encode()
+                    if self._pack_small and len(body) < self.store.pack_threshold:
+                        self._store_record(name, ObjectKind.MANIFEST, body, 0)
+                    else:
+                        loose.append((name, body))
+            self._flush_pack()
+            for name, body in loose:
+                self._store_record(name, ObjectKind.MANIFEST, body, 0)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.raise_if_failed()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+            return
+        for future in self._futures:
+            future.cancel()
+        with contextlib.suppress(BaseException):  # the original error is the one to report
+            self.close(ok=False)
