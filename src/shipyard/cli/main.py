@@ -83,11 +83,15 @@ def _root(
 
 
 def _register() -> None:
+    from shipyard.monitoring.commands import monitor_app
     from shipyard.store.commands import db_app
+    from shipyard.validate.commands import validate_app
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
     app.add_typer(db_app, name="db")
+    app.add_typer(monitor_app, name="monitor")
+    app.add_typer(validate_app, name="validate")
 
 
 _register()

@@ -168,7 +168,7 @@ class QuantileSketch:
             return np.full(np.shape(qs), math.nan)
         cumulative = np.cumsum(weights)
         targets = np.asarray(qs, dtype=np.float64) * cumulative[-1]
-        index = np.searchsorted(cumulative, targets - 1e-9 * cumulative[-1], side="left")
+        index = np.searchsorted(cumulative, targets, side="left")
         found: Floats = values[np.clip(index, 0, values.size - 1)]
         return found
 
