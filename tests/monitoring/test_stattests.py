@@ -128,3 +128,17 @@ def test_categorical_distances_equal_scipy() -> None:
         * np.log(np.maximum(q, floor) / np.maximum(p, floor))
     )
     assert stattests.psi_counts(ref, cur).statistic == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_numpy_distances_are_scipys_on_weighted_samples() -> None:
+    rng = np.random.default_rng(14)
+    u, v = rng.normal(size=500), rng.normal(0.3, 2, size=300)
+    uw, vw = rng.random(500), rng.random(300)
+    assert stattests._wasserstein(u, v, uw, vw) == pytest.approx(
+        stats.wasserstein_distance(u, v, uw, vw), rel=1e-12
+    )
+    p, q = rng.random(9), rng.random(9)
+    p[3] = 0.0
+    assert stattests._jensen_shannon(p, q) == pytest.approx(
+        distance.jensenshannon(p, q, base=2), rel=1e-12
+    )

@@ -26,5 +26,6 @@ def test_small_helpers() -> None:
     assert sparkline([0, 1, 2, 4]) == " ▂▄█"
     assert sparkline([]) == ""
     assert format_number(1234567.0) == "1,234,567"
-    assert format_number(0.000012) == "1.2e-05"
+    assert format_number(0.000012) == "1.20e-5"
+    assert format_number(123456.7) == "1.23e5"
     assert format_number(float("nan")) == "–"

@@ -94,9 +94,11 @@ def domain_classifier(
             current_rows=cur_rows.num_rows,
             reason=f"fewer than {MIN_ROWS} sampled rows on one side",
         )
+    import sklearn.ensemble  # noqa: F401 - loads the OpenMP runtime before it is limited
     from threadpoolctl import threadpool_limits
 
-    # one thread: OpenMP's spin-waiting makes a 1,000-row fit 50× slower on a busy machine
+    # one thread: OpenMP's spin-waiting makes a 1,000-row fit 50× slower on a busy
+    # machine. threadpoolctl limits only runtimes already loaded, hence the import above.
     with threadpool_limits(limits=1):
         return _classify(reference, current, usable, options)
 

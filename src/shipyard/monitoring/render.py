@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -13,9 +14,9 @@ __all__ = ["render_report"]
 
 _SEVERITY = {"error": "bold red", "warning": "yellow", "info": "dim"}
 _TEST_LABEL = {
-    "ks": "K–S p-value",
+    "ks": "KS p-value",
     "chisquare": "chi² p-value",
-    "wasserstein": "Wasserstein (normed)",
+    "wasserstein": "Wasserstein",
     "psi": "PSI",
     "jensenshannon": "Jensen–Shannon",
 }
@@ -56,7 +57,13 @@ def render_report(report: DriftReport) -> RenderableType:
         )
     ]
     if report.features or report.prediction:
-        table = Table(show_header=True, header_style="bold")
+        table = Table(
+            show_header=True,
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
         for name, justify in (
             ("feature", "left"),
             ("type", "left"),
@@ -64,9 +71,14 @@ def render_report(report: DriftReport) -> RenderableType:
             ("score", "right"),
             ("drift if", "right"),
             ("nulls", "right"),
-            ("", "left"),
+            ("verdict", "left"),
         ):
-            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+            table.add_column(
+                name,
+                justify=justify,  # type: ignore[arg-type]
+                overflow="fold",
+                no_wrap=name in ("type", "test", "score", "verdict"),
+            )
         for feature in sorted(report.features, key=lambda f: (not f.drifted, f.column)):
             _row(table, feature)
         if report.prediction is not None:

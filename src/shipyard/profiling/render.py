@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -17,6 +18,7 @@ from shipyard.profiling.profile import Profile
 __all__ = ["format_number", "render_profile", "sparkline"]
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
+SPARK_BINS = 12
 
 
 def sparkline(counts: list[float]) -> str:
@@ -43,9 +45,13 @@ def format_number(value: Any) -> str:
     ):
         return f"{int(value):,}"
     magnitude = abs(value)
-    if magnitude != 0 and (magnitude >= 1e6 or magnitude < 1e-3):
-        return f"{value:.3g}"
-    return f"{value:.4g}"
+    if magnitude == 0:
+        return "0"
+    if magnitude >= 1e5 or magnitude < 1e-3:
+        return f"{value:.2e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if magnitude >= 1 else f"{value:.3g}"
 
 
 def _distinct(column: Any) -> str:
@@ -70,7 +76,13 @@ def render_profile(profile: Profile, *, title: str | None = None) -> RenderableT
         (title or profile.source or "profile", "bold"),
         f"  {profile.rows:,} rows × {len(profile.columns)} columns",
     )
-    table = Table(show_header=True, header_style="bold", expand=False)
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for name, justify in (
         ("column", "left"),
         ("type", "left"),
@@ -80,20 +92,20 @@ def render_profile(profile: Profile, *, title: str | None = None) -> RenderableT
         ("mean", "right"),
         ("max", "right"),
         ("std", "right"),
-        ("distribution / top values", "left"),
+        ("distribution", "left"),
     ):
         table.add_column(
             name,
             justify=justify,  # type: ignore[arg-type]
             overflow="fold",
-            no_wrap=name.startswith("distribution"),
-            min_width=20 if name.startswith("distribution") else None,
+            no_wrap=name not in ("column", "distribution"),
+            min_width=SPARK_BINS if name.startswith("distribution") else None,
         )
     for column in profile.columns.values():
         nulls = f"{column.null_fraction:.1%}" if column.nulls else "0"
         cells = [escape(column.name), escape(column.dtype), nulls, _distinct(column)]
         if isinstance(column, NumericColumn) and column.count:
-            _, counts = column.histogram()
+            _, counts = column.histogram(SPARK_BINS)
             cells += [
                 format_number(column.display(column.min)),
                 format_number(column.display(column.mean))

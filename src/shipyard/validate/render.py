@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -26,7 +27,13 @@ def render_result(result: ValidationResult) -> RenderableType:
             f"[green]✓[/] {escape(result.data)} passes suite {escape(result.suite)!s} "
             f"({result.rows:,} rows, {result.checked_columns} columns checked)"
         )
-    table = Table(show_header=True, header_style="bold")
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     table.add_column("column", overflow="fold")
     table.add_column("rule")
     table.add_column("expected", overflow="fold")
@@ -38,7 +45,7 @@ def render_result(result: ValidationResult) -> RenderableType:
             failure.rule,
             escape(failure.expected),
             f"{failure.failing:,}",
-            escape("; ".join(_example(e) for e in failure.examples)),
+            escape("; ".join(_example(e) for e in failure.examples[:3])),
         )
     summary = Text.from_markup(
         f"[bold red]✗[/] {escape(result.data)} fails suite {escape(result.suite)}: "

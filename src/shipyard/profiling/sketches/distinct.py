@@ -63,18 +63,24 @@ class HyperLogLog:
     def update(self, hashes: npt.NDArray[np.uint64]) -> None:
         if hashes.size == 0:
             return
-        p = self.precision
-        q = 64 - p
-        index = (hashes >> _U64(q)).astype(np.intp)
+        q = 64 - self.precision
+        index = hashes >> _U64(q)
         rest = hashes & _U64((1 << q) - 1)
-        # rank = leading zeros of the q-bit remainder + 1, read off the float exponent
+        # rank(rest) = leading zeros in its q bits + 1, and rank > r ⟺ rest < 2**(q - r):
+        # one table look-up and compare per hash finds the few that beat their register
+        beats = rest < self._limits[self.registers[index]]
+        if not beats.any():
+            return
+        index, rest = index[beats].astype(np.intp), rest[beats]
         _, exponent = np.frexp(rest.astype(np.float64))
-        rank = np.maximum(q + 1 - exponent, 1)
-        # only hashes that beat their register matter; after the first few
-        # thousand values that is a tiny fraction, so the scatter stays cheap
-        beats = rank > self.registers[index]
-        if beats.any():
-            np.maximum.at(self.registers, index[beats], rank[beats].astype(np.uint8))
+        rank = np.clip(q + 1 - exponent, 1, q + 1).astype(np.uint8)
+        np.maximum.at(self.registers, index, rank)
+
+    @property
+    def _limits(self) -> npt.NDArray[np.uint64]:
+        q = 64 - self.precision
+        limits = np.array([1 << (q - r) if r <= q else 0 for r in range(q + 2)], dtype=np.uint64)
+        return limits
 
     def merged(self, other: HyperLogLog) -> HyperLogLog:
         if other.precision != self.precision:
