@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -226,7 +227,12 @@ def _numeric_histogram(reference: NumericColumn, current: NumericColumn) -> dict
         return {}
     if high <= low:
         high = low + 1.0
-    edges = np.linspace(low, high, PLOT_BINS + 1)
+    if reference.integer and current.integer and high - low <= 4 * PLOT_BINS:
+        # whole numbers: bins centred on them, each holding the same count of integers
+        step = max(1, math.ceil((high - low + 1) / PLOT_BINS))
+        edges = np.arange(math.floor(low) - 0.5, math.ceil(high) + step, step)
+    else:
+        edges = np.linspace(low, high, PLOT_BINS + 1)
 
     def shares(column: NumericColumn) -> list[float]:
         cdf = np.concatenate(([0.0], column.sketch.cdf(edges[1:-1]), [1.0]))
