@@ -249,3 +249,25 @@ def test_compare_profiles_needs_only_profiles() -> None:
     cur = profile_table(pa.table({"v": np.arange(5000.0) + 2500}))
     report = compare_profiles(ref, cur, DriftOptions(multivariate=False))
     assert report.feature("v").drifted  # type: ignore[union-attr]
+
+
+def test_identifier_columns_are_not_tested_unless_asked() -> None:
+    ref = _frame(2000, 26).assign(user=[f"u{i}" for i in range(2000)])
+    cur = _frame(2000, 27).assign(user=[f"u{i}" for i in range(5000, 7000)])
+    report = drift(ref, cur, DriftOptions(multivariate=False))
+    assert report.feature("user") is None
+    assert ("not_tested", "user") in {(f.code, f.column) for f in report.findings}
+    forced = drift(
+        ref, cur, DriftOptions(multivariate=False, column_tests={"user": "jensenshannon"})
+    )
+    user = forced.feature("user")
+    assert user is not None
+    assert user.test == "jensenshannon"
+
+
+def test_a_reference_without_row_sample_skips_the_classifier() -> None:
+    ref = profile_table(_frame(3000, 28), sample_rows=0)
+    report = drift(ref, _frame(3000, 29))
+    assert report.multivariate is not None
+    assert not report.multivariate.ran
+    assert report.multivariate.reason == "the reference profile keeps no row sample"

@@ -25,6 +25,9 @@ __all__ = ["NULL_INCREASE", "choose_test", "compare_feature"]
 #: A rise in the null share larger than this is reported as a finding.
 NULL_INCREASE = 0.1
 PLOT_BINS = 20
+#: Text columns with at least this share of distinct values (and enough rows) are not tested.
+IDENTIFIER_DISTINCT_SHARE = 0.9
+IDENTIFIER_MIN_ROWS = 100
 PLOT_CATEGORIES = 10
 
 Treatment = Literal["numeric", "categorical"]
@@ -66,6 +69,13 @@ def _treatment(
     return "categorical"
 
 
+def _looks_like_identifier(column: ColumnProfile) -> bool:
+    """Text whose values are (nearly) all distinct: ids, names, free text."""
+    if column.kind != "categorical" or column.non_null < IDENTIFIER_MIN_ROWS:
+        return False
+    return (column.distinct or 0.0) >= IDENTIFIER_DISTINCT_SHARE * column.non_null
+
+
 def compare_feature(
     name: str,
     reference: ColumnProfile,
@@ -80,6 +90,17 @@ def compare_feature(
         findings.append(
             Finding(
                 "info", "not_tested", f"{name} is {what} column; it is not tested for drift", name
+            )
+        )
+        return None, findings
+    if _looks_like_identifier(reference) and name not in options.column_tests:
+        findings.append(
+            Finding(
+                "info",
+                "not_tested",
+                f"{name} has a different value in almost every row (an identifier?); it is not "
+                f"tested for drift (force a test with --test {name}=jensenshannon)",
+                name,
             )
         )
         return None, findings
