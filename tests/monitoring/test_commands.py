@@ -147,3 +147,11 @@ def test_profile_prints_json(cli: Cli, files: dict[str, Path]) -> None:
     data = json.loads(result.stdout)
     assert data["type"] == "shipyard.profile"
     assert data["sample"]["rows"] == 0
+
+
+def test_an_unwritable_output_is_one_line(cli: Cli, files: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "r.json"
+    result = cli("monitor", "drift", str(files["ref"]), str(files["same"]), "--json", str(target))
+    assert result.exit_code == 2
+    assert f"cannot write {target}" in result.stderr
+    assert not list(tmp_path.glob("**/*.tmp"))

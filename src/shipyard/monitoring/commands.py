@@ -128,7 +128,9 @@ def drift_command(
         else:
             import json
 
-            json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+            from shipyard.profiling.files import write_text_atomic
+
+            write_text_atomic(json_out, json.dumps(report.to_dict(), indent=2) + "\n")
     if html_out is not None:
         from shipyard.monitoring.html import write_html
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shipyard.monitoring.report import DriftReport
 from shipyard.monitoring.svg import CURRENT_COLOUR, REFERENCE_COLOUR, histogram_svg, score_bar_svg
+from shipyard.profiling.files import write_text_atomic
 
 __all__ = ["render_html", "write_html"]
 
@@ -55,6 +56,4 @@ def render_html(report: DriftReport) -> str:
 
 
 def write_html(report: DriftReport, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(report), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, render_html(report))

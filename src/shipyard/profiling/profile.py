@@ -141,9 +141,9 @@ class Profile:
 
     def save(self, path: Path) -> None:
         """Write the JSON document atomically (temporary file, then rename)."""
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        from shipyard.profiling.files import write_text_atomic
+
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> Profile:

@@ -49,9 +49,9 @@ def infer_command(
     if output is None:
         console.file.write(text)
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    from shipyard.profiling.files import write_text_atomic
+
+    write_text_atomic(output, text)
     success(f"suite with {len(suite.columns)} columns written to {output}")
 
 
