@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -75,7 +77,7 @@ def render_report(report: DriftReport) -> RenderableType:
         ):
             table.add_column(
                 name,
-                justify=justify,  # type: ignore[arg-type]
+                justify=cast(JustifyMethod, justify),
                 overflow="fold",
                 no_wrap=name in ("type", "test", "score", "verdict"),
             )

@@ -87,8 +87,10 @@ class Profile:
             mine, theirs = self.columns.get(name), other.columns.get(name)
             if mine is not None and theirs is not None:
                 merged.append(mine.merged(theirs))
-            else:
-                merged.append(_padded(mine or theirs, other.rows if mine else self.rows))  # type: ignore[arg-type]
+            elif mine is not None:
+                merged.append(_padded(mine, other.rows))
+            elif theirs is not None:
+                merged.append(_padded(theirs, self.rows))
         return Profile(
             merged,
             rows=self.rows + other.rows,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -96,7 +96,7 @@ def render_profile(profile: Profile, *, title: str | None = None) -> RenderableT
     ):
         table.add_column(
             name,
-            justify=justify,  # type: ignore[arg-type]
+            justify=cast(JustifyMethod, justify),
             overflow="fold",
             no_wrap=name not in ("column", "distribution"),
             min_width=SPARK_BINS if name.startswith("distribution") else None,
