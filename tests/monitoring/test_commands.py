@@ -155,3 +155,21 @@ def test_an_unwritable_output_is_one_line(cli: Cli, files: dict[str, Path], tmp_
     assert result.exit_code == 2
     assert f"cannot write {target}" in result.stderr
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_an_empty_window_is_a_finding_not_a_failure(
+    cli: Cli, files: dict[str, Path], tmp_path: Path
+) -> None:
+    (tmp_path / "empty.csv").write_text("age,income,plan,score\n")
+    result = cli(
+        "monitor",
+        "drift",
+        str(files["ref"]),
+        str(tmp_path / "empty.csv"),
+        "--html",
+        str(tmp_path / "r.html"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "the current data has no rows" in result.stdout
+    assert "No feature could be tested" in result.stdout
+    assert "No feature could be tested" in (tmp_path / "r.html").read_text()

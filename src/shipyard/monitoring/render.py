@@ -110,6 +110,8 @@ def render_report(report: DriftReport) -> RenderableType:
     )
     if report.drift_detected:
         parts.append(Text.from_markup(f"[bold red]Drift detected:[/] {summary}"))
+    elif report.tested == 0:
+        parts.append(Text.from_markup("[yellow]No feature could be tested[/] (see the findings)"))
     else:
         parts.append(Text.from_markup(f"[green]No dataset drift:[/] {summary}"))
     return Group(*parts)
