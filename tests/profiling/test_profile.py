@@ -186,3 +186,16 @@ def test_a_malformed_document_is_refused_naming_the_field(edit: object, message:
 def test_profile_table_refuses_what_it_cannot_read() -> None:
     with pytest.raises(InvalidInput, match="cannot profile a list"):
         profile_table([1, 2, 3])  # type: ignore[arg-type]
+
+
+def test_a_stored_profile_merges_with_a_fresh_one(frame: pd.DataFrame) -> None:
+    stored = Profile.from_dict(json.loads(profile_table(frame.iloc[:10_000]).to_json()))
+    fresh = profile_table(frame.iloc[10_000:])
+    merged = stored.merged(fresh)
+    assert merged.rows == len(frame)
+    sample = merged.sample_rows()
+    assert sample is not None
+    assert sample.num_rows == 1000
+    assert sample.schema.field("signup").type == pa.float64()
+    assert sample.schema.field("plan").type == pa.string()
+    assert sample.schema == fresh.sample_rows().schema  # type: ignore[union-attr]

@@ -76,8 +76,18 @@ class Profile:
         return [(c.name, c.dtype) for c in self.columns.values()]
 
     def sample_rows(self) -> pa.Table | None:
-        """The uniform sample of whole rows (None when sampling was off or no rows)."""
-        return self.sample.rows()
+        """The uniform sample of whole rows (None when sampling was off or no rows).
+
+        Columns come in the form a stored profile keeps them, whether this
+        profile was just computed or read back: float64 for numbers and
+        datetimes (seconds since the epoch), string, bool; other kinds are left out.
+        """
+        return _canonical(self.sample.rows(), self.columns)
+
+    def _canonical_sample(self) -> RowSample:
+        keys, _ = self.sample.state()
+        table = self.sample_rows()
+        return RowSample.restore(self.sample.size, self.sample.salt, self.sample.seen, keys, table)
 
     def merged(self, other: Profile) -> Profile:
         """The profile of both tables stacked; columns present in one only are kept."""
@@ -94,7 +104,7 @@ class Profile:
         return Profile(
             merged,
             rows=self.rows + other.rows,
-            sample=self.sample.merged(other.sample),
+            sample=self._canonical_sample().merged(other._canonical_sample()),
             source=self.source if self.source == other.source else None,
         )
 
@@ -176,20 +186,40 @@ def _padded(column: ColumnProfile, missing_rows: int) -> ColumnProfile:
     return out
 
 
+def _canonical(table: pa.Table | None, columns: dict[str, ColumnProfile]) -> pa.Table | None:
+    """The sample with one fixed Arrow type per column kind (see ``Profile.sample_rows``)."""
+    if table is None:
+        return None
+    arrays: dict[str, pa.Array] = {}
+    for name, column in columns.items():
+        if name not in table.column_names or column.kind == "other":
+            continue
+        array = table.column(name).combine_chunks()
+        if isinstance(array, pa.DictionaryArray):
+            array = array.dictionary_decode()
+        if isinstance(column, NumericColumn):
+            if not pa.types.is_float64(array.type):  # float64 is canonical already
+                array = pa.array(_floats(column, array), from_pandas=True)
+        elif column.kind == "boolean":
+            array = array.cast(pa.bool_())
+        else:
+            array = array.cast(pa.string())
+        arrays[name] = array
+    return pa.table(arrays) if arrays else None
+
+
 def _sample_to_dict(sample: RowSample, columns: dict[str, ColumnProfile]) -> dict[str, Any]:
     keys, table = sample.state()
+    canonical = _canonical(table, columns)
     stored: dict[str, Any] = {}
-    if table is not None:
-        for name, column in columns.items():
-            if name not in table.column_names or column.kind == "other":
-                continue
-            array = table.column(name).combine_chunks()
-            if isinstance(array, pa.DictionaryArray):
-                array = array.dictionary_decode()
-            if isinstance(column, NumericColumn):
-                stored[name] = {"kind": column.kind, "values": encode_array(_floats(column, array))}
+    if canonical is not None:
+        for name in canonical.column_names:
+            array = canonical.column(name).combine_chunks()
+            if pa.types.is_floating(array.type):
+                floats = array.to_numpy(zero_copy_only=False)
+                stored[name] = {"kind": columns[name].kind, "values": encode_array(floats)}
             else:
-                stored[name] = {"kind": column.kind, "values": array.to_pylist()}
+                stored[name] = {"kind": columns[name].kind, "values": array.to_pylist()}
     return {
         **sample.describe(),
         "salt": sample.salt,
