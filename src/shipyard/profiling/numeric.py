@@ -101,7 +101,8 @@ class NumericColumn(ColumnProfile):
     def merged(self, other: ColumnProfile) -> NumericColumn:
         self._check_mergeable(other)
         other = cast(NumericColumn, other)
-        out = type(self)(self.name, self.dtype if self.dtype == other.dtype else "double")
+        same = self.dtype == other.dtype or self.kind == "datetime"
+        out = type(self)(self.name, self.dtype if same else "double")
         self._merge_counts(out, other)
         out.moments = self.moments.merged(other.moments)
         out.sketch = self.sketch.merged(other.sketch)
