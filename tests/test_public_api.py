@@ -18,3 +18,9 @@ def test_every_public_attribute_is_exported_on_purpose() -> None:
         if not name.startswith("_") and getattr(value, "__module__", "").startswith("shipyard")
     }
     assert public <= set(shipyard.__all__)
+
+
+def test_sdk_subpackages_load_on_first_use() -> None:
+    assert shipyard.validate.infer is not None
+    assert shipyard.monitoring.drift is not None
+    assert shipyard.profiling.profile_file is not None

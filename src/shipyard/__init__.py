@@ -6,6 +6,9 @@ are imported on first use so that ``import shipyard`` stays fast.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from shipyard._version import __version__
 from shipyard.context import Context, open_context
 from shipyard.core.errors import (
@@ -49,3 +52,12 @@ __all__ = [
     "__version__",
     "open_context",
 ]
+
+#: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
+_LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "validate"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBPACKAGES:
+        return importlib.import_module(f"shipyard.{name}")
+    raise AttributeError(f"module 'shipyard' has no attribute {name!r}")

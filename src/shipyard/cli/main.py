@@ -85,10 +85,12 @@ def _root(
 def _register() -> None:
     from shipyard.auth.commands import audit_app, tokens_app, users_app
     from shipyard.client.commands import login, logout, whoami
+    from shipyard.monitoring.commands import monitor_app
     from shipyard.objects import commands as object_commands
     from shipyard.registry import commands as registry_commands
     from shipyard.server.commands import server
     from shipyard.store.commands import db_app
+    from shipyard.validate.commands import validate_app
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
@@ -102,6 +104,8 @@ def _register() -> None:
     app.command()(whoami)
     registry_commands.register(app)
     object_commands.register(app)
+    app.add_typer(monitor_app, name="monitor")
+    app.add_typer(validate_app, name="validate")
 
 
 _register()
