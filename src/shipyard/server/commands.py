@@ -20,6 +20,10 @@ def server(
     db: Annotated[
         str | None, typer.Option("--db", help="Metadata store, e.g. postgresql://user@host/db.")
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Object store: s3://bucket/prefix or a folder."),
+    ] = None,
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
@@ -32,6 +36,8 @@ def server(
     state: CliState = ctx.obj
     if db:
         state.flags["store.uri"] = db
+    if store:
+        state.flags["objects.path"] = store
     if tls_cert:
         state.flags["server.tls_cert"] = str(tls_cert)
     if tls_key:
