@@ -4,14 +4,14 @@ from types import MappingProxyType
 
 import pytest
 
-from shipyard.core.errors import PermissionDenied
+from shipyard.core.errors import InvalidInput, PermissionDenied
 from shipyard.core.principal import LOCAL_OWNER, Principal, Role
 
 
 def test_roles_are_ordered_weakest_first() -> None:
     assert Role.VIEWER < Role.CONTRIBUTOR < Role.MAINTAINER < Role.ADMIN
     assert Role.parse(" Maintainer ") is Role.MAINTAINER
-    with pytest.raises(ValueError, match="viewer, contributor, maintainer, admin"):
+    with pytest.raises(InvalidInput, match="viewer, contributor, maintainer, admin"):
         Role.parse("owner")
 
 

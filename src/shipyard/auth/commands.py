@@ -30,15 +30,6 @@ RoleOption = Annotated[
 ProjectOption = Annotated[str | None, typer.Option("--project", help="The project the role is in.")]
 
 
-def _role(text: str | None) -> Role | None:
-    if text is None:
-        return None
-    try:
-        return Role.parse(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -64,7 +55,7 @@ def users_add(
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    parsed = _role(role)
+    parsed = Role.parse_optional(role)
     if parsed is not None and parsed is not Role.ADMIN and project is None:
         project = app_ctx.project
     password = None if no_password else _read_password(password_stdin)
@@ -133,7 +124,7 @@ def users_role(
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    parsed = None if role.lower() == "none" else _role(role)
+    parsed = None if role.lower() == "none" else Role.parse_optional(role)
     target = project or app_ctx.project
     AuthService(app_ctx.db).set_role(app_ctx.principal, name, target, parsed)
     success(f"{name} is now {parsed.label if parsed else 'without a role'} in {target}")
@@ -161,8 +152,8 @@ def tokens_create(
     if user is None and app_ctx.principal.kind == "local":
         raise InvalidInput("say whose token this is", hint="pass --user NAME")
     created = AuthService(app_ctx.db).create_token(
-        app_ctx.principal, name=name, user=user, role_cap=_role(role), project=project,
-        expires_in=parse_duration(expires) if expires else None,
+        app_ctx.principal, name=name, user=user, role_cap=Role.parse_optional(role),
+        project=project, expires_in=parse_duration(expires) if expires else None,
     )  # fmt: skip
     success(f"created token {created.info.id} for {created.info.user}")
     warn("this is the only time the token is shown; store it now")

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
 from shipyard.context import Context
 from shipyard.core.durations import parse_duration, parse_since
-from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Role
 from shipyard.server.security import request_context
 from shipyard.store.tables import AuditEventRow
@@ -94,15 +93,6 @@ class AuditVerification(BaseModel):
     breaks: list[ChainBreakOut]
 
 
-def _role(text: str | None) -> Role | None:
-    if text is None:
-        return None
-    try:
-        return Role.parse(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
 def _token_out(info: TokenInfo) -> TokenOut:
     return TokenOut(
         id=info.id, user=info.user, name=info.name,
@@ -158,7 +148,7 @@ def list_users(ctx: Ctx) -> list[UserOut]:
 
 @router.post("/users", status_code=201, summary="Add a user (admins)")
 def add_user(body: NewUser, ctx: Ctx) -> UserOut:
-    role = _role(body.role)
+    role = Role.parse_optional(body.role)
     info = AuthService(ctx.db).add_user(
         ctx.principal, body.name, password=body.password, role=role, project=body.project
     )
@@ -177,7 +167,8 @@ def enable_user(name: str, ctx: Ctx) -> UserOut:
 
 @router.put("/projects/{project}/members/{name}", summary="Set a member's role (maintainers)")
 def set_member(project: str, name: str, body: Membership, ctx: Ctx) -> dict[str, str | None]:
-    AuthService(ctx.db).set_role(ctx.principal, name, project, _role(body.role))
+    role = Role.parse_optional(body.role)
+    AuthService(ctx.db).set_role(ctx.principal, name, project, role)
     return {"project": project, "user": name, "role": body.role}
 
 
@@ -190,7 +181,7 @@ def list_tokens(ctx: Ctx, user: str | None = None) -> list[TokenOut]:
 def create_token(body: NewToken, ctx: Ctx) -> CreatedTokenOut:
     expires = parse_duration(body.expires) if body.expires else None
     created = AuthService(ctx.db).create_token(
-        ctx.principal, name=body.name, user=body.user, role_cap=_role(body.role),
+        ctx.principal, name=body.name, user=body.user, role_cap=Role.parse_optional(body.role),
         project=body.project, expires_in=expires,
     )  # fmt: skip
     return _created_out(created)

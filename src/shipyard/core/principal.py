@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from shipyard.core.errors import PermissionDenied
+from shipyard.core.errors import InvalidInput, PermissionDenied
 
 __all__ = ["LOCAL_OWNER", "Principal", "Role"]
 
@@ -31,12 +31,16 @@ class Role(enum.IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Role:
-        """Parse a role name (case-insensitive); raises ``ValueError`` naming the choices."""
+        """Parse a role name (case-insensitive); raises :class:`InvalidInput` naming the choices."""
         try:
             return cls[text.strip().upper()]
         except KeyError:
             choices = ", ".join(r.label for r in cls)
-            raise ValueError(f"unknown role {text!r}; choose one of {choices}") from None
+            raise InvalidInput(f"unknown role {text!r}; choose one of {choices}") from None
+
+    @classmethod
+    def parse_optional(cls, text: str | None) -> Role | None:
+        return None if text is None else cls.parse(text)
 
 
 @dataclass(frozen=True)
