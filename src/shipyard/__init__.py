@@ -16,6 +16,7 @@ from shipyard.core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    QuerySyntaxError,
     SchemaOutOfDate,
     ShipyardError,
     Unauthenticated,
@@ -24,6 +25,7 @@ from shipyard.core.errors import (
 )
 from shipyard.core.principal import Principal, Role
 from shipyard.core.settings import Settings
+from shipyard.runs import active_run, search_runs, start_run
 
 __all__ = [
     "AlreadyExists",
@@ -35,6 +37,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Principal",
+    "QuerySyntaxError",
     "Role",
     "SchemaOutOfDate",
     "Settings",
@@ -43,5 +46,8 @@ __all__ = [
     "Unavailable",
     "WorkspaceNotFound",
     "__version__",
+    "active_run",
     "open_context",
+    "search_runs",
+    "start_run",
 ]

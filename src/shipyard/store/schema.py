@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-import shipyard.store.tables  # noqa: F401  (registers the foundation tables)
+import shipyard.store.tables
+import shipyard.tracking.tables  # noqa: F401
 from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 
