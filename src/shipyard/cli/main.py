@@ -84,10 +84,12 @@ def _root(
 
 def _register() -> None:
     from shipyard.store.commands import db_app
+    from shipyard.tracking import commands as tracking_commands
     from shipyard.workspace import commands as workspace_commands
 
     workspace_commands.register(app)
     app.add_typer(db_app, name="db")
+    tracking_commands.register(app)
 
 
 _register()

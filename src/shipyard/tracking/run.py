@@ -79,6 +79,11 @@ class ActiveRun:
     def __repr__(self) -> str:
         return f"<ActiveRun {self.id} {self.name!r} ({self.status})>"
 
+    @property
+    def params(self) -> dict[str, str]:
+        """Params logged so far (as stored text)."""
+        return dict(self._params)
+
     def resources(self) -> Resources:
         """What the run consumed so far, across all its sessions."""
         return self._base.plus(self._meter.read())
