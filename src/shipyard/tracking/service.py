@@ -107,6 +107,7 @@ class TrackingService:
         with self.db.write() as session:
             if project not in self._projects:
                 ensure_project(session, principal, project)
+                session.flush()  # keep the audit log in order with the core inserts below
             experiment_id = self._experiment_id(session, principal, project, spec.experiment)
             if spec.environment and env_digest not in self._environments:
                 insert_ignoring_conflicts(
@@ -220,7 +221,7 @@ class TrackingService:
             )
             found = session.scalar(query)
             assert found is not None
-            audit.record(
+            audit.insert_event(
                 session, principal, "experiment.create", f"experiment:{name}", project=project
             )
         self._experiments[(project, name)] = found

@@ -56,7 +56,8 @@ class Token:
         return self.kind is Kind.IDENT and self.text.lower() in words
 
 
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DIGITS = frozenset("0123456789")
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _OPERATORS = ("==", "!=", "<>", "<=", ">=", "=", "<", ">")
 _PUNCT = {".": Kind.DOT, ",": Kind.COMMA, "(": Kind.LPAREN, ")": Kind.RPAREN, "-": Kind.MINUS}
@@ -75,20 +76,27 @@ def tokenize(text: str) -> list[Token]:
             token = _quoted(text, i, ch, Kind.STRING)
         elif ch == "`":
             token = _quoted(text, i, ch, Kind.QUOTED_IDENT)
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch in _DIGITS or (
+            ch == "."
+            and i + 1 < n
+            and text[i + 1] in _DIGITS
+            and not (tokens and tokens[-1].kind in (Kind.IDENT, Kind.QUOTED_IDENT))
+        ):
             match = _NUMBER.match(text, i)
             assert match is not None
             end = match.end()
-            if end < n and (text[end].isalpha() or text[end] == "_"):
+            if end < n and (text[end].isalnum() or text[end] == "_"):
+                word = _IDENT.match(text, end)
+                stop = word.end() if word else end + 1
                 raise QuerySyntaxError(
-                    f"malformed number {text[i : end + 1]!r}",
+                    f"malformed number {text[i:stop]!r} at column {i + 1}",
                     query=text,
                     position=i,
-                    length=end + 1 - i,
+                    length=stop - i,
                     hint="names that start with a digit need backticks, e.g. metrics.`1st`",
                 )
             token = Token(Kind.NUMBER, text[i:end], i, end)
-        elif ch.isalpha() or ch == "_":
+        elif ch.isascii() and (ch.isalpha() or ch == "_"):
             match = _IDENT.match(text, i)
             assert match is not None
             token = Token(Kind.IDENT, match.group(), i, match.end())
@@ -129,7 +137,7 @@ def _quoted(text: str, start: int, quote: str, kind: Kind) -> Token:
             i += 1
     what = "string" if kind is Kind.STRING else "quoted name"
     raise QuerySyntaxError(
-        f"unterminated {what} starting at column {start + 1}",
+        f"unterminated {what} at column {start + 1}",
         query=text,
         position=start,
         length=n - start,
