@@ -133,10 +133,11 @@ def load_runs(session: Session, ids: Sequence[str]) -> list[Run]:
     """The runs with these ids, in this order, with params, latest metrics and tags."""
     if not ids:
         return []
+    runs = RunRow.__table__.c
     rows = session.execute(
-        select(RunRow, ExperimentRow.name)
-        .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
-        .where(RunRow.id.in_(ids))
+        select(*runs, ExperimentRow.name.label("experiment_name"))
+        .join(ExperimentRow, ExperimentRow.id == runs.experiment_id)
+        .where(runs.id.in_(ids))
     ).all()
     params: dict[str, dict[str, str]] = defaultdict(dict)
     for run_id, key, value in session.execute(
@@ -160,14 +161,14 @@ def load_runs(session: Session, ids: Sequence[str]) -> list[Run]:
     ):
         metrics[run_id][key] = MetricPoint(key, _number(number), step, stamp)
     by_id = {
-        row.id: _run(row, experiment, params[row.id], metrics[row.id], tags[row.id])
-        for row, experiment in rows
+        row.id: _run(row, row.experiment_name, params[row.id], metrics[row.id], tags[row.id])
+        for row in rows
     }
     return [by_id[i] for i in ids if i in by_id]
 
 
 def _run(
-    row: RunRow,
+    row: Any,
     experiment: str,
     params: dict[str, str],
     metrics: dict[str, MetricPoint],

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 04:45:01.429570
+Create Date: 2026-11-26 05:01:07.839661
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_latest_metrics")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("run_latest_metrics", schema=None) as batch_op:
         batch_op.create_index("ix_run_latest_metrics_key_value", ["key", "value"], unique=False)
@@ -183,6 +184,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.id"], name=op.f("fk_run_params_run_id_runs"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_params")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("run_params", schema=None) as batch_op:
         batch_op.create_index("ix_run_params_key_value_num", ["key", "value_num"], unique=False)
@@ -196,6 +198,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.id"], name=op.f("fk_run_tags_run_id_runs"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_tags")),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
 
