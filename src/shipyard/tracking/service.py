@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from shipyard.core.errors import Conflict, InvalidInput, NotFound
@@ -26,7 +26,7 @@ from shipyard.store.base import utcnow
 from shipyard.store.db import Database
 from shipyard.store.projects import ensure_project
 from shipyard.store.upsert import insert_ignoring_conflicts, upsert
-from shipyard.tracking import queries
+from shipyard.tracking import queries, upkeep
 from shipyard.tracking.cost import estimate_cost
 from shipyard.tracking.entities import (
     Experiment,
@@ -41,15 +41,10 @@ from shipyard.tracking.entities import (
     RunStatus,
     Writer,
 )
-from shipyard.tracking.environment import host_name
 from shipyard.tracking.limits import check_experiment_name, check_key, check_run_name, check_value
-from shipyard.tracking.liveness import pid_alive, vanished
 from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
-    LatestMetricRow,
-    MetricChunkRow,
-    ParamRow,
     RunArtifactRow,
     RunInputRow,
     RunRow,
@@ -306,12 +301,10 @@ class TrackingService:
             return
         now = utcnow()
         with self.db.write() as session:
-            for project, _status in {
-                (p, s)
-                for p, s in session.execute(
-                    select(RunRow.project, RunRow.status).where(RunRow.id.in_(usage))
-                )
-            }:
+            projects = session.scalars(
+                select(RunRow.project).where(RunRow.id.in_(usage)).distinct()
+            )
+            for project in projects:
                 principal.require(Role.CONTRIBUTOR, project, "log to runs")
             for run_id, resources in usage.items():
                 session.execute(
@@ -424,55 +417,7 @@ class TrackingService:
 
         Needs the contributor role; for anyone else it changes nothing.
         """
-        if not principal.has(Role.CONTRIBUTOR, project):
-            return []
-        now = now or utcnow()
-        this_host = host_name()
-        query = select(
-            RunRow.id, RunRow.host, RunRow.pid, RunRow.heartbeat_at, RunRow.start_time
-        ).where(RunRow.project == project, RunRow.status == RunStatus.RUNNING.value)
-        if run_ids is not None:
-            query = query.where(RunRow.id.in_(run_ids))
-        with self.db.read() as session:
-            candidates = session.execute(query).all()
-        gone = [
-            row
-            for row in candidates
-            if vanished(
-                host=row.host,
-                pid=row.pid,
-                heartbeat_at=row.heartbeat_at,
-                started_at=row.start_time,
-                now=now,
-                this_host=this_host,
-                alive=pid_alive(row.pid) if row.host == this_host and row.pid else None,
-            )
-        ]
-        if not gone:
-            return []
-        killed = []
-        with self.db.write() as session:
-            for row in gone:
-                done = session.execute(
-                    update(RunRow)
-                    .where(
-                        RunRow.id == row.id,
-                        RunRow.status == RunStatus.RUNNING.value,
-                        RunRow.heartbeat_at == row.heartbeat_at,
-                    )
-                    .values(status=RunStatus.KILLED.value, end_time=row.heartbeat_at or now)
-                )
-                if done.rowcount:  # type: ignore[attr-defined]
-                    killed.append(row.id)
-                    audit.record(
-                        session,
-                        principal,
-                        "run.killed",
-                        f"run:{row.id}",
-                        project=project,
-                        detail={"reason": "its process vanished", "host": row.host},
-                    )
-        return killed
+        return upkeep.reap(self.db, principal, project, run_ids=run_ids, now=now)
 
     def delete_runs(self, principal: Principal, run_ids: Sequence[str]) -> int:
         """Delete runs with everything they logged; their children become top-level runs.
@@ -480,28 +425,7 @@ class TrackingService:
         A contributor may delete the runs it started; deleting others' runs needs
         the maintainer role. Returns how many runs were deleted.
         """
-        with self.db.write() as session:
-            for run_id in run_ids:
-                row = self._run_row(session, run_id)
-                if row.created_by != principal.name:
-                    principal.require(Role.MAINTAINER, row.project, "delete others' runs")
-                principal.require(Role.CONTRIBUTOR, row.project, "delete runs")
-                session.execute(
-                    update(RunRow).where(RunRow.parent_id == run_id).values(parent_id=None)
-                )
-                for table in (MetricChunkRow, LatestMetricRow, ParamRow, TagRow, RunInputRow):
-                    session.execute(delete(table).where(table.run_id == run_id))
-                session.execute(delete(RunArtifactRow).where(RunArtifactRow.run_id == run_id))
-                session.execute(delete(RunRow).where(RunRow.id == run_id))
-                audit.record(
-                    session,
-                    principal,
-                    "run.delete",
-                    f"run:{run_id}",
-                    project=row.project,
-                    detail={"name": row.name},
-                )
-        return len(run_ids)
+        return upkeep.delete_runs(self.db, principal, run_ids)
 
     # -- reading -------------------------------------------------------------
 
