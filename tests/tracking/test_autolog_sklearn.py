@@ -68,3 +68,18 @@ def test_disabling_restores_plain_fits(workspace: Path) -> None:
     LogisticRegression().fit([[0.0], [1.0]], [0, 1])
     assert shipyard.active_run() is None
     assert shipyard.search_runs().empty
+
+
+def test_inherited_fits_are_logged_and_helpers_are_not(workspace: Path, autolog: None) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import f1_score
+
+    X, y = make_classification(n_samples=100, random_state=0)
+    with shipyard.start_run(experiment="manual") as run:
+        forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)  # BaseForest.fit
+        f1_score(y, forest.predict(X))  # fits a LabelEncoder inside: not a model of the run
+        StandardScaler().fit(X)
+    stored = get_run(run.id).run
+    assert stored.params["n_estimators"] == "5"
+    assert stored.tags["estimator_name"] == "RandomForestClassifier"
+    assert "training_accuracy_score" in stored.metrics

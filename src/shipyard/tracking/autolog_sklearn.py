@@ -4,7 +4,9 @@
 estimator scikit-learn lists. Only the outermost call logs (a Pipeline's fit
 logs once, not once per step). The call logs into the active run, or starts a
 run named after the estimator and ends it when ``fit`` returns (failed if it
-raises). It records the estimator's parameters (``get_params(deep=True)``),
+raises). Preprocessing helpers fitted on their own (``LabelEncoder``,
+``StandardScaler``…) are not logged. It records the estimator's parameters
+(``get_params(deep=True)``),
 training metrics computed on the training data, and the estimator's class as
 tags. Logging never breaks training: a metric that cannot be computed is
 skipped.
@@ -23,6 +25,15 @@ from shipyard.tracking.limits import VALUE_MAX
 __all__ = ["autolog", "training_metrics"]
 
 _METHODS = ("fit", "fit_transform", "fit_predict")
+# Helpers scikit-learn itself fits inside metrics and other estimators (LabelEncoder
+# inside f1_score…): fitted alone they are not models worth a run. In a Pipeline,
+# the Pipeline's fit logs.
+_NOT_MODELS = (
+    "sklearn.preprocessing",
+    "sklearn.impute",
+    "sklearn.feature_extraction",
+    "sklearn.utils",
+)
 _originals: dict[tuple[type, str], Callable[..., Any]] = {}
 _state = threading.local()
 _settings: dict[str, Any] = {"experiment": None}
@@ -42,12 +53,17 @@ def autolog(*, disable: bool = False, experiment: str | None = None) -> None:
         return
     _settings["experiment"] = experiment
     for _name, cls in all_estimators():
+        if cls.__module__.startswith(_NOT_MODELS):
+            continue
         for method in _METHODS:
-            original = cls.__dict__.get(method)
-            if original is None or (cls, method) in _originals:
+            # Patch the class that defines the method (RandomForestClassifier inherits
+            # its fit from BaseForest), once.
+            owner = next((k for k in cls.__mro__ if method in k.__dict__), None)
+            if owner is None or owner is object or (owner, method) in _originals:
                 continue
-            _originals[(cls, method)] = original
-            setattr(cls, method, _patched(original))
+            original = owner.__dict__[method]
+            _originals[(owner, method)] = original
+            setattr(owner, method, _patched(original))
 
 
 def _patched(original: Callable[..., Any]) -> Callable[..., Any]:

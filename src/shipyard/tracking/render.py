@@ -187,32 +187,40 @@ def compare_table(runs: Sequence[Run], *, only_differences: bool = False) -> Tab
     for run in runs:
         table.add_column(f"{escape(run.name)}\n[dim]{run.id}[/]", justify="right")
 
-    def row(label: str, values: list[str], *, section: bool = False) -> None:
-        differ = len(set(values)) > 1
-        if only_differences and not differ and not section:
-            return
-        style = "bold yellow" if differ else None
+    def differ(values: list[str]) -> bool:
+        return len(set(values)) > 1
+
+    def add(label: str, values: list[str]) -> None:
+        style = "bold yellow" if differ(values) else None
         table.add_row(label, *(escape(v) for v in values), style=style)
 
-    row("status", [r.status.value for r in runs])
-    row("duration", [duration_text(r.resources.wall_seconds) for r in runs])
-    row("cost", [cost_text(r.cost) for r in runs])
-    row("git commit", [(r.git.commit or "-")[:12] for r in runs])
+    def keep(values: list[str]) -> bool:
+        return differ(values) or not only_differences
+
+    for label, values in (
+        ("status", [r.status.value for r in runs]),
+        ("duration", [duration_text(r.resources.wall_seconds) for r in runs]),
+        ("cost", [cost_text(r.cost) for r in runs]),
+        ("git commit", [(r.git.commit or "-")[:12] for r in runs]),
+    ):
+        if keep(values):
+            add(label, values)
+    sections: list[tuple[str, list[tuple[str, list[str]]]]] = []
     for title, kind in (("params", FieldKind.PARAM), ("metrics", FieldKind.METRIC)):
         keys = sorted(
             {k for r in runs for k in (r.params if kind is FieldKind.PARAM else r.metrics)}
         )
-        if keys:
-            table.add_section()
-            table.add_row(f"[bold]{title}[/]")
-        for key in keys:
-            row(f"  {key}", [_plain(r, kind, key) for r in runs])
+        sections.append((title, [(k, [_plain(r, kind, k) for r in runs]) for k in keys]))
     tag_keys = sorted({k for r in runs for k in r.tags})
-    if tag_keys:
+    sections.append(("tags", [(k, [r.tags.get(k, "-") for r in runs]) for k in tag_keys]))
+    for title, rows in sections:
+        shown = [(key, values) for key, values in rows if keep(values)]
+        if not shown:
+            continue
         table.add_section()
-        table.add_row("[bold]tags[/]")
-        for key in tag_keys:
-            row(f"  {key}", [r.tags.get(key, "-") for r in runs])
+        table.add_row(f"[bold]{title}[/]")
+        for key, values in shown:
+            add(f"  {key}", values)
     return table
 
 
