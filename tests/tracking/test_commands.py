@@ -164,3 +164,18 @@ def test_shipyard_run_tracks_a_command_end_to_end(workspace: Path) -> None:
     )
     assert missing.returncode == 2
     assert "command not found" in missing.stderr
+    suicide = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    killed = subprocess.run(
+        [exe, "run", "-e", "cli", "--", sys.executable, "-c", suicide],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == 128 + 15
+    assert "killed (exit 143)" in killed.stderr
+    after = json.loads(
+        subprocess.run(
+            [exe, "runs", "ls", "-e", "cli", "--json"], cwd=workspace, capture_output=True
+        ).stdout
+    )
+    assert [r["status"] for r in after["runs"]] == ["killed", "failed"]
