@@ -32,6 +32,13 @@ _chunks = cast(Table, MetricChunkRow.__table__)
 _latest = cast(Table, LatestMetricRow.__table__)
 
 _INSERT_CHUNKS = insert(_chunks)
+_RUN_STATES = select(_runs.c.id, _runs.c.project, _runs.c.status, _runs.c.host, _runs.c.pid).where(
+    _runs.c.id.in_(bindparam("ids", expanding=True))
+)
+_STORED_PARAMS = select(_params.c.run_id, _params.c.key, _params.c.value).where(
+    _params.c.run_id.in_(bindparam("ids", expanding=True)),
+    _params.c.key.in_(bindparam("keys", expanding=True)),
+)
 _REVIVE = (
     update(_runs)
     .where(_runs.c.id == bindparam("rid"))
@@ -48,11 +55,7 @@ def check_writable(
     only paused). Returns run id → project. Raises :class:`NotFound`,
     :class:`PermissionDenied` or :class:`Conflict`.
     """
-    rows = conn.execute(
-        select(_runs.c.id, _runs.c.project, _runs.c.status, _runs.c.host, _runs.c.pid).where(
-            _runs.c.id.in_(ids)
-        )
-    ).all()
+    rows = conn.execute(_RUN_STATES, {"ids": list(ids)}).all()
     if len(rows) != len(ids):
         missing = sorted(ids - {r.id for r in rows})[0]
         raise NotFound(f"no run with id {missing!r}", hint="list runs with `shipyard runs ls`")
@@ -103,10 +106,8 @@ def _write_params(conn: Connection, params: Sequence[ParamRow]) -> None:
         return
     # Some keys were logged before: the same values are fine, others are a conflict.
     stored = conn.execute(
-        select(_params.c.run_id, _params.c.key, _params.c.value).where(
-            _params.c.run_id.in_({r for r, _ in wanted}),
-            _params.c.key.in_({k for _, k in wanted}),
-        )
+        _STORED_PARAMS,
+        {"ids": list({r for r, _ in wanted}), "keys": list({k for _, k in wanted})},
     ).all()
     for run_id, key, value in stored:
         new = wanted.get((run_id, key))
