@@ -71,6 +71,10 @@ class TrackingBackend(Protocol):
         """Record a file the run read (lineage)."""
         ...
 
+    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
+        """Record a file of the run whose bytes are already in the object store."""
+        ...
+
     def get_run(self, run_id: str) -> RunDetail:
         """One run in full; ``run_id`` may be a unique prefix. NotFound if unknown."""
         ...
