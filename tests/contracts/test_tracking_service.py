@@ -221,6 +221,38 @@ def test_paging_through_everything_visits_each_run_once(service: TrackingService
         assert len(seen) == len(set(seen)) == 9, order
 
 
+def test_paging_by_one_metric_walks_values_then_runs_without_one(
+    service: TrackingService,
+) -> None:
+    values = [0.3, 0.1, math.nan, 0.3, None, 0.2, None, 0.5]
+    ids = []
+    for i, value in enumerate(values):
+        run_id = start(service, name=f"r{i}")
+        ids.append(run_id)
+        if value is not None:
+            service.log(LOCAL_OWNER, metrics(run_id, ("f1", value, 0)))
+    for order, expected in (
+        ("metrics.f1 desc", [7, 3, 0, 5, 1, 6, 4, 2]),
+        ("metrics.f1 asc", [1, 5, 0, 3, 7, 2, 4, 6]),
+    ):
+        for limit in (1, 2, 3, 8, 9):
+            seen: list[str] = []
+            token = None
+            while True:
+                page = service.search_runs(
+                    LOCAL_OWNER, P, order_by=order, limit=limit, page_token=token
+                )
+                seen.extend(r.id for r in page.runs)
+                token = page.next_page_token
+                if token is None:
+                    break
+            assert seen == [ids[i] for i in expected], (order, limit)
+    filtered = service.search_runs(
+        LOCAL_OWNER, P, filter="name != 'r7'", order_by="metrics.f1 desc"
+    )
+    assert [r.name for r in filtered.runs][:2] == ["r3", "r0"]
+
+
 def test_bad_queries_are_refused_clearly(service: TrackingService) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         service.search_runs(LOCAL_OWNER, P, filter="metrics.accuracy > and x")

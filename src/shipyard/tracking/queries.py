@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.tracking.entities import (
@@ -30,7 +30,8 @@ from shipyard.tracking.entities import (
     RunStatus,
 )
 from shipyard.tracking.metric_chunks import unpack
-from shipyard.tracking.query import parse_filter, parse_order_by
+from shipyard.tracking.query import OrderKey, parse_filter, parse_order_by
+from shipyard.tracking.query.nodes import FieldKind
 from shipyard.tracking.search_sql import (
     decode_token,
     encode_token,
@@ -89,27 +90,96 @@ def search_runs(
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE:,}, not {limit}")
     expr = parse_filter(filter)
     keys = parse_order_by(order_by)
-    query = select(RunRow.id).where(RunRow.project == project)
+    scope = [RunRow.project == project]
     if experiments:
-        ids = _experiment_ids(session, project, experiments)
-        query = query.where(RunRow.experiment_id.in_(ids))
+        scope.append(RunRow.experiment_id.in_(_experiment_ids(session, project, experiments)))
     if expr is not None:
-        query = query.where(filter_clause(expr))
-    query, columns = order_columns(query, keys)
-    query = query.add_columns(*(c.column for c in columns[:-1]))
+        scope.append(filter_clause(expr))
     stamp = fingerprint(project, sorted(experiments), filter, order_by)
+    if len(keys) == 1 and keys[0].field.kind is FieldKind.METRIC:
+        ids, token = _page_by_metric(session, scope, keys[0], limit, page_token, stamp)
+    else:
+        ids, token = _page(session, scope, keys, limit, page_token, stamp)
+    return RunPage(runs=tuple(load_runs(session, ids)), next_page_token=token)
+
+
+def _page(
+    session: Session,
+    scope: list[Any],
+    keys: Sequence[OrderKey],
+    limit: int,
+    page_token: str | None,
+    stamp: str,
+) -> tuple[list[str], str | None]:
+    """Any ordering: filter the runs, join the sort values, sort, cut after the keyset."""
+    query, columns = order_columns(select(RunRow.id).where(*scope), keys)
+    query = query.add_columns(*(c.column for c in columns[:-1]))
     if page_token:
         query = query.where(keyset(columns, decode_token(page_token, stamp, len(columns))))
-    query = query.order_by(*(c.sql() for c in columns)).limit(limit + 1)
-    rows = session.execute(query).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    runs = load_runs(session, [r[0] for r in rows])
+    rows = session.execute(query.order_by(*(c.sql() for c in columns)).limit(limit + 1)).all()
     token = None
-    if more:
-        last = rows[-1]
+    if len(rows) > limit:
+        last = rows[limit - 1]
         token = encode_token([*last[1:], last[0]], stamp)
-    return RunPage(runs=tuple(runs), next_page_token=token)
+    return [r[0] for r in rows[:limit]], token
+
+
+def _page_by_metric(
+    session: Session,
+    scope: list[Any],
+    key: OrderKey,
+    limit: int,
+    page_token: str | None,
+    stamp: str,
+) -> tuple[list[str], str | None]:
+    """Ordered by one metric: walk the (key, value) index in order, stop at a full page.
+
+    First the runs that have a value, in value order (no sort, however many runs
+    match); then, when those run out, the runs that lack one (or hold NaN), by id.
+    Ties and the second part go by id in the direction of the ordering.
+    """
+    metric = aliased(LatestMetricRow, name="by")
+    descending = key.descending
+    last_value, last_id = (None, None)
+    if page_token:
+        last_value, last_id = decode_token(page_token, stamp, 2)
+    in_scope = exists().where(RunRow.id == metric.run_id, *scope)
+    rows: list[tuple[str, float | None]] = []
+    if page_token is None or last_value is not None:
+        query = select(metric.run_id, metric.value).where(
+            metric.key == key.field.key, metric.value.isnot(None), in_scope
+        )
+        if last_value is not None:
+            beyond = metric.value < last_value if descending else metric.value > last_value
+            tie = metric.run_id < last_id if descending else metric.run_id > last_id
+            query = query.where(or_(beyond, and_(metric.value == last_value, tie)))
+        order = (
+            (metric.value.desc(), metric.run_id.desc())
+            if descending
+            else (
+                metric.value.asc(),
+                metric.run_id.asc(),
+            )
+        )
+        rows = [(r[0], r[1]) for r in session.execute(query.order_by(*order).limit(limit + 1))]
+        last_id = None  # the runs without a value start from the beginning
+    if len(rows) <= limit:
+        has_value = exists().where(
+            LatestMetricRow.run_id == RunRow.id,
+            LatestMetricRow.key == key.field.key,
+            LatestMetricRow.value.isnot(None),
+        )
+        lacking = select(RunRow.id).where(*scope, not_(has_value))
+        if last_id is not None:
+            lacking = lacking.where(RunRow.id < last_id if descending else RunRow.id > last_id)
+        order_id = RunRow.id.desc() if descending else RunRow.id.asc()
+        rest = session.scalars(lacking.order_by(order_id).limit(limit + 1 - len(rows))).all()
+        rows.extend((run_id, None) for run_id in rest)
+    token = None
+    if len(rows) > limit:
+        run_id, value = rows[limit - 1]
+        token = encode_token([value, run_id], stamp)
+    return [r[0] for r in rows[:limit]], token
 
 
 def _experiment_ids(session: Session, project: str, names: Sequence[str]) -> list[str]:

@@ -172,7 +172,8 @@ def order_columns(
 ) -> tuple[Select[Any], list[SortColumn]]:
     """Join what ``keys`` sort by into ``query``; return it and the sort columns.
 
-    The run id (newest first) always ends the list, so the order is total.
+    The run id always ends the list, in the direction of the first key (newest
+    first without keys), so the order is total.
     """
     columns: list[SortColumn] = []
     for index, key in enumerate(keys):
@@ -190,7 +191,7 @@ def order_columns(
         if table is ParamRow:  # numbers in numeric order, then text
             columns.append(SortColumn(alias.value_num, key.descending))
         columns.append(SortColumn(alias.value, key.descending))
-    columns.append(SortColumn(RunRow.id, True))
+    columns.append(SortColumn(RunRow.id, keys[0].descending if keys else True))
     return query, columns
 
 
