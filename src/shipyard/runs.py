@@ -24,6 +24,7 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Conflict, InvalidInput
@@ -112,19 +113,13 @@ def start_run(
             host=host_name(),
             pid=os.getpid(),
             command=shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,
-            git=capture_git_state(folder or _cwd()),
+            git=capture_git_state(folder or Path.cwd()),
             environment=capture_environment(),
         )
         info = backend.create_run(spec)
         run = ActiveRun(backend, logger, info, on_end=sdk.pop)
         sdk.push(run)
         return run
-
-
-def _cwd() -> Any:
-    from pathlib import Path
-
-    return Path.cwd()
 
 
 def active_run() -> ActiveRun | None:

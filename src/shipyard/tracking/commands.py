@@ -14,7 +14,7 @@ from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from shipyard.tracking.entities import Run
+    from shipyard.tracking.entities import Resources, Run
     from shipyard.tracking.local_backend import LocalBackend
     from shipyard.tracking.query.nodes import FieldKind
 
@@ -109,10 +109,10 @@ def run(
         raise typer.Exit(outcome.exit_code)
 
 
-def _cost(backend: LocalBackend, usage: object) -> float:
+def _cost(backend: LocalBackend, usage: Resources) -> float:
     from shipyard.tracking.cost import estimate_cost
 
-    return estimate_cost(usage, backend.service.rates)  # type: ignore[arg-type]
+    return estimate_cost(usage, backend.service.rates)
 
 
 @runs_app.command("ls")

@@ -10,7 +10,7 @@ always means the last value logged.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,7 +41,7 @@ class ActiveRun:
         info: Run,
         *,
         owned: bool = True,
-        on_end: Any = None,
+        on_end: Callable[[ActiveRun], None] | None = None,
     ) -> None:
         self.backend = backend
         self.info = info
