@@ -29,12 +29,6 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _peak_rss() -> int:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) * _RSS_UNIT
-
-
 @dataclass
 class ResourceMeter:
     """Measures from the moment it is made; :meth:`read` gives the usage so far."""
@@ -45,10 +39,13 @@ class ResourceMeter:
 
     def read(self) -> Resources:
         wall = time.monotonic() - self._wall0
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
         return Resources(
             wall_seconds=wall,
-            cpu_seconds=max(0.0, _cpu_seconds() - self._cpu0),
-            peak_rss_bytes=_peak_rss(),
+            cpu_seconds=max(0.0, cpu - self._cpu0),
+            peak_rss_bytes=max(own.ru_maxrss, kids.ru_maxrss) * _RSS_UNIT,
             gpu_seconds=wall * self.gpus,
         )
 

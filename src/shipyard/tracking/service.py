@@ -59,7 +59,7 @@ _INSERT_RUN = insert(_runs)
 _INSERT_TAGS = insert(cast(Table, TagRow.__table__))
 _END_RUN = (
     update(_runs)
-    .where(_runs.c.id == bindparam("rid"))
+    .where(_runs.c.id == bindparam("rid"), _runs.c.status == RunStatus.RUNNING.value)
     .values(
         status=bindparam("status"),
         end_time=bindparam("now"),
@@ -71,6 +71,7 @@ _END_RUN = (
         peak_rss_bytes=bindparam("peak_rss_bytes"),
         cost=bindparam("cost"),
     )
+    .returning(_runs.c.project)
 )
 
 
@@ -268,24 +269,27 @@ class TrackingService:
         """
         if not status.ended:
             raise InvalidInput("a run ends as finished, failed or killed")
+        usage = self._usage(resources)
+        values = {"rid": run_id, "status": status.value, "now": utcnow(), "exit_code": exit_code}
         with self.db.write() as session:
             conn = session.connection()
-            ids = (batch.run_ids() if batch else set()) | {run_id}
-            try:
-                project = check_writable(conn, principal, ids, writer)[run_id]
-            except Conflict as exc:
-                raise Conflict(
-                    f"run {run_id} has already ended; nothing was changed",
-                    hint="resume it with shipyard.start_run(run_id=...) to log more",
-                ) from exc
+            # The common case in one statement: end the run if it is running.
+            project = conn.execute(_END_RUN, values | usage).scalar()
+            if project is None:  # unknown, ended, or killed while its process lived on
+                try:
+                    check_writable(conn, principal, {run_id}, writer)  # raises, or revives
+                except Conflict as exc:
+                    raise Conflict(
+                        f"run {run_id} has already ended; nothing was changed",
+                        hint="resume it with shipyard.start_run(run_id=...) to log more",
+                    ) from exc
+                project = conn.execute(_END_RUN, values | usage).scalar_one()
+            principal.require(Role.CONTRIBUTOR, project, "end runs")
             if batch:
+                others = batch.run_ids() - {run_id}
+                if others:
+                    check_writable(conn, principal, others, writer)
                 write_batch(conn, batch)
-            usage = self._usage(resources)
-            conn.execute(
-                _END_RUN,
-                {"rid": run_id, "status": status.value, "now": utcnow(), "exit_code": exit_code}
-                | usage,
-            )
             audit.insert_event(
                 session,
                 principal,

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,8 +116,20 @@ class RunRow(Base):
     __table_args__ = (
         Index("ix_runs_experiment_id_id", "experiment_id", "id"),
         Index("ix_runs_project_id", "project", "id"),
-        Index("ix_runs_parent_id", "parent_id"),
-        Index("ix_runs_status", "status"),
+        # Partial indexes: only nested runs, and only running ones (what liveness
+        # checks read), so most writes of a run leave them untouched.
+        Index(
+            "ix_runs_parent_id",
+            "parent_id",
+            sqlite_where=text("parent_id IS NOT NULL"),
+            postgresql_where=text("parent_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_runs_running",
+            "project",
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnClause, delete, literal_column, select, update
 
 from shipyard.core.errors import NotFound
 from shipyard.core.principal import Principal, Role
@@ -31,6 +31,9 @@ from shipyard.tracking.tables import (
 
 __all__ = ["delete_runs", "reap"]
 
+# Spelled out (not a bound parameter) so SQLite can use the partial index of running runs.
+_RUNNING: ColumnClause[str] = literal_column("'running'")
+
 
 def reap(
     db: Database,
@@ -50,7 +53,7 @@ def reap(
     this_host = host_name()
     query = select(
         RunRow.id, RunRow.host, RunRow.pid, RunRow.heartbeat_at, RunRow.start_time
-    ).where(RunRow.project == project, RunRow.status == RunStatus.RUNNING.value)
+    ).where(RunRow.project == project, RunRow.status == _RUNNING)
     if run_ids is not None:
         query = query.where(RunRow.id.in_(run_ids))
     with db.read() as session:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 05:01:07.839661
+Create Date: 2026-11-26 05:38:21.844978
 """
 
 from __future__ import annotations
@@ -84,9 +84,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.create_index("ix_runs_experiment_id_id", ["experiment_id", "id"], unique=False)
-        batch_op.create_index("ix_runs_parent_id", ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_runs_parent_id",
+            ["parent_id"],
+            unique=False,
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_runs_project_id", ["project", "id"], unique=False)
-        batch_op.create_index("ix_runs_status", ["status"], unique=False)
+        batch_op.create_index(
+            "ix_runs_running",
+            ["project"],
+            unique=False,
+            sqlite_where=sa.text("status = 'running'"),
+            postgresql_where=sa.text("status = 'running'"),
+        )
 
     op.create_table(
         "run_artifacts",
@@ -228,9 +240,17 @@ def downgrade() -> None:
 
     op.drop_table("run_artifacts")
     with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.drop_index("ix_runs_status")
+        batch_op.drop_index(
+            "ix_runs_running",
+            sqlite_where=sa.text("status = 'running'"),
+            postgresql_where=sa.text("status = 'running'"),
+        )
         batch_op.drop_index("ix_runs_project_id")
-        batch_op.drop_index("ix_runs_parent_id")
+        batch_op.drop_index(
+            "ix_runs_parent_id",
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_runs_experiment_id_id")
 
     op.drop_table("runs")
