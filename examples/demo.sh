@@ -4,6 +4,7 @@
 set -euo pipefail
 
 step() { printf '\n\033[1;36m$ %s\033[0m\n' "$*"; "$@"; }
+examples=$(cd "$(dirname "$0")" && pwd)
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/shipyard-demo.XXXXXX")
 cd "$demo"
@@ -72,6 +73,24 @@ step shipyard validate infer train.parquet -o suite.yaml
 step shipyard validate run suite.yaml today.csv || echo "(exit $?: the live data breaks the suite)"
 step shipyard monitor drift train.profile.json today.csv --prediction score \
     --html drift.html --json drift.json || echo "(exit $?: drift detected; see drift.html)"
+
+# 5. Tracked training runs: params, metrics, data lineage, git state, cost; then compare.
+cp "$examples/train.py" train.py
+git add train.py .gitignore .shipyard/config.toml
+git -c user.name=Demo -c user.email=demo@example.com commit -qm "churn model"
+step shipyard run -e churn -n lr-C0.1 -- python train.py --model lr --C 0.1
+step shipyard run -e churn -n lr-C10 -- python train.py --model lr --C 10
+step shipyard run -e churn -n forest -- python train.py --model forest --trees 100
+step shipyard runs ls -e churn --order-by "metrics.f1 desc"
+step shipyard runs ls -e churn --filter "metrics.accuracy > 0.8 and params.model = 'lr'"
+best=$(shipyard runs ls -e churn --order-by "metrics.f1 desc" --limit 3 --json |
+    python -c 'import json, sys; print(" ".join(r["id"] for r in json.load(sys.stdin)["runs"]))')
+# shellcheck disable=SC2086
+step shipyard runs compare --diff $best
+step shipyard runs show "${best%% *}"
+step shipyard experiments ls
+printf '\n\033[1;36m$ shipyard runs ls --filter "metrics.f1 > and"\033[0m  (a typo)\n'
+shipyard runs ls --filter "metrics.f1 > and" || true
 
 echo
 echo "Demo finished. Explore it: cd $demo"

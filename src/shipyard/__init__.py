@@ -19,6 +19,7 @@ from shipyard.core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    QuerySyntaxError,
     SchemaOutOfDate,
     ShipyardError,
     SignatureMismatch,
@@ -29,6 +30,7 @@ from shipyard.core.errors import (
 )
 from shipyard.core.principal import Principal, Role
 from shipyard.core.settings import Settings
+from shipyard.runs import active_run, search_runs, start_run
 
 __all__ = [
     "AlreadyExists",
@@ -40,6 +42,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Principal",
+    "QuerySyntaxError",
     "Role",
     "SchemaOutOfDate",
     "Settings",
@@ -50,7 +53,10 @@ __all__ = [
     "UntrustedModel",
     "WorkspaceNotFound",
     "__version__",
+    "active_run",
     "open_context",
+    "search_runs",
+    "start_run",
 ]
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.

@@ -74,3 +74,15 @@ def test_audit_verify_command(
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert "entry #1: the entry was edited after it was written" in result.stdout
+
+
+def test_tracked_runs_keep_the_chain_intact(workspace: Path) -> None:
+    import shipyard
+    from shipyard.context import open_context
+
+    with shipyard.start_run(experiment="churn", name="chained") as run:
+        run.log_params({"C": 1.0})
+        run.log_metric("loss", 0.5)
+    with open_context(workspace) as ctx, ctx.db.read() as session:
+        assert audit.verify(session) == []
+        assert audit.count_events(session) >= 4

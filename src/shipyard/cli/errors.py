@@ -44,6 +44,8 @@ def report(error: BaseException, *, debug: bool) -> int:
         err_console.print(escape("".join(traceback.format_exception(error))), end="")
     if isinstance(error, ShipyardError):
         err_console.print(f"[bold red]error:[/] {escape(error.one_line())}")
+        for line in error.details():
+            err_console.print(escape(line))
     elif isinstance(error, KeyboardInterrupt):
         err_console.print("[red]interrupted[/]")
     else:

@@ -90,6 +90,7 @@ def _register() -> None:
     from shipyard.registry import commands as registry_commands
     from shipyard.server.commands import server
     from shipyard.store.commands import db_app
+    from shipyard.tracking import commands as tracking_commands
     from shipyard.validate.commands import validate_app
     from shipyard.workspace import commands as workspace_commands
 
@@ -106,6 +107,7 @@ def _register() -> None:
     object_commands.register(app)
     app.add_typer(monitor_app, name="monitor")
     app.add_typer(validate_app, name="validate")
+    tracking_commands.register(app)
 
 
 _register()

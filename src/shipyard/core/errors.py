@@ -7,7 +7,8 @@ what to do about it (``hint``)::
     ShipyardError
     ├── InvalidInput          a value the user gave cannot be used
     │   ├── ConfigError       a config file or setting cannot be used
-    │   └── SignatureMismatch an input does not match a model's signature (names the field)
+    │   ├── SignatureMismatch an input does not match a model's signature (names the field)
+    │   └── QuerySyntaxError  a filter or order-by expression does not parse
     ├── NotFound              a named thing does not exist
     │   └── WorkspaceNotFound no .shipyard/ here or in any parent folder
     ├── Conflict              the current state forbids the change
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
+    "QuerySyntaxError",
     "RateLimited",
     "SchemaOutOfDate",
     "ShipyardError",
@@ -66,6 +68,10 @@ class ShipyardError(Exception):
         text = " ".join(self.message.split())
         return f"{text} ({self.hint})" if self.hint else text
 
+    def details(self) -> list[str]:
+        """Extra lines a terminal may show under the one line (none by default)."""
+        return []
+
 
 class InvalidInput(ShipyardError):
     """A value given by the user (argument, file, request body) cannot be used."""
@@ -81,6 +87,36 @@ class SignatureMismatch(InvalidInput):
     def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
         super().__init__(message, hint=hint)
         self.field = field
+
+
+class QuerySyntaxError(InvalidInput):
+    """A query expression (``--filter``, ``--order-by``) does not parse.
+
+    ``position`` and ``length`` locate the offending token in ``query`` (0-based
+    characters), so :meth:`details` can point at it with carets.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        query: str,
+        position: int,
+        length: int = 1,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.query = query
+        self.position = position
+        self.length = max(1, length)
+
+    def details(self) -> list[str]:
+        # Tabs and newlines would shift the caret: show the query on one line.
+        shown = "".join(" " if ch in "\t\r\n" else ch for ch in self.query)
+        return [f"  {shown}", "  " + " " * self.position + "^" * self.length]
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *self.details()])
 
 
 class NotFound(ShipyardError):

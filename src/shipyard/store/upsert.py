@@ -1,0 +1,60 @@
+"""``INSERT … ON CONFLICT`` for SQLite and PostgreSQL alike.
+
+Both databases speak the same upsert; SQLAlchemy spells it per dialect. These
+helpers pick the dialect from the session, so services stay portable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+__all__ = ["insert_ignoring_conflicts", "upsert"]
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"no upsert for {dialect}")  # pragma: no cover
+
+
+def insert_ignoring_conflicts(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, skipping any whose ``keys`` match a stored row."""
+    if not rows:
+        return
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt, list(rows))
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+    where: Callable[[Any], ColumnElement[bool]] | None = None,
+) -> None:
+    """Insert ``rows``; where ``keys`` match a stored row, overwrite its ``update`` columns.
+
+    ``where(excluded)`` (optional) limits the overwrite: it receives the proposed
+    row (``excluded``) and may compare it with the stored one (``table.c``).
+    """
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: excluded[name] for name in update},
+        where=where(excluded) if where is not None else None,
+    )
+    session.execute(stmt, list(rows))

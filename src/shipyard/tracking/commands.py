@@ -1,0 +1,293 @@
+"""CLI of experiment tracking: ``shipyard run -- CMD``, ``shipyard runs …``, ``experiments``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import RenderableType
+from rich.markup import escape
+from rich.measure import Measurement
+
+from shipyard.cli.console import console, err_console, print_json, success
+from shipyard.cli.state import CliState
+from shipyard.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from shipyard.tracking.entities import Resources, Run
+    from shipyard.tracking.local_backend import LocalBackend
+    from shipyard.tracking.query.nodes import FieldKind
+
+__all__ = ["experiments_app", "register", "runs_app"]
+
+runs_app = typer.Typer(help="List, inspect and compare tracked runs.", no_args_is_help=True)
+experiments_app = typer.Typer(help="Experiments: named groups of runs.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _print_wide(table: RenderableType) -> None:
+    """Tables of runs are read across: off a terminal, never squeeze them into 80 columns."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    width = Measurement.get(console, console.options.update_width(400), table).maximum
+    saved = console.width
+    console.width = max(saved, width)
+    try:
+        console.print(table)
+    finally:
+        console.width = saved
+
+
+def _backend(ctx: typer.Context) -> LocalBackend:
+    from shipyard.tracking.local_backend import LocalBackend
+
+    state: CliState = ctx.obj
+    return LocalBackend(state.context())
+
+
+def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(
+                f"{what} {item!r} is not KEY=VALUE", hint=f"e.g. --{what} team=growth"
+            )
+        pairs[key] = value
+    return pairs
+
+
+def run(
+    ctx: typer.Context,
+    command: Annotated[list[str], typer.Argument(help="The command to run, after --.")],
+    experiment: Annotated[
+        str, typer.Option("--experiment", "-e", help="Experiment to log the run in.")
+    ] = "default",
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Run name (default: the program).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag KEY=VALUE (repeatable).")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Param KEY=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Run a command as a tracked run: exit code, resources, git state, cost.
+
+    Example: shipyard run -e churn -- python train.py --epochs 5
+    """
+    from shipyard.tracking.command_runner import run_command
+    from shipyard.tracking.render import cost_text, duration_text, status_text
+
+    state: CliState = ctx.obj
+    backend = _backend(ctx)
+    extra_env = {}
+    if state.flags.get("store.uri"):
+        extra_env["SHIPYARD_URI"] = str(state.flags["store.uri"])
+    if state.flags.get("project.name"):
+        extra_env["SHIPYARD_PROJECT"] = str(state.flags["project.name"])
+    outcome = run_command(
+        backend,
+        command,
+        experiment=experiment,
+        name=name,
+        tags=_pairs(tag, "tag"),
+        params=_pairs(param, "param"),
+        folder=state.context().settings.workspace,
+        extra_env=extra_env,
+    )
+    usage = outcome.resources
+    err_console.print(
+        f"[bold]run {outcome.run.id}[/] {status_text(outcome.status)} "
+        f"(exit {outcome.exit_code}) in {duration_text(usage.wall_seconds)} · "
+        f"cpu {usage.cpu_seconds:.1f} s · cost {cost_text(_cost(backend, usage))}"
+    )
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
+
+
+def _cost(backend: LocalBackend, usage: Resources) -> float:
+    from shipyard.tracking.cost import estimate_cost
+
+    return estimate_cost(usage, backend.service.rates)
+
+
+@runs_app.command("ls")
+def list_runs(
+    ctx: typer.Context,
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", "-e", help="Only runs of this experiment (repeatable)."),
+    ] = None,
+    filter: Annotated[
+        str,
+        typer.Option(
+            "--filter", "-f", help="e.g. \"metrics.accuracy > 0.9 and params.model = 'lr'\""
+        ),
+    ] = "",
+    order_by: Annotated[
+        str, typer.Option("--order-by", "-o", help='e.g. "metrics.f1 desc" (default: newest).')
+    ] = "",
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Runs per page.")] = 20,
+    page_token: Annotated[
+        str | None, typer.Option("--page-token", help="Continue after a previous page.")
+    ] = None,
+    columns: Annotated[
+        str,
+        typer.Option("--columns", "-c", help='Extra columns, e.g. "metrics.f1, params.C".'),
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """List runs, newest first, optionally filtered and ordered."""
+    from shipyard.tracking.render import runs_table
+
+    page = _backend(ctx).search_runs(
+        experiments=experiment or [],
+        filter=filter,
+        order_by=order_by,
+        limit=limit,
+        page_token=page_token,
+    )
+    if as_json:
+        print_json(page.to_dict())
+        return
+    if not page.runs:
+        console.print("No runs match." if filter else "No runs yet: try `shipyard run -- CMD`.")
+        return
+    _print_wide(runs_table(page.runs, _columns(columns, filter, order_by, page.runs)))
+    if page.next_page_token:
+        console.print(f"[dim]more runs: --page-token {page.next_page_token}[/]")
+
+
+def _columns(
+    columns: str, filter: str, order_by: str, runs: tuple[Run, ...]
+) -> list[tuple[FieldKind, str]]:
+    """Columns asked for, else the fields the filter and ordering name, else a few metrics."""
+    from shipyard.tracking.query import parse_filter, parse_order_by
+    from shipyard.tracking.query.nodes import And, FieldKind, Not, Or
+
+    if columns:
+        chosen = [k.field for k in parse_order_by(columns)]
+        return [(f.kind, f.key) for f in chosen if f.kind is not FieldKind.ATTRIBUTE]
+    picked: list[tuple[FieldKind, str]] = []
+
+    def add(kind: FieldKind, key: str) -> None:
+        if kind is not FieldKind.ATTRIBUTE and (kind, key) not in picked:
+            picked.append((kind, key))
+
+    for key in parse_order_by(order_by):
+        add(key.field.kind, key.field.key)
+    stack = [parse_filter(filter)]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, And | Or):
+            stack.extend(reversed(node.items))
+        elif isinstance(node, Not):
+            stack.append(node.item)
+        else:
+            add(node.field.kind, node.field.key)
+    for metric in sorted({k for r in runs for k in r.metrics}):
+        if len(picked) >= 5:
+            break
+        add(FieldKind.METRIC, metric)
+    return picked
+
+
+@runs_app.command("show")
+def show_run(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 6+ characters).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one run: params, metrics, tags, inputs, git state, resources and cost."""
+    from shipyard.tracking.render import run_panel
+
+    detail = _backend(ctx).get_run(run_id)
+    if as_json:
+        print_json(detail.to_dict())
+        return
+    console.print(run_panel(detail))
+
+
+@runs_app.command("compare")
+def compare_runs(
+    ctx: typer.Context,
+    run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (or prefixes).")],
+    diff: Annotated[bool, typer.Option("--diff", help="Only rows that differ.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Params and metrics of runs side by side, differences highlighted."""
+    from shipyard.tracking.render import compare_table
+
+    if len(run_ids) < 2:
+        raise InvalidInput("compare needs at least two runs", hint="shipyard runs compare ID ID…")
+    backend = _backend(ctx)
+    runs = backend.service.get_runs(backend.context.principal, run_ids)
+    if as_json:
+        print_json([r.to_dict() for r in runs])
+        return
+    _print_wide(compare_table(runs, only_differences=diff))
+
+
+@runs_app.command("history")
+def metric_history(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    key: Annotated[str, typer.Argument(help="Metric name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Every logged value of one metric of a run."""
+    from shipyard.tracking.render import history_table
+
+    points = _backend(ctx).metric_history(run_id, key)
+    if as_json:
+        print_json([p.to_dict() for p in points])
+        return
+    if not points:
+        console.print(f"Run {escape(run_id)} has no values of metric {escape(key)!r}.")
+        return
+    console.print(history_table(points))
+
+
+@runs_app.command("delete")
+def delete_runs(
+    ctx: typer.Context,
+    run_ids: Annotated[list[str], typer.Argument(help="Run ids (or unique prefixes).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete runs and everything they logged."""
+    backend = _backend(ctx)
+    principal = backend.context.principal
+    ids = [backend.service.resolve(principal, r) for r in run_ids]
+    if not yes:
+        typer.confirm(f"Delete {len(ids)} run(s) and everything they logged?", abort=True)
+    count = backend.service.delete_runs(principal, ids)
+    success(f"deleted {count} run(s)")
+
+
+@experiments_app.command("ls")
+def list_experiments(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Experiments of the project, with their run count and total cost."""
+    from shipyard.tracking.render import experiments_table
+
+    experiments = _backend(ctx).list_experiments()
+    if as_json:
+        print_json([e.to_dict() for e in experiments])
+        return
+    if not experiments:
+        console.print("No experiments yet: start a run with `shipyard run -- CMD`.")
+        return
+    _print_wide(experiments_table(experiments))
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+    )(run)
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(experiments_app, name="experiments")

@@ -1,0 +1,111 @@
+"""The tracking backend that calls the service in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shipyard.context import Context
+from shipyard.core.principal import Principal
+from shipyard.tracking.entities import (
+    Experiment,
+    LogBatch,
+    MetricPoint,
+    Resources,
+    Run,
+    RunDetail,
+    RunPage,
+    RunSpec,
+    RunStatus,
+    Writer,
+)
+from shipyard.tracking.service import TrackingService
+
+__all__ = ["LocalBackend"]
+
+
+class LocalBackend:
+    """:class:`~shipyard.tracking.backend.TrackingBackend` over a :class:`Context`."""
+
+    def __init__(self, context: Context, *, owns_context: bool = False) -> None:
+        self.context = context
+        self.service = TrackingService(context.db, context.settings.cost)
+        self._owns_context = owns_context
+
+    @property
+    def project(self) -> str:
+        return self.context.project
+
+    @property
+    def _principal(self) -> Principal:
+        return self.context.principal
+
+    def create_run(self, spec: RunSpec) -> Run:
+        return self.service.create_run(self._principal, self.project, spec)
+
+    def resume_run(self, run_id: str, writer: Writer) -> Run:
+        run_id = self.service.resolve(self._principal, run_id)
+        return self.service.resume_run(self._principal, run_id, writer)
+
+    def log_batch(self, batch: LogBatch, writer: Writer | None) -> None:
+        self.service.log(self._principal, batch, writer)
+
+    def heartbeat(self, usage: dict[str, Resources], writer: Writer) -> None:
+        self.service.heartbeat(self._principal, usage, writer)
+
+    def end_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        resources: Resources,
+        *,
+        exit_code: int | None = None,
+        batch: LogBatch | None = None,
+        writer: Writer | None = None,
+    ) -> None:
+        self.service.end_run(
+            self._principal,
+            run_id,
+            status,
+            resources,
+            exit_code=exit_code,
+            batch=batch,
+            writer=writer,
+        )
+
+    def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
+        self.service.log_input(self._principal, run_id, path, size, digest)
+
+    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
+        self.service.record_artifact(self._principal, run_id, path, digest, size)
+
+    def get_run(self, run_id: str) -> RunDetail:
+        return self.service.get_run(self._principal, run_id)
+
+    def search_runs(
+        self,
+        *,
+        experiments: Sequence[str] = (),
+        filter: str = "",
+        order_by: str = "",
+        limit: int = 100,
+        page_token: str | None = None,
+    ) -> RunPage:
+        return self.service.search_runs(
+            self._principal,
+            self.project,
+            experiments=experiments,
+            filter=filter,
+            order_by=order_by,
+            limit=limit,
+            page_token=page_token,
+        )
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        return self.service.metric_history(self._principal, run_id, key)
+
+    def list_experiments(self) -> list[Experiment]:
+        return self.service.list_experiments(self._principal, self.project)
+
+    def close(self) -> None:
+        if self._owns_context:
+            self.context.close()
