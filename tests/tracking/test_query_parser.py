@@ -177,7 +177,8 @@ def test_arbitrary_text_parses_or_fails_with_a_located_syntax_error(text: str) -
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
 def test_any_string_literal_survives_quoting(value: str) -> None:
-    quoted = "'" + value.replace("'", "''") + "'"
+    # Backslash escapes a quote or itself; a doubled quote is a quote.
+    quoted = "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
     tree = parse_filter(f"params.p = {quoted}")
     assert isinstance(tree, Compare)
     assert tree.value == value
