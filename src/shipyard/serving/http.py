@@ -1,0 +1,184 @@
+"""HTTP plumbing shared by both protocols: bodies, JSON, statuses, headers, auth.
+
+Statuses for errors are decided here only:
+
+=====================================  ======
+what                                   status
+=====================================  ======
+body is not parseable, wrong structure  400
+input does not fit the signature       422  (``SignatureMismatch``: the field is named)
+no such model or version               404
+missing or bad token                   401
+token may not predict                  403
+body over the limit                    413
+content type not accepted              415
+a model that failed to load            503
+=====================================  ======
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shipyard.core.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ShipyardError,
+    SignatureMismatch,
+    Unauthenticated,
+    Unavailable,
+)
+from shipyard.core.ids import new_id
+
+__all__ = [
+    "JSON",
+    "dumps",
+    "error_status",
+    "jsonable",
+    "loads",
+    "read_body",
+    "request_id",
+]
+
+log = logging.getLogger("shipyard.serving")
+
+JSON = "application/json"
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+def dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=_NUMPY)
+    except TypeError:  # object arrays, non-contiguous slices, pandas values
+        return orjson.dumps(value, option=_NUMPY, default=_fallback)
+
+
+def _fallback(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def loads(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+
+
+def jsonable(outputs: Any) -> Any:
+    """Predictions in a form ``dumps`` writes (DataFrames as records, as MLflow does)."""
+    if hasattr(outputs, "to_dict") and hasattr(outputs, "columns"):
+        return outputs.to_dict("records")
+    if hasattr(outputs, "to_numpy"):  # a Series
+        return outputs.to_numpy()
+    if isinstance(outputs, dict):
+        return {k: jsonable(v) for k, v in outputs.items()}
+    return outputs
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body; 413 before reading when Content-Length says it is too large."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise InvalidInput("Content-Length is not a number")
+        if int(length) > max_bytes:
+            raise HTTPException(413, too_large(max_bytes))
+        return await request.body()
+    chunks = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise HTTPException(413, too_large(max_bytes))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(max_bytes: int) -> str:
+    return f"the request body is larger than the limit of {max_bytes:,} bytes"
+
+
+def request_id(request: Request) -> str:
+    """The client's ``X-Request-Id`` when it is short and printable, else a new id."""
+    given = request.headers.get("x-request-id", "")
+    if given and len(given) <= 64 and given.isprintable() and given.strip():
+        return given
+    return new_id()
+
+
+def error_status(exc: BaseException) -> int:
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, SignatureMismatch):
+        return 422
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, Unavailable | ShipyardError):
+        return 503
+    return 500
+
+
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, HTTPException):
+        return str(exc.detail)
+    if isinstance(exc, ShipyardError):
+        return exc.one_line()
+    log.exception("unexpected error while answering a request", exc_info=exc)
+    return "internal error while answering the request (see the server log)"
+
+
+def error_type(exc: BaseException) -> str:
+    return "HTTPError" if isinstance(exc, HTTPException) else type(exc).__name__
+
+
+def content_type(request: Request) -> tuple[str, dict[str, str]]:
+    """The media type (lower case) and its parameters."""
+    header = request.headers.get("content-type", "")
+    parts = [p.strip() for p in header.split(";")]
+    params = {}
+    for part in parts[1:]:
+        key, _, value = part.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+def check_charset(params: dict[str, str]) -> None:
+    charset = params.get("charset", "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise HTTPException(415, f"only UTF-8 bodies are accepted, not {charset}")
+
+
+def model_headers(name: str, version: str, variant: str, rid: str) -> dict[str, str]:
+    return {
+        "x-request-id": rid,
+        "x-model-name": name,
+        "x-model-version": version,
+        "x-model-variant": variant,
+    }
+
+
+Handler = Callable[[Request], Any]
+
+
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(value), status, headers, media_type=JSON)
