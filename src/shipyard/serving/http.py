@@ -18,14 +18,16 @@ a model that failed to load            503
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from shipyard.core.errors import (
     InvalidInput,
@@ -36,10 +38,11 @@ from shipyard.core.errors import (
     Unauthenticated,
     Unavailable,
 )
-from shipyard.core.ids import new_id
 
 __all__ = [
     "JSON",
+    "Endpoint",
+    "Reply",
     "dumps",
     "error_status",
     "jsonable",
@@ -112,12 +115,17 @@ def too_large(max_bytes: int) -> str:
     return f"the request body is larger than the limit of {max_bytes:,} bytes"
 
 
+_PROCESS = os.urandom(6).hex()
+_COUNTER = itertools.count()
+
+
 def request_id(request: Request) -> str:
-    """The client's ``X-Request-Id`` when it is short and printable, else a new id."""
+    """The client's ``X-Request-Id`` when it is short and printable, else a new id
+    (unique across processes: a random prefix per process and a counter)."""
     given = request.headers.get("x-request-id", "")
     if given and len(given) <= 64 and given.isprintable() and given.strip():
         return given
-    return new_id()
+    return f"{_PROCESS}{next(_COUNTER):010x}"
 
 
 def error_status(exc: BaseException) -> int:
@@ -177,8 +185,49 @@ def model_headers(name: str, version: str, variant: str, rid: str) -> dict[str, 
     }
 
 
-Handler = Callable[[Request], Any]
+class Reply:
+    """A response sent as two raw ASGI messages (Starlette's Response costs more per request)."""
+
+    __slots__ = ("body", "headers", "media_type", "status_code")
+
+    def __init__(
+        self,
+        content: bytes | str,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+        media_type: str = JSON,
+    ) -> None:
+        self.body = content.encode("utf-8") if isinstance(content, str) else content
+        self.status_code = status_code
+        self.headers = headers if headers is not None else {}
+        self.media_type = media_type
+
+    async def send(self, send: Send) -> None:
+        raw = [
+            (b"content-type", self.media_type.encode("latin-1")),
+            (b"content-length", str(len(self.body)).encode("latin-1")),
+        ]
+        raw.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items())
+        await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
+        await send({"type": "http.response.body", "body": self.body})
 
 
-def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(value), status, headers, media_type=JSON)
+Handler = Callable[[Request], Awaitable[Reply]]
+
+
+class Endpoint:
+    """An ASGI app around ``handler(request) -> Reply``: Starlette routes to it directly,
+    without its per-request wrapper and exception middleware (handlers catch everything)."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reply = await self.handler(Request(scope, receive))
+        await reply.send(send)
+
+
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(dumps(value), status, headers)

@@ -114,12 +114,12 @@ class InputSpec:
             if self.columns is None:
                 return self.from_tensor(data)
             columns = self.columns
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise InvalidInput("'columns' must be a list of column names")
-        if self.all_float and self.columns is not None and data:
+        if self.all_float and self.columns is not None and data and type(columns) is list:
             fast = self._float_matrix(columns, data)
             if fast is not None:
                 return fast
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise InvalidInput("'columns' must be a list of column names")
         mapping = self._transpose(columns, data)
         return self.from_columns(mapping, rows=len(data))
 
@@ -133,12 +133,17 @@ class InputSpec:
             return None  # strings, booleans, nulls, ragged rows: checked one by one
         if matrix.dtype != np.float64:
             matrix = matrix.astype(np.float64)
-        key = tuple(columns)
-        if key not in self._orders:
+        try:
+            key = tuple(columns)
+            order = self._orders[key]
+        except TypeError:  # unhashable names: the precise path explains
+            return None
+        except KeyError:
+            if not all(isinstance(c, str) for c in columns):
+                return None
             if len(self._orders) > 64:
                 self._orders.clear()
-            self._orders[key] = self._order(columns)
-        order = self._orders[key]
+            order = self._orders[key] = self._order(columns)
         if order is not None:
             matrix = matrix[:, order]
         return Inputs("matrix", matrix, matrix.shape[0])

@@ -13,6 +13,7 @@ are counted as ``unknown``), so a client cannot blow up the label space.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -37,6 +38,8 @@ class ServingMetrics:
 
     def __init__(self) -> None:
         self.multiprocess = bool(os.environ.get(MULTIPROCESS_ENV))
+        self._children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+        self._in_flight: dict[str, Any] = {}
         # In multiprocess mode samples go to files; the registry only serves the collector.
         registry = None if self.multiprocess else CollectorRegistry()
         self.registry = registry
@@ -103,6 +106,29 @@ class ServingMetrics:
             "Inference-log records dropped (queue full or write failed).",
             ["reason"], registry=registry,
         )  # fmt: skip
+
+    def answered(
+        self, model: str, version: str, protocol: str, status: int, seconds: float
+    ) -> None:
+        """Count one prediction request (label children cached: ``labels()`` costs µs)."""
+        key = (model, version, protocol, status)
+        children = self._children.get(key)
+        if children is None:
+            if len(self._children) > 10_000:
+                self._children.clear()
+            children = (
+                self.requests.labels(model, version, protocol, str(status)),
+                self.latency.labels(model, protocol),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def in_flight_of(self, model: str) -> Any:
+        gauge = self._in_flight.get(model)
+        if gauge is None:
+            gauge = self._in_flight[model] = self.in_flight.labels(model)
+        return gauge
 
     def observe_batch(self, model: str, _version: str, requests: int, rows: int) -> None:
         self.batch_size.labels(model).observe(requests)

@@ -204,7 +204,7 @@ class Serving:
             resolved, variant = await self.resolve_version(name, version), PRIMARY
         served = self.pool.peek(resolved.name, resolved.version) or await self.pool.get(resolved)
         inputs: Inputs = decode(served.spec)
-        in_flight = self.metrics.in_flight.labels(name)
+        in_flight = self.metrics.in_flight_of(name)
         in_flight.inc()
         try:
             outputs = await served.infer(inputs, method)

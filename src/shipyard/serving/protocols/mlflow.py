@@ -22,12 +22,13 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from shipyard._version import __version__
 from shipyard.core.errors import InvalidInput, SignatureMismatch
 from shipyard.serving.http import (
+    Endpoint,
+    Reply,
     check_charset,
     content_type,
     dumps,
@@ -52,7 +53,7 @@ _CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
 
 
 def routes(service: Serving) -> list[Route]:
-    async def invocations(request: Request) -> Response:
+    async def invocations(request: Request) -> Reply:
         start = time.perf_counter()
         name = request.path_params.get("name") or service.only_model() or ""
         rid = request_id(request)
@@ -90,7 +91,7 @@ def routes(service: Serving) -> list[Route]:
             prediction, _ = await service.predict(name, decode, method=method, request_id=rid)
             served = prediction.served
             version = served.version
-            response = Response(
+            response = Reply(
                 dumps({"predictions": jsonable(prediction.outputs)}),
                 headers=model_headers(name, version, prediction.variant, rid),
                 media_type="application/json",
@@ -101,26 +102,25 @@ def routes(service: Serving) -> list[Route]:
             if name in service.deployments:
                 service.metrics.errors.labels(name, version, error_type(exc)).inc()
         label = name if name in service.deployments else "unknown"
-        service.metrics.requests.labels(label, version, "mlflow", str(status)).inc()
-        service.metrics.latency.labels(label, "mlflow").observe(time.perf_counter() - start)
+        service.metrics.answered(label, version, "mlflow", status, time.perf_counter() - start)
         return response
 
-    async def ping(_: Request) -> Response:
-        return Response("\n", media_type="application/json")
+    async def ping(_: Request) -> Reply:
+        return Reply("\n", media_type="application/json")
 
-    async def version(_: Request) -> Response:
-        return Response(__version__, media_type="application/json")
+    async def version(_: Request) -> Reply:
+        return Reply(__version__, media_type="application/json")
 
     return [
-        Route("/invocations", invocations, methods=["POST"]),
-        Route("/models/{name}/invocations", invocations, methods=["POST"]),
-        Route("/ping", ping, methods=["GET"]),
-        Route("/health", ping, methods=["GET"]),
-        Route("/version", version, methods=["GET"]),
+        Route("/invocations", Endpoint(invocations), methods=["POST"]),
+        Route("/models/{name}/invocations", Endpoint(invocations), methods=["POST"]),
+        Route("/ping", Endpoint(ping), methods=["GET"]),
+        Route("/health", Endpoint(ping), methods=["GET"]),
+        Route("/version", Endpoint(version), methods=["GET"]),
     ]
 
 
-def _error(exc: BaseException, status: int, rid: str) -> Response:
+def _error(exc: BaseException, status: int, rid: str) -> Reply:
     body: dict[str, Any] = {
         "error_code": _CODES.get(status, "INTERNAL_ERROR"),
         "message": error_message(exc),
@@ -131,7 +131,7 @@ def _error(exc: BaseException, status: int, rid: str) -> Response:
     headers = {"x-request-id": rid}
     if status == 401:
         headers["www-authenticate"] = "Bearer"
-    return Response(dumps(body), status, headers, media_type="application/json")
+    return Reply(dumps(body), status, headers, media_type="application/json")
 
 
 def _method(document: Any) -> str:

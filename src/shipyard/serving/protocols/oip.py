@@ -16,13 +16,14 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from shipyard._version import __version__
 from shipyard.core.errors import InvalidInput, SignatureMismatch, Unavailable
 from shipyard.serving.feedback import feedback_columns
 from shipyard.serving.http import (
+    Endpoint,
+    Reply,
     content_type,
     dumps,
     error_message,
@@ -47,18 +48,18 @@ _OUTPUTS = ("predict", "predict_proba")
 
 
 def routes(service: Serving) -> list[Route]:
-    async def live(_: Request) -> Response:
+    async def live(_: Request) -> Reply:
         return json_response({"live": True})
 
-    async def ready(_: Request) -> Response:
+    async def ready(_: Request) -> Reply:
         return json_response({"ready": service.ready}, 200 if service.ready else 503)
 
-    async def server_metadata(_: Request) -> Response:
+    async def server_metadata(_: Request) -> Reply:
         return json_response(
             {"name": "shipyard", "version": __version__, "extensions": ["binary_tensor_data"]}
         )
 
-    async def model_metadata(request: Request) -> Response:
+    async def model_metadata(request: Request) -> Reply:
         try:
             await _authorize(service, request)
             name = request.path_params["name"]
@@ -67,7 +68,7 @@ def routes(service: Serving) -> list[Route]:
         except Exception as exc:
             return _error(exc)
 
-    async def model_ready(request: Request) -> Response:
+    async def model_ready(request: Request) -> Reply:
         try:
             name = request.path_params["name"]
             version = request.path_params.get("version")
@@ -79,7 +80,7 @@ def routes(service: Serving) -> list[Route]:
         except Exception as exc:
             return _error(exc)
 
-    async def infer(request: Request) -> Response:
+    async def infer(request: Request) -> Reply:
         start = time.perf_counter()
         name = request.path_params["name"]
         rid = request_id(request)
@@ -119,11 +120,10 @@ def routes(service: Serving) -> list[Route]:
             if name in service.deployments:
                 service.metrics.errors.labels(name, version, error_type(exc)).inc()
         label = name if name in service.deployments else "unknown"
-        service.metrics.requests.labels(label, version, "oip", str(status)).inc()
-        service.metrics.latency.labels(label, "oip").observe(time.perf_counter() - start)
+        service.metrics.answered(label, version, "oip", status, time.perf_counter() - start)
         return response
 
-    async def feedback(request: Request) -> Response:
+    async def feedback(request: Request) -> Reply:
         try:
             name = request.path_params["name"]
             service.deployment(name)
@@ -148,16 +148,16 @@ def routes(service: Serving) -> list[Route]:
     base = "/v2/models/{name}"
     versioned = base + "/versions/{version}"
     return [
-        Route("/v2/health/live", live, methods=["GET"]),
-        Route("/v2/health/ready", ready, methods=["GET"]),
-        Route("/v2", server_metadata, methods=["GET"]),
-        Route(base, model_metadata, methods=["GET"]),
-        Route(versioned, model_metadata, methods=["GET"]),
-        Route(base + "/ready", model_ready, methods=["GET"]),
-        Route(versioned + "/ready", model_ready, methods=["GET"]),
-        Route(base + "/infer", infer, methods=["POST"]),
-        Route(versioned + "/infer", infer, methods=["POST"]),
-        Route(base + "/feedback", feedback, methods=["POST"]),
+        Route("/v2/health/live", Endpoint(live), methods=["GET"]),
+        Route("/v2/health/ready", Endpoint(ready), methods=["GET"]),
+        Route("/v2", Endpoint(server_metadata), methods=["GET"]),
+        Route(base, Endpoint(model_metadata), methods=["GET"]),
+        Route(versioned, Endpoint(model_metadata), methods=["GET"]),
+        Route(base + "/ready", Endpoint(model_ready), methods=["GET"]),
+        Route(versioned + "/ready", Endpoint(model_ready), methods=["GET"]),
+        Route(base + "/infer", Endpoint(infer), methods=["POST"]),
+        Route(versioned + "/infer", Endpoint(infer), methods=["POST"]),
+        Route(base + "/feedback", Endpoint(feedback), methods=["POST"]),
     ]
 
 
@@ -215,7 +215,7 @@ def _infer_response(
     outputs: dict[str, Any],
     order: list[str],
     binary: bool,
-) -> Response:
+) -> Reply:
     tensors = []
     blobs = []
     for name in order:
@@ -226,20 +226,20 @@ def _infer_response(
                             "id": rid, "outputs": tensors}  # fmt: skip
     header = dumps(body)
     if not binary:
-        return Response(header, media_type="application/json")
-    return Response(
+        return Reply(header, media_type="application/json")
+    return Reply(
         header + b"".join(blobs),
         media_type="application/octet-stream",
         headers={HEADER_LENGTH: str(len(header))},
     )
 
 
-def _error(exc: BaseException, rid: str | None = None) -> Response:
+def _error(exc: BaseException, rid: str | None = None) -> Reply:
     status = error_status(exc)
     headers = {"x-request-id": rid} if rid else {}
     if status == 401:
         headers["www-authenticate"] = "Bearer"
-    return Response(
+    return Reply(
         dumps({"error": error_message(exc)}), status, headers, media_type="application/json"
     )
 
