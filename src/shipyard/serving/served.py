@@ -113,6 +113,8 @@ class ServedVersion:
     def predict(self, inputs: Inputs, method: str = "predict") -> Any:
         """Blocking prediction on merged inputs (the batcher calls this)."""
         fast = self.fast.model if self.fast is not None else None
+        if fast is not None and _has_nan(inputs):
+            fast = None  # the ONNX graph was checked on clean data only: ask the original
         if fast is not None and inputs.kind in ("matrix", "tensor"):
             return (
                 fast.predict(inputs.value)
@@ -211,6 +213,15 @@ def _first_row(spec: InputSpec, example: Any) -> Inputs:
     if isinstance(example, dict):
         return spec.from_tensors({k: v[:1] for k, v in example.items()})
     return spec.from_tensor(example[:1])
+
+
+def _has_nan(inputs: Inputs) -> bool:
+    import numpy as np
+
+    value = inputs.value
+    if inputs.kind in ("matrix", "tensor"):
+        return value.dtype.kind == "f" and bool(np.isnan(value).any())
+    return any(v.dtype.kind == "f" and bool(np.isnan(v).any()) for v in value.values())
 
 
 def _rss_bytes() -> int:
