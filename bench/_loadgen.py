@@ -68,10 +68,7 @@ async def run_load(
     start = time.perf_counter()
     deadline = start + seconds
     await asyncio.gather(
-        *(
-            _connection(host, port, request, deadline, latencies, errors)
-            for _ in range(concurrency)
-        )
+        *(_connection(host, port, request, deadline, latencies, errors) for _ in range(concurrency))
     )
     elapsed = time.perf_counter() - start
     latencies.sort()

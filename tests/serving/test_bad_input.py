@@ -104,7 +104,11 @@ def _oip_cases(data: Data) -> list[tuple[str, Any, int, str]]:
 
 def test_oip_bad_inputs(server: Server, data: Data) -> None:
     for label, body, status, needle in _oip_cases(data):
-        if isinstance(body, dict) and body.get("inputs") and body["inputs"][0].get("data", 0) is None:
+        if (
+            isinstance(body, dict)
+            and body.get("inputs")
+            and body["inputs"][0].get("data", 0) is None
+        ):
             del body["inputs"][0]["data"]
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         response = server.client.post(

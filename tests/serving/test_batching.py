@@ -46,7 +46,9 @@ def test_concurrent_callers_get_their_own_rows_in_order(inline: bool) -> None:
 
 def test_a_lone_request_is_not_held_and_batch_size_is_bounded() -> None:
     batches: list[int] = []
-    batcher = _identity_batcher(batches, BatchOptions(max_batch_size=4, max_wait_ms=50), inline=True)
+    batcher = _identity_batcher(
+        batches, BatchOptions(max_batch_size=4, max_wait_ms=50), inline=True
+    )
 
     async def scenario() -> None:
         for i in range(5):  # one at a time: each is its own batch
@@ -85,7 +87,8 @@ def test_split_rows_handles_frames_and_dicts() -> None:
 
     frame = pd.DataFrame({"a": [1, 2, 3]})
     first, second = split_rows(frame, [1, 2])
-    assert first["a"].tolist() == [1] and second["a"].tolist() == [2, 3]
+    assert first["a"].tolist() == [1]
+    assert second["a"].tolist() == [2, 3]
     parts = split_rows({"x": np.array([1, 2, 3]), "y": np.array([4, 5, 6])}, [2, 1])
     assert parts[1]["y"].tolist() == [6]
 

@@ -63,7 +63,8 @@ def test_every_sampled_request_is_logged_with_inputs_and_outputs(
             assert row[column] == data.frame[column].iloc[start + row["_row"]]
     assert read_log(ctx, "churn", since=datetime.now(UTC) + timedelta(hours=1)).num_rows == 0
     batches = find_batches(ctx, "churn")
-    assert batches and all(b.rows > 0 for b in batches)
+    assert batches
+    assert all(b.rows > 0 for b in batches)
     references = collect_references(ctx)
     assert {b.digest for b in batches} <= {str(d) for d in references.digests}
 
@@ -80,7 +81,8 @@ def test_feedback_is_stored_for_monitoring(
     )  # fmt: skip
     assert answer.json() == {"accepted": 3}
     bad = server.client.post(url, json={"request_id": "r4"})
-    assert bad.status_code == 400 and "label" in bad.json()["error"]
+    assert bad.status_code == 400
+    assert "label" in bad.json()["error"]
     assert server.client.post(url, json={"label": 1}).status_code == 400
     assert server.client.post("/v2/models/nope/feedback", json={}).status_code == 404
     assert server.serving.log.flush()

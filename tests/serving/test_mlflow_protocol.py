@@ -48,7 +48,9 @@ def test_every_json_format_answers_the_models_predictions(
         assert response.headers["x-request-id"]
 
 
-def test_columns_in_another_order_and_extra_columns(server: Server, models: Models, data: Data) -> None:
+def test_columns_in_another_order_and_extra_columns(
+    server: Server, models: Models, data: Data
+) -> None:
     rows = data.frame.iloc[0:4]
     shuffled = rows[list(reversed(data.columns))].assign(extra=1.0)
     body = {"dataframe_split": shuffled.to_dict("split")}
@@ -81,9 +83,7 @@ def test_ping_health_version(server: Server) -> None:
 def test_named_route_when_several_models_are_served(
     serve: Callable[..., Server], models: Models, data: Data
 ) -> None:
-    server = serve(
-        ServeOptions(models=(f"churn={models.logistic}", f"always7={models.constant}"))
-    )
+    server = serve(ServeOptions(models=(f"churn={models.logistic}", f"always7={models.constant}")))
     body = {"dataframe_split": data.split(0, 3)}
     refused = server.client.post("/invocations", json=body)
     assert refused.status_code == 400
@@ -93,7 +93,9 @@ def test_named_route_when_several_models_are_served(
 
 
 @pytest.mark.slow
-def test_mlflows_own_scoring_client_works_unchanged(server: Server, data: Data, models: Models) -> None:
+def test_mlflows_own_scoring_client_works_unchanged(
+    server: Server, data: Data, models: Models
+) -> None:
     """mlflow.pyfunc.scoring_server.client.ScoringServerClient, from the peers' venv."""
     code = """
 import json, sys

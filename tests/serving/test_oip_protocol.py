@@ -55,7 +55,9 @@ def test_infer_with_one_matrix_input_and_with_one_input_per_column(
     answer = server.client.post("/v2/models/churn/infer", json=matrix).json()
     assert answer["id"] == "req-1"
     assert answer["model_name"] == "churn"
-    assert answer["outputs"] == [{"name": "predict", "shape": [3], "datatype": "INT64", "data": want}]
+    assert answer["outputs"] == [
+        {"name": "predict", "shape": [3], "datatype": "INT64", "data": want}
+    ]
     columns = {
         "inputs": [
             {"name": c, "shape": [3], "datatype": "FP64", "data": rows[c].tolist()}

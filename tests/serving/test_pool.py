@@ -24,9 +24,10 @@ def test_idle_unload_then_a_cold_request_succeeds(
     assert metric(text, "shipyard_serving_loaded_models") == 0
     response = server.client.post("/invocations", json=body)  # cold: waits, then answers
     assert response.status_code == 200
-    assert response.json()["predictions"] == models.logistic_model.predict(
-        data.frame.iloc[0:2]
-    ).tolist()
+    assert (
+        response.json()["predictions"]
+        == models.logistic_model.predict(data.frame.iloc[0:2]).tolist()
+    )
     assert pool.loads == 2
     text = server.client.get("/metrics").text
     assert metric(text, "shipyard_serving_cold_start_seconds_count", model="churn") == 2

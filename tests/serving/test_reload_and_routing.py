@@ -28,9 +28,7 @@ def test_alias_move_and_rollback_under_load_fail_no_request(
     serve: Callable[..., Server], models: Models, data: Data, tmp_path: Path
 ) -> None:
     folder = versions_folder(tmp_path, models, {"production": "1"})
-    server = serve(
-        ServeOptions(models=(f"churn={folder}@production",), poll_s=0.1, preload=True)
-    )
+    server = serve(ServeOptions(models=(f"churn={folder}@production",), poll_s=0.1, preload=True))
     body = {"dataframe_split": data.split(0, 2)}
     logistic = models.logistic_model.predict(data.frame.iloc[0:2]).tolist()
     seen: Counter[tuple[str, str]] = Counter()

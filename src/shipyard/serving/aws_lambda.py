@@ -29,6 +29,7 @@ __all__ = ["MODELS_ENV", "lambda_handler", "lambda_options"]
 MODELS_ENV = "SHIPYARD_SERVE_MODELS"
 
 _handler: Any = None
+_loop: asyncio.AbstractEventLoop | None = None
 
 
 def lambda_options(environ: dict[str, str] | None = None) -> ServeOptions:
@@ -54,10 +55,9 @@ def _build() -> Any:
         ctx = open_context()
     app = create_serving_app(options, ctx=ctx)
     app.state.serving.ready = True  # no lifespan on Lambda: a request loads what it needs
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.set_event_loop(asyncio.new_event_loop())
+    global _loop
+    _loop = asyncio.new_event_loop()  # one loop for the container's life: batchers live on it
+    asyncio.set_event_loop(_loop)
     return Mangum(app, lifespan="off")
 
 
@@ -72,5 +72,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget the built app (tests build several with different settings)."""
-    global _handler
+    global _handler, _loop
     _handler = None
+    if _loop is not None:
+        asyncio.set_event_loop(None)
+        _loop.close()
+        _loop = None
