@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, peer_bin, print_table, ratio  # noqa: E402
+from _common import BENCH_DIR, peer_bin, print_table, ratio
 
 TRAIN = """
 from sklearn.datasets import load_breast_cancer
@@ -102,7 +102,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 180)
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -147,7 +147,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
     parser.add_argument("--workers", type=int, default=1, help="shipyard serve workers")
+    parser.add_argument(
+        "--sweep-batching", action="store_true",
+        help="instead: shipyard serve alone under batching settings (to choose the defaults)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.sweep_batching:
+        sweep_batching(args.seconds)
+        return
     peers_python = str(peer_bin("python"))
     mlflow = str(peer_bin("mlflow"))
     shipyard = str(Path(sys.executable).parent / "shipyard")
@@ -215,6 +222,44 @@ def main() -> None:
             ["p50 at c=1", f"{ship1['p50_ms']:.3f} ms", "≤ 0.5 ms",
              float(ship1["p50_ms"]) <= 0.5],
         ],
+    )  # fmt: skip
+
+
+def sweep_batching(seconds: float) -> None:
+    """Shipyard alone under batching settings: size 1 is no batching at all."""
+    shipyard = str(Path(sys.executable).parent / "shipyard")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
+    settings = [(1, 0.0), (16, 0.0), (64, 0.0), (64, 1.0), (64, 5.0)]
+    with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
+        work = Path(tmp)
+        subprocess.run([sys.executable, "-c", SHIPYARD_SAVE, str(work / "model")], check=True)
+        from sklearn.datasets import load_breast_cancer
+
+        X = load_breast_cancer(as_frame=True).data
+        body = work / "one-row.json"
+        body.write_text(
+            json.dumps({"dataframe_split": {"columns": list(X.columns),
+                                            "data": X.head(1).to_numpy().tolist()}})
+        )  # fmt: skip
+        table = []
+        for size, wait in settings:
+            port = free_port()
+            name = f"{size}/{wait:g}ms"
+            rows = measure(
+                name,
+                [shipyard, "serve", f"churn={work / 'model'}", "--port", str(port), "--preload",
+                 "--log-rate", "0", "--max-batch-size", str(size), "--max-wait-ms", str(wait)],
+                port, "/v2/health/ready", body, seconds, env,
+            )  # fmt: skip
+            one, many = rows
+            table.append([name, f"{one['p50_ms']:.3f}", f"{one['p99_ms']:.2f}",
+                          f"{many['rps']:,.0f}", f"{many['p50_ms']:.2f}",
+                          f"{many['p99_ms']:.2f}"])  # fmt: skip
+    print()
+    print_table(
+        ["max batch / wait", "c=1 p50 ms", "c=1 p99 ms", "c=32 req/s", "c=32 p50 ms",
+         "c=32 p99 ms"],
+        table,
     )  # fmt: skip
 
 
