@@ -124,3 +124,41 @@ def test_a_full_queue_drops_and_counts_instead_of_blocking() -> None:
         log.dropped
     )
     assert sum(written) == accepted.count(True)
+
+
+def test_shadow_answers_are_logged_beside_the_primarys(
+    serve: Callable[..., Server], models: Models, data: Data, ctx: Context, tmp_path: Path
+) -> None:
+    from shipyard.serving.options import SplitTraffic
+    from tests.serving.conftest import versions_folder
+
+    folder = versions_folder(tmp_path, models, {"production": "1", "staging": "2"})
+    server = serve(
+        ServeOptions(
+            models=(f"churn={folder}@production",),
+            splits=(SplitTraffic("churn", "staging", 100.0, shadow=True),),
+            log_rate=1.0,
+            poll_s=0,
+        ),
+        ctx=ctx,
+    )
+    for i in range(3):
+        response = server.client.post(
+            "/invocations", json={"dataframe_split": data.split(i, i + 1)},
+            headers={"x-request-id": f"s{i}"},
+        )  # fmt: skip
+        assert response.headers["x-model-version"] == "1"
+
+    def both_logged() -> bool:
+        assert server.serving.log.flush()
+        return read_log(ctx, "churn").num_rows == 6
+
+    from tests.serving.conftest import wait_for
+
+    wait_for(both_logged)
+    rows = read_log(ctx, "churn").to_pylist()
+    by_variant = {(r["_request_id"], r["_variant"]): r for r in rows}
+    for i in range(3):
+        assert by_variant[(f"s{i}", "shadow")]["_prediction"] == 7
+        assert by_variant[(f"s{i}", "shadow")]["_version"] == "2"
+        assert by_variant[(f"s{i}", "primary")]["_version"] == "1"

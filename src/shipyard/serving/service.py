@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import NotFound
 from shipyard.serving.inference_log import InferenceLog
-from shipyard.serving.inputs import Inputs, InputSpec
+from shipyard.serving.inputs import Inputs
 from shipyard.serving.metrics import ServingMetrics
 from shipyard.serving.options import ServeOptions
 from shipyard.serving.pool import ModelPool
@@ -210,19 +209,22 @@ class Serving:
             outputs = await served.infer(inputs, method)
         finally:
             in_flight.dec()
+        log_ = self.log
+        sampled = log_ is not None and log_.sampled()
         shadow = deployment.shadow
         if shadow is not None and version is None:
-            self._mirror(shadow.resolved, inputs, method, request_id)
-        log_ = self.log
-        if log_ is not None and log_.sampled():
+            self._mirror(shadow.resolved, inputs, method, request_id, logged=sampled)
+        if log_ is not None and sampled:
             log_.offer_prediction(
                 request_id, name, served.version, variant, inputs, served.spec.columns, outputs
             )
         return Prediction(outputs, served, variant), inputs
 
     def _mirror(
-        self, resolved: ResolvedModel, inputs: Inputs, method: str, request_id: str
+        self, resolved: ResolvedModel, inputs: Inputs, method: str, request_id: str, *, logged: bool
     ) -> None:
+        """Ask the shadow too, after the primary answered; log it when the primary was logged."""
+
         async def run() -> None:
             try:
                 served = await self.pool.get(resolved)
@@ -233,7 +235,7 @@ class Serving:
                 return
             self.metrics.shadow.labels(resolved.name, "answered").inc()
             log_ = self.log
-            if log_ is not None and log_.sampled():
+            if log_ is not None and logged:
                 log_.offer_prediction(
                     request_id, resolved.name, served.version, "shadow", inputs,
                     served.spec.columns, outputs,
@@ -242,17 +244,3 @@ class Serving:
         task = asyncio.get_running_loop().create_task(run())
         self._shadow_tasks.add(task)
         task.add_done_callback(self._shadow_tasks.discard)
-
-    def spec_of(self, name: str) -> InputSpec | None:
-        deployment = self.deployment(name)
-        served = self.pool.peek(name, deployment.primary.resolved.version)
-        return served.spec if served is not None else None
-
-    def model_ready(self, name: str, version: str | None = None) -> bool:
-        """Ready means "a request would be answered": true for known models, loaded or not
-        (a cold model loads on the request)."""
-        deployment = self.deployment(name)
-        return version is None or version in deployment.versions() or version.isalnum()
-
-    def uptime_marker(self) -> float:
-        return time.monotonic()
