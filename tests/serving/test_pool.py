@@ -63,3 +63,22 @@ def test_preload_loads_at_start_and_keeps_models(
 
     time.sleep(0.5)  # longer than the TTL: a preloaded model stays
     assert [s.name for s in pool.loaded()] == ["churn"]
+
+
+def test_a_model_that_cannot_load_answers_503_naming_why(
+    serve: Callable[..., Server], models: Models, data: Data, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(models.logistic, copy)
+    server = serve(ServeOptions(models=(f"churn={copy}",)))
+    with (copy / "model.skops").open("ab") as f:
+        f.write(b"tampered")  # after start, before the first request loads it
+    response = server.client.post("/invocations", json={"dataframe_split": data.split(0, 1)})
+    assert response.status_code == 503
+    assert "cannot be loaded" in response.json()["message"]
+    assert "model.skops" in response.json()["message"]
+    oip = server.client.get("/v2/models/churn")
+    assert oip.status_code == 503
+    assert server.client.get("/v2/health/live").status_code == 200

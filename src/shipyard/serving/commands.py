@@ -136,6 +136,12 @@ def serve(
     )
     # Resolve every reference now: a typo fails here, in one line, not in each worker.
     deployments = build_deployments([open_source(m) for m in models], splits)
+    for name in options.batch_per_model:
+        if name not in deployments:
+            raise InvalidInput(
+                f"--batch names {name!r}, which is not served",
+                hint="served: " + ", ".join(deployments),
+            )
     if host not in ("127.0.0.1", "localhost", "::1") and not tls_cert:
         warn("serving plain HTTP on a network address: use --tls-cert/--tls-key or a TLS proxy")
     if auth:

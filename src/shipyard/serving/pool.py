@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from shipyard.core.errors import ShipyardError, Unavailable
 from shipyard.serving.metrics import ServingMetrics
 from shipyard.serving.options import ServeOptions
 from shipyard.serving.served import Loader, ServedVersion, load_version
@@ -107,7 +108,17 @@ class ModelPool:
                 await self._fit_budget(keep=key)
             pending.set_result(served)
         except Exception as exc:
-            pending.set_exception(exc)
+            # Whatever went wrong (untrusted types, changed files, a vanished folder), it is
+            # the server's problem, not the client's: 503 with the reason, never a 4xx.
+            detail = (
+                exc.one_line() if isinstance(exc, ShipyardError) else f"{type(exc).__name__}: {exc}"
+            )
+            failure = Unavailable(
+                f"model {resolved.name!r} version {resolved.version} cannot be loaded: {detail}",
+                hint="see the server log; fix the model or its source, then retry",
+            )
+            log.error("%s", failure.one_line())
+            pending.set_exception(failure)
             pending.exception()  # retrieved: waiters re-raise it; nobody waiting is fine too
         finally:
             self._loading.pop(key, None)
