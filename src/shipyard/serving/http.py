@@ -45,6 +45,7 @@ __all__ = [
     "Reply",
     "dumps",
     "error_status",
+    "headers_of",
     "jsonable",
     "loads",
     "read_body",
@@ -92,23 +93,36 @@ def jsonable(outputs: Any) -> Any:
     return outputs
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The whole body; 413 before reading when Content-Length says it is too large."""
-    length = request.headers.get("content-length")
+def headers_of(request: Request) -> dict[bytes, bytes]:
+    """The request's headers as one dict of raw (lower-case) names: one pass, cheap lookups."""
+    return dict(request.scope["headers"])
+
+
+async def read_body(request: Request, headers: dict[bytes, bytes], max_bytes: int) -> bytes:
+    """The whole body; 413 before reading when Content-Length says it is too large, or as
+    soon as a streamed body grows past the limit."""
+    length = headers.get(b"content-length")
     if length is not None:
         if not length.isdigit():
             raise InvalidInput("Content-Length is not a number")
         if int(length) > max_bytes:
             raise HTTPException(413, too_large(max_bytes))
-        return await request.body()
-    chunks = []
+    chunks: list[bytes] = []
     seen = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise InvalidInput("the client went away before sending the whole body")
+        chunk: bytes = message.get("body", b"")
         seen += len(chunk)
         if seen > max_bytes:
             raise HTTPException(413, too_large(max_bytes))
+        if not message.get("more_body", False):
+            if not chunks:
+                return chunk
+            chunks.append(chunk)
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def too_large(max_bytes: int) -> str:
@@ -119,13 +133,15 @@ _PROCESS = os.urandom(6).hex()
 _COUNTER = itertools.count()
 
 
-def request_id(request: Request) -> str:
+def request_id(headers: dict[bytes, bytes]) -> str:
     """The client's ``X-Request-Id`` when it is short and printable, else a new id
     (unique across processes: a random prefix per process and a counter)."""
-    given = request.headers.get("x-request-id", "")
-    if given and len(given) <= 64 and given.isprintable() and given.strip():
-        return given
-    return f"{_PROCESS}{next(_COUNTER):010x}"
+    given = headers.get(b"x-request-id")
+    if given:
+        text = given.decode("latin-1")
+        if len(text) <= 64 and text.isprintable() and text.strip():
+            return text
+    return f"{_PROCESS}-{next(_COUNTER)}"
 
 
 def error_status(exc: BaseException) -> int:
@@ -159,9 +175,11 @@ def error_type(exc: BaseException) -> str:
     return "HTTPError" if isinstance(exc, HTTPException) else type(exc).__name__
 
 
-def content_type(request: Request) -> tuple[str, dict[str, str]]:
+def content_type(headers: dict[bytes, bytes]) -> tuple[str, dict[str, str]]:
     """The media type (lower case) and its parameters."""
-    header = request.headers.get("content-type", "")
+    header = headers.get(b"content-type", b"").decode("latin-1")
+    if header == "application/json":
+        return header, {}
     parts = [p.strip() for p in header.split(";")]
     params = {}
     for part in parts[1:]:

@@ -35,6 +35,7 @@ from shipyard.serving.http import (
     error_message,
     error_status,
     error_type,
+    headers_of,
     jsonable,
     loads,
     model_headers,
@@ -56,7 +57,8 @@ def routes(service: Serving) -> list[Route]:
     async def invocations(request: Request) -> Reply:
         start = time.perf_counter()
         name = request.path_params.get("name") or service.only_model() or ""
-        rid = request_id(request)
+        headers = headers_of(request)
+        rid = request_id(headers)
         version, status = "-", 200
         try:
             if not name:
@@ -66,8 +68,9 @@ def routes(service: Serving) -> list[Route]:
                 )
             service.deployment(name)
             if service.auth is not None:
-                await service.auth.authorize(request.headers.get("authorization", ""))
-            media, params = content_type(request)
+                auth = headers.get(b"authorization", b"").decode("latin-1")
+                await service.auth.authorize(auth)
+            media, params = content_type(headers)
             if media not in ("application/json", "text/csv"):
                 raise HTTPException(
                     415,
@@ -75,7 +78,7 @@ def routes(service: Serving) -> list[Route]:
                     "application/json or text/csv",
                 )
             check_charset(params)
-            body = await read_body(request, service.options.max_body_bytes)
+            body = await read_body(request, headers, service.options.max_body_bytes)
             if media == "text/csv":
                 method = "predict"
 

@@ -29,6 +29,7 @@ from shipyard.serving.http import (
     error_message,
     error_status,
     error_type,
+    headers_of,
     json_response,
     loads,
     model_headers,
@@ -83,12 +84,13 @@ def routes(service: Serving) -> list[Route]:
     async def infer(request: Request) -> Reply:
         start = time.perf_counter()
         name = request.path_params["name"]
-        rid = request_id(request)
+        headers = headers_of(request)
+        rid = request_id(headers)
         version, status = "-", 200
         try:
             service.deployment(name)
             await _authorize(service, request)
-            document, binary = await _read(service, request)
+            document, binary = await _read(service, request, headers)
             tensors = parse_inputs(document, binary)
             rid = _id(document, rid)
             wanted, binary_out = _requested(document)
@@ -128,12 +130,12 @@ def routes(service: Serving) -> list[Route]:
             name = request.path_params["name"]
             service.deployment(name)
             await _authorize(service, request, "send feedback")
-            media, _ = content_type(request)
+            headers = headers_of(request)
+            media, _ = content_type(headers)
             if media not in ("", "application/json"):
                 raise HTTPException(415, "feedback is JSON: send application/json")
-            columns = feedback_columns(
-                loads(await read_body(request, service.options.max_body_bytes))
-            )
+            body = await read_body(request, headers, service.options.max_body_bytes)
+            columns = feedback_columns(loads(body))
             if service.log is None:
                 raise Unavailable(
                     "this server keeps no inference log, so it cannot store feedback",
@@ -166,14 +168,17 @@ async def _authorize(service: Serving, request: Request, action: str = "predict"
         await service.auth.authorize(request.headers.get("authorization", ""), action)
 
 
-async def _read(service: Serving, request: Request) -> tuple[Any, bytes]:
-    media, _ = content_type(request)
+async def _read(
+    service: Serving, request: Request, headers: dict[bytes, bytes]
+) -> tuple[Any, bytes]:
+    media, _ = content_type(headers)
     if media not in _ACCEPTED:
         raise HTTPException(415, f"content type {media!r} is not accepted: send application/json")
-    body = await read_body(request, service.options.max_body_bytes)
-    header = request.headers.get(HEADER_LENGTH)
-    if header is None:
+    body = await read_body(request, headers, service.options.max_body_bytes)
+    raw = headers.get(HEADER_LENGTH.encode())
+    if raw is None:
         return loads(body), b""
+    header = raw.decode("latin-1")
     if not header.isdigit() or int(header) > len(body):
         raise InvalidInput(f"{HEADER_LENGTH} does not fit the body")
     size = int(header)
