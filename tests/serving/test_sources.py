@@ -70,3 +70,16 @@ def test_other_packages_add_schemes(models: Models) -> None:
     assert open_source("test-models:/churn").name == "churn"
     assert split_served_name("a=models:/x@y") == ("a", "models:/x@y")
     assert split_served_name("models:/x@y") == (None, "models:/x@y")
+
+
+def test_the_serving_package_imports_nothing_heavy_until_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, shipyard.serving as s; "
+        "heavy = [m for m in ('starlette', 'numpy', 'prometheus_client') if m in sys.modules]; "
+        "assert not heavy, heavy; "
+        "assert s.ServeOptions and 'numpy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
