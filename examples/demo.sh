@@ -92,5 +92,64 @@ step shipyard experiments ls
 printf '\n\033[1;36m$ shipyard runs ls --filter "metrics.f1 > and"\033[0m  (a typo)\n'
 shipyard runs ls --filter "metrics.f1 > and" || true
 
+# 6. Serving (docs/serving.md): the model of chapter 2 over both protocols, then /metrics.
+truncate -s -1 churn-model/model.skops      # undo chapter 2's tampering
+step shipyard models verify churn-model
+port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo "\$ shipyard serve churn=churn-model --port $port --preload --log-rate 1 &"
+shipyard serve churn=churn-model --port "$port" --preload --log-rate 1 > serve.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+python - "$port" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+from sklearn.datasets import load_breast_cancer
+
+base = f"http://127.0.0.1:{sys.argv[1]}"
+def call(path, body=None, media="application/json"):
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(base + path, data, {"content-type": media})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+for _ in range(300):                            # at most a minute for the model to load
+    try:
+        if call("/v2/health/ready")[0] == 200:
+            break
+    except OSError:
+        time.sleep(0.2)
+X = load_breast_cancer(as_frame=True).data
+split = {"columns": list(X.columns), "data": X.head(3).to_numpy().tolist()}
+status, headers, answer = call("/invocations", {"dataframe_split": split})
+print(f"MLflow protocol  POST /invocations -> {status} {answer}  (version {headers['x-model-version']})")
+tensor = {"inputs": [{"name": "x", "shape": [3, 30], "datatype": "FP64",
+                      "data": X.head(3).to_numpy().ravel().tolist()}]}
+status, _, answer = call("/v2/models/churn/infer", tensor)
+print(f"Open Inference   POST /v2/models/churn/infer -> {status} {answer['outputs'][0]['data']}")
+meta = call("/v2/models/churn")[2]
+print(f"served by {meta['platform']}; ONNX fast path: {meta['parameters']['onnx_fast_path']['available']}")
+broken = {"dataframe_split": {"columns": split["columns"][1:], "data": [r[1:] for r in split["data"]]}}
+status, _, answer = call("/invocations", broken)
+print(f"a missing column -> {status} {answer['message'][:60]}…")
+rid = headers["x-request-id"]
+status, _, answer = call("/v2/models/churn/feedback", {"request_id": rid, "labels": [0, 0, 0]})
+print(f"ground truth for {rid} -> {status} {answer}")
+PY
+echo "\$ curl http://127.0.0.1:$port/metrics   (a few lines)"
+python -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+    "http://127.0.0.1:$port/metrics" |
+    grep -E '^shipyard_serving_(requests_total|loaded_models|cold_start_seconds_count|batch_requests_count|model_load_seconds_sum)' || true
+kill -INT "$server"; wait "$server" || true  # stopping flushes the inference log
+trap - EXIT
+python - <<'PY'
+from shipyard import open_context
+from shipyard.serving.log_store import read_log
+with open_context() as ctx:
+    log = read_log(ctx, "churn")
+print(f"inference log: {log.num_rows} records in the object store, e.g.",
+      {k: log.column(k)[0].as_py() for k in ("_request_id", "_prediction", "mean radius")})
+PY
+
 echo
 echo "Demo finished. Explore it: cd $demo"

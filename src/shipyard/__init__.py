@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
-_LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "validate"})
+_LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "serving", "validate"})
 
 
 def __getattr__(name: str) -> Any:

@@ -89,6 +89,7 @@ def _register() -> None:
     from shipyard.objects import commands as object_commands
     from shipyard.registry import commands as registry_commands
     from shipyard.server.commands import server
+    from shipyard.serving.commands import deploy_app, serve
     from shipyard.store.commands import db_app
     from shipyard.tracking import commands as tracking_commands
     from shipyard.validate.commands import validate_app
@@ -100,6 +101,8 @@ def _register() -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
     app.command()(server)
+    app.command()(serve)
+    app.add_typer(deploy_app, name="deploy")
     app.command()(login)
     app.command()(logout)
     app.command()(whoami)

@@ -30,6 +30,8 @@ def serve(
     tls_key: str = "",
     factory: bool = False,
     log_level: str = "info",
+    access_log: bool = True,
+    timeout_graceful_shutdown: int | None = None,
 ) -> None:
     """Serve until interrupted; ``workers`` > 1 needs ``app`` as an import string."""
     config = TLSConfig(
@@ -41,6 +43,8 @@ def serve(
         ssl_certfile=tls_cert or None,
         ssl_keyfile=tls_key or None,
         log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=timeout_graceful_shutdown,
         server_header=False,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",

@@ -11,13 +11,14 @@ from sqlalchemy import MetaData
 
 import shipyard.auth.tables
 import shipyard.server.tables
+import shipyard.serving.tables
 import shipyard.store.tables
 import shipyard.tracking.tables  # noqa: F401  (each import registers its tables)
 from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 

@@ -1,0 +1,1 @@
+"""The wire protocols serving speaks: Open Inference Protocol v2 and MLflow scoring."""

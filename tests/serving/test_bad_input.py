@@ -1,0 +1,130 @@
+"""Every kind of bad input gets a 4xx naming the problem, on both protocols; never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shipyard.serving.options import ServeOptions
+from tests.serving.conftest import Data, Models, Server, metric
+
+
+@pytest.fixture
+def server(serve: Callable[..., Server], models: Models) -> Server:
+    return serve(ServeOptions(models=(f"churn={models.logistic}",), max_body_mb=0.01))
+
+
+def _mlflow_cases(data: Data) -> list[tuple[str, Any, str, int, str]]:
+    split = data.split(0, 2)
+    first = data.columns[0]
+    missing = {"columns": split["columns"][1:], "data": [r[1:] for r in split["data"]]}
+    text_value = {"columns": split["columns"], "data": [["x", *split["data"][0][1:]]]}
+    short_row = {"columns": split["columns"], "data": [split["data"][0][:3]]}
+    records = [{c: "a" if c == data.columns[2] else 1.0 for c in data.columns}]
+    return [
+        ("not json", b"{nope", "application/json", 400, "not valid JSON"),
+        ("no format key", {"rows": []}, "application/json", 400, "dataframe_split"),
+        ("two format keys", {"inputs": [], "instances": []}, "application/json", 400, "several"),
+        ("array body", [1, 2], "application/json", 400, "JSON object"),
+        ("missing column", {"dataframe_split": missing}, "application/json", 422, first),
+        ("wrong type", {"dataframe_split": text_value}, "application/json", 422, first),
+        ("short row", {"dataframe_split": short_row}, "application/json", 400, "row 0"),
+        ("record with text", {"dataframe_records": records}, "application/json", 422,
+         data.columns[2]),
+        ("no rows", {"dataframe_split": {"columns": split["columns"], "data": []}},
+         "application/json", 400, "no rows"),
+        ("matrix of wrong width", {"instances": [[1.0, 2.0]]}, "application/json", 422,
+         "8 columns"),
+        ("scalar instances", {"instances": 3}, "application/json", 400, "list of rows"),
+        ("bad params", {"dataframe_split": split, "params": {"method": "explain"}},
+         "application/json", 400, "params.method"),
+        ("nan for the model", {"dataframe_split": {"columns": split["columns"],
+                                                   "data": [[None] * 8]}},
+         "application/json", 422, "could not predict"),
+        ("csv with text", f"{first}\nabc\n".encode(), "text/csv", 422, first),
+        ("csv missing column", b"a,b\n1,2\n", "text/csv", 422, first),
+        ("wrong content type", b"<xml/>", "application/xml", 415, "application/json"),
+        ("no content type", b"{}", "", 415, "application/json"),
+        ("latin-1 charset", b"{}", "application/json; charset=latin-1", 415, "UTF-8"),
+        ("too large", b"[" + b"1," * 20_000 + b"1]", "application/json", 413, "limit"),
+    ]  # fmt: skip
+
+
+def test_mlflow_bad_inputs(server: Server, data: Data) -> None:
+    for label, body, media, status, needle in _mlflow_cases(data):
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"content-type": media} if media else {}
+        response = server.client.post("/invocations", content=content, headers=headers)
+        assert response.status_code == status, (label, response.text)
+        answer = response.json()
+        assert set(answer) >= {"error_code", "message"}, label
+        assert needle in answer["message"], (label, answer)
+    metrics = server.client.get("/metrics").text
+    assert metric(metrics, "shipyard_serving_requests_total", status="500") == 0
+
+
+def test_field_is_named_in_mlflow_errors(server: Server, data: Data) -> None:
+    split = data.split(0, 1)
+    split["data"][0][3] = "text"
+    answer = server.client.post("/invocations", json={"dataframe_split": split}).json()
+    assert answer["field"] == data.columns[3]
+    assert answer["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def _oip_cases(data: Data) -> list[tuple[str, Any, int, str]]:
+    def tensor(**fields: Any) -> dict[str, Any]:
+        return {"inputs": [{"name": "x", "shape": [1, 8], "datatype": "FP64",
+                            "data": [0.5] * 8, **fields}]}  # fmt: skip
+
+    first = data.columns[0]
+    return [
+        ("not json", b"{nope", 400, "not valid JSON"),
+        ("no inputs", {"outputs": []}, 400, "'inputs'"),
+        ("unknown datatype", tensor(datatype="FP128"), 400, "FP128"),
+        ("bad shape", tensor(shape=[1, -8]), 400, "shape"),
+        ("size mismatch", tensor(shape=[2, 8]), 422, "needs 16"),
+        ("text in FP64", tensor(data=["a"] * 8), 422, "FP64"),
+        ("floats in INT64", tensor(datatype="INT64"), 422, "whole numbers"),
+        ("wrong width", tensor(shape=[1, 4], data=[0.5] * 4), 422, "8 columns"),
+        ("unknown output", {**tensor(), "outputs": [{"name": "explain"}]}, 400, "explain"),
+        ("stray input", {"inputs": [{"name": first, "shape": [1], "datatype": "FP64",
+                                     "data": [1.0]},
+                                    {"name": "zzz", "shape": [1], "datatype": "FP64",
+                                     "data": [1.0]}]}, 422, "zzz"),
+        ("missing column", {"inputs": [{"name": first, "shape": [1], "datatype": "FP64",
+                                        "data": [1.0]}]}, 422, data.columns[1]),
+        ("binary size lies", tensor(data=None, parameters={"binary_data_size": 9999}), 400,
+         "binary_data_size"),
+        ("too large", b"[" + b"1," * 20_000 + b"1]", 413, "limit"),
+    ]  # fmt: skip
+
+
+def test_oip_bad_inputs(server: Server, data: Data) -> None:
+    for label, body, status, needle in _oip_cases(data):
+        if (
+            isinstance(body, dict)
+            and body.get("inputs")
+            and body["inputs"][0].get("data", 0) is None
+        ):
+            del body["inputs"][0]["data"]
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response = server.client.post(
+            "/v2/models/churn/infer", content=content, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == status, (label, response.text)
+        assert set(response.json()) == {"error"}, label
+        assert needle in response.json()["error"], (label, response.json())
+
+
+def test_unknown_models_routes_and_methods(server: Server) -> None:
+    assert server.client.post("/v2/models/nope/infer", json={}).status_code == 404
+    assert server.client.post("/models/nope/invocations", json={}).status_code == 404
+    assert server.client.get("/no/such/route").json() == {"error": "Not Found"}
+    assert server.client.get("/invocations").status_code == 405
+    response = server.client.post(
+        "/v2/models/churn/infer", content=b"x", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
