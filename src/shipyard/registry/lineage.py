@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from shipyard.registry.entities import ModelVersion
     from shipyard.tracking.entities import RunDetail
 
-__all__ = ["run_lineage", "version_inputs", "version_metrics"]
+__all__ = ["current_lineage", "run_lineage", "version_inputs", "version_metrics"]
 
 
 def run_lineage(detail: RunDetail) -> dict[str, Any]:
@@ -44,6 +44,21 @@ def run_lineage(detail: RunDetail) -> dict[str, Any]:
             "platform": (detail.environment or {}).get("platform"),
         },
     }
+
+
+def current_lineage(ctx: Context, version: ModelVersion) -> dict[str, Any]:
+    """The stored snapshot, brought up to date from the run while it exists.
+
+    ``metrics`` become floats; ``run_exists`` says whether the run is still there.
+    """
+    lineage = dict(version.lineage)
+    detail = _run(ctx, version.run_id) if version.run_id is not None else None
+    if detail is not None:
+        fresh = run_lineage(detail)
+        lineage = lineage | {k: fresh[k] for k in ("run", "metrics", "inputs", "tags")}
+    lineage["metrics"] = {str(k): float(v) for k, v in dict(lineage.get("metrics") or {}).items()}
+    lineage["run_exists"] = detail is not None
+    return lineage
 
 
 def version_metrics(ctx: Context, version: ModelVersion) -> dict[str, float]:

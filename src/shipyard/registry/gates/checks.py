@@ -104,8 +104,23 @@ def run_checks(inputs: GateInputs) -> list[GateResult]:
         try:
             results.extend(check(inputs))
         except ShipyardError as exc:
-            results.append(GateResult(gate, gate.replace("_", " "), False, exc.one_line()))
+            results.append(GateResult(gate, _label(gate, inputs), False, exc.one_line()))
     return results
+
+
+def _label(gate: str, inputs: GateInputs) -> str:
+    """What a gate checks, in words (for a gate that could not be evaluated)."""
+    policy = inputs.policy
+    if gate == "beats" and policy.beats is not None:
+        spec = policy.beats
+        return (
+            f"{spec.metric} beats {spec.alias} by ≥ {spec.min_delta:g} on {inputs.where(spec.data)}"
+        )
+    if gate == "latency" and policy.latency is not None:
+        return f"single-row predict p99 < {policy.latency.p99_ms:g} ms"
+    if gate == "validation" and policy.validation is not None:
+        return f"{inputs.where(policy.validation.suite)} passes"
+    return gate.replace("_", " ")
 
 
 def _signature(inputs: GateInputs) -> list[GateResult]:
@@ -238,7 +253,7 @@ def _beats(inputs: GateInputs) -> list[GateResult]:
         ]
     if champion == version.version:
         return [GateResult("beats", check, True, f"version {champion} is the {spec.alias} version")]
-    data = read_labelled(spec.data, spec.target)
+    data = read_labelled(spec.data, spec.target, label=inputs.where(spec.data))
     mine = score_model(inputs.model, data, [spec.metric]).metrics[spec.metric]
     theirs_model = load_registered(
         ctx, ModelRef(version.name, version=champion), trusted=inputs.trusted
@@ -275,7 +290,7 @@ def _latency(inputs: GateInputs) -> list[GateResult]:
 
     spec = inputs.policy.latency
     assert spec is not None
-    check = f"single-row predict p99 < {spec.p99_ms:g} ms"
+    check = _label("latency", inputs)
     model = inputs.model
     example = model.input_example()
     if example is None:

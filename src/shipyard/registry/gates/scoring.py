@@ -53,8 +53,9 @@ class Score:
     data: LabelledData
 
 
-def read_labelled(path: Path | str, target: str) -> LabelledData:
-    """Read a CSV/Parquet file and split off its ``target`` column."""
+def read_labelled(path: Path | str, target: str, *, label: str | None = None) -> LabelledData:
+    """Read a CSV/Parquet file and split off its ``target`` column (``label``: how to name
+    the file in records, default its path)."""
     import pandas as pd
 
     from shipyard.objects.files import digest_file
@@ -75,7 +76,7 @@ def read_labelled(path: Path | str, target: str) -> LabelledData:
     if frame.empty:
         raise InvalidInput(f"{file} holds no rows to evaluate on")
     return LabelledData(
-        path=str(path),
+        path=label or str(path),
         digest=digest_file(file).digest.hex,
         rows=len(frame),
         target=target,
