@@ -141,8 +141,8 @@ def _signature(inputs: GateInputs) -> list[GateResult]:
     result = verify_model(directory, keys, required=True)
     key = Path(str(result.key)).name if result.key else "?"
     evidence = (
-        f"signature by {key} (fingerprint {str(result.fingerprint)[:12]}…) verifies "
-        f"{len(manifest.files)} files"
+        f"signature by {key} (fingerprint {str(result.fingerprint)[:12]}…) covers the "
+        f"manifest and its {len(manifest.files)} files"
     )
     return [
         GateResult("signature_valid", check, True, evidence, {"fingerprint": result.fingerprint})

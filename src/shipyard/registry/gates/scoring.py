@@ -128,9 +128,10 @@ def score_model(
             f"the model cannot predict on {data.path}: {type(exc).__name__}: {exc}"
         ) from exc
     labels = np.asarray(data.labels)
-    classification = labels.dtype.kind in "biuOSU" and len(np.unique(labels)) <= max(
-        20, len(labels) // 10
-    )
+    few = len(np.unique(labels)) <= max(20, len(labels) // 10)
+    if labels.dtype.kind == "f" and few and np.all(np.mod(labels, 1) == 0):
+        labels = labels.astype(np.int64)  # 0.0/1.0 read from a CSV: class labels
+    classification = labels.dtype.kind in "biuOSU" and few
     found: dict[str, float] = {}
     if classification:
         _classification(model, features, labels, predicted, found)
