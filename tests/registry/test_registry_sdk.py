@@ -222,3 +222,17 @@ def test_a_saved_directory_registers_untouched_and_gc_keeps_what_is_referenced(
         assert len(report.garbage) == 1
     assert shipyard.load_model("models:/churn/1").predict(X[:3]).shape == (3,)
     assert ModelRef.parse(version.uri).version == 1
+
+
+def test_a_version_signed_by_an_unknown_key_is_refused(
+    workspace: Path, array_model: Pipeline, cancer_arrays: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, _ = cancer_arrays
+    keys_dir = workspace / ".shipyard" / "keys"
+    generate_keys(keys_dir)
+    version = register_model(array_model, "churn", input_example=X[:5])
+    generate_keys(keys_dir, force=True)  # the signer's key is no longer trusted here
+    with pytest.raises(IntegrityError, match="signed by an unknown key") as caught:
+        shipyard.load_model("models:/churn/1")
+    assert caught.value.object_id == "model.sig"
+    assert version.signer is not None
