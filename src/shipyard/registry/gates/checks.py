@@ -231,7 +231,17 @@ def _validation(inputs: GateInputs) -> list[GateResult]:
                 f"{len(outcome.failures)} rule(s) failed, first: "
                 f"{first.get('column') or 'table'} {first.get('rule')}"
             )
-        results.append(GateResult("validation", check, outcome.passed, evidence, outcome.to_dict()))
+        # Counts and rule names only: the evaluation is kept forever (alias events, audit
+        # log), and failure examples are rows of data.
+        details = {
+            "rows": outcome.rows,
+            "checked_columns": outcome.checked_columns,
+            "failures": [
+                {k: v for k, v in f.to_dict().items() if k != "examples"}
+                for f in outcome.failures[:50]
+            ],
+        }
+        results.append(GateResult("validation", check, outcome.passed, evidence, details))
     return results
 
 
