@@ -25,7 +25,7 @@ from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.core.model_ref import check_alias
 from shipyard.core.principal import Principal, Role
 from shipyard.registry.entities import AliasEvent, Approval
-from shipyard.registry.service import find_model
+from shipyard.registry.rows import find_model
 from shipyard.registry.tables import (
     AliasEventRow,
     ApprovalRow,

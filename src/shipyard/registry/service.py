@@ -14,23 +14,30 @@ the version in the same transaction, so numbers are unique and gap-free.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.ids import new_id
-from shipyard.core.model_manifest import MANIFEST_FILE, FileEntry
+from shipyard.core.model_manifest import MANIFEST_FILE
 from shipyard.core.model_ref import ModelRef, check_model_name
 from shipyard.core.principal import Principal, Role
-from shipyard.core.signature import Signature
 from shipyard.registry.entities import (
     CARD_FIELDS,
     Evaluation,
     ModelVersion,
     RegisteredModel,
     VersionDraft,
+)
+from shipyard.registry.rows import (
+    aliases_by_version,
+    evaluation_entity,
+    find_model,
+    model_entity,
+    resolve_number,
+    version_entity,
 )
 from shipyard.registry.tables import (
     EvaluationRow,
@@ -45,7 +52,7 @@ from shipyard.store.projects import check_project_name
 from shipyard.store.tables import ProjectRow
 from shipyard.store.upsert import insert_ignoring_conflicts
 
-__all__ = ["CARD_FIELD_MAX", "RegistryService", "find_model", "version_entity"]
+__all__ = ["CARD_FIELD_MAX", "RegistryService"]
 
 CARD_FIELD_MAX = 20_000
 DESCRIPTION_MAX = 5_000
@@ -144,12 +151,12 @@ class RegistryService:
                 .where(RegisteredModelRow.project == project)
                 .order_by(RegisteredModelRow.name)
             ).all()
-            return [_model_entity(session, row) for row in rows]
+            return [model_entity(session, row) for row in rows]
 
     def get_model(self, principal: Principal, project: str, name: str) -> RegisteredModel:
         principal.require(Role.VIEWER, project, "read models")
         with self.db.read() as session:
-            return _model_entity(session, find_model(session, project, name))
+            return model_entity(session, find_model(session, project, name))
 
     def list_versions(
         self, principal: Principal, project: str, name: str, *, limit: int = 1000
@@ -158,7 +165,7 @@ class RegistryService:
         principal.require(Role.VIEWER, project, "read models")
         with self.db.read() as session:
             model = find_model(session, project, name)
-            aliases = _aliases_by_version(session, model.id)
+            aliases = aliases_by_version(session, model.id)
             rows = session.scalars(
                 select(ModelVersionRow)
                 .where(ModelVersionRow.model_id == model.id)
@@ -182,7 +189,7 @@ class RegistryService:
                     f"model {ref.name!r} has no version {number}",
                     hint=f"list its versions with `shipyard models show {ref.name}`",
                 )
-            aliases = _aliases_by_version(session, model.id).get(number, [])
+            aliases = aliases_by_version(session, model.id).get(number, [])
             return version_entity(project, ref.name, row, tuple(aliases))
 
     def alias_version(
@@ -249,7 +256,7 @@ class RegistryService:
                 detail={"fields": sorted(fields)},
             )
             session.flush()
-            return _model_entity(session, model)
+            return model_entity(session, model)
 
     # -- evaluations -------------------------------------------------------------
 
@@ -295,7 +302,7 @@ class RegistryService:
                 project=project,
                 detail={"data": data_path, "digest": data_digest, "metrics": dict(row.metrics)},
             )
-            return _evaluation_entity(name, row)
+            return evaluation_entity(name, row)
 
     def evaluations(
         self, principal: Principal, project: str, name: str, version: int
@@ -309,7 +316,7 @@ class RegistryService:
                 .where(EvaluationRow.model_id == model.id, EvaluationRow.version == version)
                 .order_by(EvaluationRow.seq)
             ).all()
-            return [_evaluation_entity(name, r) for r in rows]
+            return [evaluation_entity(name, r) for r in rows]
 
     def referenced_digests(self) -> list[str]:
         """Every object digest any registered version uses (the gc root of the registry)."""
@@ -318,121 +325,6 @@ class RegistryService:
             for files in session.scalars(select(ModelVersionRow.files)):
                 digests.update(str(f["blake3"]) for f in (files or {}).get("files", []))
         return sorted(digests)
-
-
-# -- helpers shared with aliases.py ------------------------------------------------
-
-
-def find_model(
-    session: Session, project: str, name: str, *, lock: bool = False
-) -> RegisteredModelRow:
-    """The model row, optionally locked for update; :class:`NotFound` otherwise."""
-    query = select(RegisteredModelRow).where(
-        RegisteredModelRow.project == project, RegisteredModelRow.name == name
-    )
-    if lock:
-        query = query.with_for_update()
-    row = session.scalar(query)
-    if row is None:
-        raise NotFound(
-            f"no model named {name!r} in project {project!r}",
-            hint="list models with `shipyard models ls`",
-        )
-    return row
-
-
-def resolve_number(session: Session, model: RegisteredModelRow, ref: ModelRef) -> int:
-    """The version number ``ref`` names; :class:`NotFound` for an unset alias or no versions."""
-    if ref.version is not None:
-        return ref.version
-    if ref.alias is None or ref.is_latest:
-        if not model.last_version:
-            raise NotFound(f"model {model.name!r} has no versions yet")
-        return int(model.last_version)
-    number = session.scalar(
-        select(ModelAliasRow.version).where(
-            ModelAliasRow.model_id == model.id, ModelAliasRow.alias == ref.alias
-        )
-    )
-    if number is None:
-        raise NotFound(
-            f"model {model.name!r} has no alias {ref.alias!r}",
-            hint=f"set it with `shipyard models alias set {model.name} {ref.alias} VERSION`",
-        )
-    return int(number)
-
-
-def version_entity(
-    project: str, name: str, row: ModelVersionRow, aliases: Sequence[str]
-) -> ModelVersion:
-    files = tuple(FileEntry.from_dict(f) for f in (row.files or {}).get("files", []))
-    return ModelVersion(
-        project=project,
-        name=name,
-        version=row.version,
-        flavor=row.flavor,
-        files=files,
-        manifest_digest=row.manifest_digest,
-        size=row.size,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        schema=Signature.from_dict(row.schema) if row.schema else None,
-        signer=row.signer,
-        run_id=row.run_id,
-        lineage=dict(row.lineage or {}),
-        source=row.source,
-        description=row.description,
-        aliases=tuple(sorted(aliases)),
-    )
-
-
-def _aliases_by_version(session: Session, model_id: str) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for alias, version in session.execute(
-        select(ModelAliasRow.alias, ModelAliasRow.version).where(ModelAliasRow.model_id == model_id)
-    ):
-        found.setdefault(int(version), []).append(str(alias))
-    return found
-
-
-def _model_entity(session: Session, row: RegisteredModelRow) -> RegisteredModel:
-    aliases = {
-        str(a): int(v)
-        for a, v in session.execute(
-            select(ModelAliasRow.alias, ModelAliasRow.version)
-            .where(ModelAliasRow.model_id == row.id)
-            .order_by(ModelAliasRow.alias)
-        )
-    }
-    count = session.scalar(
-        select(func.count()).select_from(ModelVersionRow).where(ModelVersionRow.model_id == row.id)
-    )
-    return RegisteredModel(
-        project=row.project,
-        name=row.name,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        latest_version=row.last_version or None,
-        version_count=int(count or 0),
-        aliases=aliases,
-        card={str(k): str(v) for k, v in (row.card or {}).items()},
-        updated_at=row.updated_at,
-    )
-
-
-def _evaluation_entity(name: str, row: EvaluationRow) -> Evaluation:
-    return Evaluation(
-        name=name,
-        version=row.version,
-        data_path=row.data_path,
-        data_digest=row.data_digest,
-        rows=row.rows,
-        target=row.target,
-        metrics={str(k): float(v) for k, v in (row.metrics or {}).items()},
-        source=row.source,
-        created_at=row.created_at,
-        created_by=row.created_by,
-    )
 
 
 def _check_draft(draft: VersionDraft) -> None:
