@@ -92,7 +92,44 @@ step shipyard experiments ls
 printf '\n\033[1;36m$ shipyard runs ls --filter "metrics.f1 > and"\033[0m  (a typo)\n'
 shipyard runs ls --filter "metrics.f1 > and" || true
 
-# 6. Serving (docs/serving.md): the model of chapter 2 over both protocols, then /metrics.
+# 6. The model registry: versions, promotion gates, a model card, rollback (docs/models.md).
+cat >> .shipyard/config.toml <<'TOML'
+
+[gates.staging]
+metrics = { accuracy = ">= 0.8" }
+signature_valid = true
+
+[gates.production]
+metrics = { accuracy = ">= 0.8" }
+beats = { data = "data/holdout.csv", target = "churned", metric = "f1", min_delta = 0.0 }
+latency = { p99_ms = 50 }
+card_complete = true
+signature_valid = true
+approval = true
+TOML
+step shipyard run -e churn -n lr-v1 -- python train.py --model lr --C 0.01 --register churn
+step shipyard run -e churn -n lr-v2 -- python train.py --model lr --C 1.0 --register churn
+step shipyard models alias set churn production 1 --reason "first launch"
+step shipyard models ls
+step shipyard models show churn/2
+step shipyard models promote churn 2 --to staging
+echo "production asks for more: a written model card and a maintainer's approval (refused, exit 2):"
+step shipyard models promote churn 2 --to production || echo "(exit $?: churn@production stays at v1)"
+step shipyard models describe churn \
+    --overview "Predicts which customers cancel within 30 days." \
+    --intended-use "Ranking accounts for the retention team's weekly outreach." \
+    --limitations $'- Trained on synthetic data\n- Not evaluated on enterprise accounts' \
+    --ethical-considerations "Scores must never be used to deny or degrade service."
+step shipyard models approve churn 2 --for production --note "reviewed the holdout results"
+step shipyard models promote churn 2 --to production --reason "better f1 on the holdout"
+python -c 'import shipyard; m = shipyard.load_model("models:/churn@production"); print(f"loaded {m.uri}: signed, every file verified")'
+step shipyard models card churn@production --format html -o model-card.html
+shipyard models card churn@production | sed -n '1,12p'
+step shipyard models rollback churn production --reason "complaints from the retention team"
+step shipyard models alias history churn production
+step shipyard ci init --github --model churn --train "python train.py --register churn"
+
+# 7. Serving (docs/serving.md): the model of chapter 2 over both protocols, then /metrics.
 truncate -s -1 churn-model/model.skops      # undo chapter 2's tampering
 step shipyard models verify churn-model
 port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

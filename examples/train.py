@@ -1,6 +1,11 @@
 """A tiny churn model, tracked with Shipyard (used by examples/demo.sh).
 
     shipyard run -e churn -- python train.py --model lr --C 0.5
+    shipyard run -e churn -- python train.py --model lr --C 0.5 --register churn
+
+With ``--register`` the fitted model becomes the next version of that registered
+model (run.log_model), and the held-out rows are kept in data/holdout.csv for
+the promotion gates to score versions on.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--model", choices=["lr", "forest"], default="lr")
 parser.add_argument("--C", type=float, default=1.0)
 parser.add_argument("--trees", type=int, default=50)
+parser.add_argument("--register", metavar="NAME", help="Register the model under this name.")
 args = parser.parse_args()
 
 data = Path("data/churn.csv")
@@ -51,3 +57,12 @@ with shipyard.start_run() as run:  # inside `shipyard run`, this is that run
         }
     )
     print(f"{args.model}: accuracy {accuracy_score(y_test, predicted):.3f}")
+    if args.register:
+        version = run.log_model(model, args.register, input_example=X_train[:20])
+        print(f"registered {version.uri} ({'signed' if version.signed else 'unsigned'})")
+        holdout = Path("data/holdout.csv")
+        if not holdout.exists():
+            header = ",".join([f"f{i}" for i in range(X.shape[1])] + ["churned"])
+            rows = np.column_stack([X_test, y_test])
+            formats = ["%.6f"] * X.shape[1] + ["%d"]
+            np.savetxt(holdout, rows, delimiter=",", fmt=formats, header=header, comments="")

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -43,8 +44,8 @@ def server_context(database: Database, **settings: object) -> Context:
 
 
 @pytest.fixture
-def server_app(database: Database) -> Iterator[FastAPI]:
-    ctx = server_context(database)
+def server_app(database: Database, tmp_path: Path) -> Iterator[FastAPI]:
+    ctx = server_context(database, **{"objects.path": str(tmp_path / "server-objects")})
     yield create_app(ctx)
     ctx.close()
 

@@ -7,7 +7,7 @@ are imported on first use so that ``import shipyard`` stays fast.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard._version import __version__
 from shipyard.context import Context, open_context
@@ -32,6 +32,9 @@ from shipyard.core.principal import Principal, Role
 from shipyard.core.settings import Settings
 from shipyard.runs import active_run, search_runs, start_run
 
+if TYPE_CHECKING:
+    from shipyard.registry.model_dir.loaded import LoadedModel
+
 __all__ = [
     "AlreadyExists",
     "ConfigError",
@@ -54,6 +57,7 @@ __all__ = [
     "WorkspaceNotFound",
     "__version__",
     "active_run",
+    "load_model",
     "open_context",
     "search_runs",
     "start_run",
@@ -61,6 +65,18 @@ __all__ = [
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
 _LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "serving", "validate"})
+
+
+def load_model(uri: str, *, trusted: bool = False, context: Context | None = None) -> LoadedModel:
+    """Load ``models:/churn@production`` (or ``/3``, ``@latest``, or a model folder).
+
+    The files are fetched into the local cache, checked against the registry's
+    record (every digest) and the workspace's signing policy, then loaded with
+    their flavor; see :func:`shipyard.models.load_model`.
+    """
+    from shipyard.models import load_model as _load
+
+    return _load(uri, trusted=trusted, context=context)
 
 
 def __getattr__(name: str) -> Any:

@@ -70,6 +70,15 @@ class Context:
         """A context acting for ``principal`` that shares this one's open stores."""
         return Context(self.settings, principal, _resources=self._resources)
 
+    def for_project(self, project: str) -> Context:
+        """A context working in ``project`` (same principal, same open stores)."""
+        from dataclasses import replace
+
+        from shipyard.core.settings import ProjectSettings
+
+        settings = replace(self.settings, project=ProjectSettings(name=project))
+        return Context(settings, self.principal, _resources=self._resources)
+
     @property
     def project(self) -> str:
         return self.settings.project.name

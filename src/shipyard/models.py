@@ -1,10 +1,13 @@
-"""The model SDK: save and load model directories, signatures, signing, MLflow import.
+"""The model SDK: save and load model directories, the registry, signing, MLflow import.
 
     from shipyard.models import save_model, load_model
 
     save_model(pipeline, "model", input_example=X_train.head(50))
     model = load_model("model")          # verifies every file's BLAKE3 digest first
     model.predict(X_test)
+
+    register_model("model", "churn")                 # the next version of churn
+    load_model("models:/churn@production")           # fetched, verified, loaded
 
 Frameworks are imported on first use: importing this module costs nothing.
 See docs/models.md for the directory format and the flavors.
@@ -23,6 +26,7 @@ from shipyard.registry.model_dir.loaded import LoadedModel
 
 if TYPE_CHECKING:
     from shipyard.context import Context
+    from shipyard.registry.entities import ModelVersion
     from shipyard.registry.onnx_fastpath import FastPath
     from shipyard.registry.signatures.validate import SignatureValidator
     from shipyard.registry.signing.sign import SignResult
@@ -40,6 +44,7 @@ __all__ = [
     "load_model_in",
     "onnx_fast_path",
     "read_manifest",
+    "register_model",
     "save_model",
     "sign_model",
     "signature_validator",
@@ -77,13 +82,68 @@ def load_model(
     trusted: bool = False,
     require_signature: bool = False,
     public_keys: Sequence[Path] = (),
+    context: Context | None = None,
 ) -> LoadedModel:
-    """Verify and load a model directory (``trusted`` allows pickles and unknown types)."""
+    """Verify and load a model directory, or a registered version by URI.
+
+    ``models:/churn@production``, ``models:/churn/3`` and ``models:/churn@latest``
+    are fetched from the registry of ``context`` (default: the workspace around
+    the current folder) into the local cache, checked against the registry's
+    record and the workspace's signing policy, then loaded. A path is loaded
+    as a directory. ``trusted`` allows pickles and unknown types.
+    """
+    if str(directory).startswith("models:"):
+        return _load_registered(str(directory), trusted=trusted, context=context)
     from shipyard.registry.model_dir.load import load_model as _load
 
     return _load(
         directory, trusted=trusted, require_signature=require_signature, public_keys=public_keys
     )
+
+
+def _load_registered(uri: str, *, trusted: bool, context: Context | None) -> LoadedModel:
+    from shipyard.context import open_context
+    from shipyard.registry.fetch import load_registered
+
+    if context is not None:
+        return load_registered(context, uri, trusted=trusted)
+    with open_context() as ctx:
+        return load_registered(ctx, uri, trusted=trusted)
+
+
+def register_model(
+    model: object,
+    name: str,
+    *,
+    input_example: object = None,
+    description: str = "",
+    context: Context | None = None,
+    **save_options: Any,
+) -> ModelVersion:
+    """Register the next version of ``name`` from a model object or a saved model directory.
+
+    Inside a run, prefer ``run.log_model(...)``: it records the run as lineage.
+    Returns the :class:`~shipyard.registry.entities.ModelVersion`.
+    """
+    from shipyard.context import open_context
+    from shipyard.registry.publish import publish_directory, publish_model
+
+    ctx = context or open_context()
+    try:
+        if isinstance(model, str | Path):
+            return publish_directory(ctx, model, name, description=description)
+        return publish_model(
+            ctx,
+            model,
+            name,
+            input_example=input_example,
+            description=description,
+            source="sdk",
+            **save_options,
+        )
+    finally:
+        if context is None:
+            ctx.close()
 
 
 def load_model_in(ctx: Context, directory: Path | str, *, trusted: bool = False) -> LoadedModel:

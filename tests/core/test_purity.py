@@ -36,7 +36,7 @@ def test_core_imports_no_io_framework_or_ml_library() -> None:
         "import shipyard.core.errors, shipyard.core.ids, shipyard.core.principal, "
         "shipyard.core.settings, shipyard.core.redact, shipyard.core.signature, "
         "shipyard.core.model_manifest, shipyard.core.digest, shipyard.core.object_layout, "
-        "shipyard.core.durations"
+        "shipyard.core.durations, shipyard.core.model_ref"
     )
     assert not loaded & set(FORBIDDEN)
 

@@ -129,6 +129,21 @@ def test_the_import_command_asks_for_trust(
     assert (tmp_path / "out" / "model.skops").is_file()
 
 
+@pytest.mark.slow
+def test_import_with_a_name_registers_a_version(
+    mlflow_models: Path, workspace: Path, iris: pd.DataFrame, cli: Callable[..., Result]
+) -> None:
+    source = str(mlflow_models / "skops")
+    imported = cli("models", "import-mlflow", source, "--name", "iris", "--json")
+    assert imported.exit_code == 0, imported.output
+    version = json.loads(imported.stdout)
+    assert (version["uri"], version["source"]) == ("models:/iris/1", "mlflow")
+    assert version["schema"]["inputs"]["type"] == "columns"
+    loaded = load_model("models:/iris@latest")
+    assert loaded.predict(iris).tolist() == _mlflow_predictions(mlflow_models / "skops", iris)
+    assert not list((workspace / ".shipyard" / "tmp").iterdir())  # the scratch folder is gone
+
+
 def test_not_an_mlflow_directory(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="no MLmodel file"):
         import_mlflow(tmp_path, tmp_path / "out")

@@ -15,12 +15,16 @@ from shipyard.auth.service import AuthService
 from shipyard.core.principal import LOCAL_OWNER
 from tests.serverkit import PROJECT
 
+PROJECT_VIEWERS = frozenset({"root", "maintainer", "contributor", "viewer"})
+PROJECT_CONTRIBUTORS = frozenset({"root", "maintainer", "contributor"})
+
 AUTHENTICATED = frozenset(
     {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token"}
 )
 UNAUTHENTICATED = ("anonymous", "revoked", "expired")
 ADMINS = frozenset({"root"})
 PROJECT_MAINTAINERS = frozenset({"root", "maintainer"})
+MODELS = f"/api/v1/projects/{PROJECT}/models"
 
 # persona → the user it acts as (for routes that act on the caller's own things)
 USER_OF = {p: p for p in AUTHENTICATED} | {"other-project-token": "maintainer"}
@@ -50,7 +54,57 @@ def _own_token(auth: AuthService, persona: str) -> Request:
     return f"/api/v1/tokens/{created.info.id}", None
 
 
+def _model(auth: AuthService, *, aliases: tuple[int, ...] = ()) -> str:
+    """A new model with two versions (metadata only) and ``aliases`` moves of @production."""
+    from tests.server.registry_seed import seed_model
+
+    return seed_model(auth.db, PROJECT, aliases)
+
+
+def _on_model(
+    suffix: str, body: dict[str, Any] | None = None, **seed: Any
+) -> Callable[[AuthService, str], Request]:
+    return lambda auth, _p: (f"{MODELS}/{_model(auth, **seed)}{suffix}", body)
+
+
+def _new_version(_auth: AuthService, _persona: str) -> Request:
+    from tests.server.registry_seed import model_files
+
+    return f"{MODELS}/m{uuid.uuid4().hex[:8]}/versions", {"files": model_files()}
+
+
+P = "/api/v1/projects/{project}/models"
+
 ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", P): Case(PROJECT_VIEWERS, _fixed(MODELS)),
+    ("GET", P + "/{name}"): Case(PROJECT_VIEWERS, _on_model("")),
+    ("POST", P + "/{name}/versions"): Case(PROJECT_CONTRIBUTORS, _new_version),
+    ("GET", P + "/{name}/versions/{version}"): Case(PROJECT_VIEWERS, _on_model("/versions/2")),
+    ("GET", P + "/{name}/versions/{version}/card"): Case(
+        PROJECT_VIEWERS, _on_model("/versions/latest/card")
+    ),
+    ("PUT", P + "/{name}/card"): Case(
+        PROJECT_CONTRIBUTORS, _on_model("/card", {"fields": {"overview": "Predicts churn."}})
+    ),
+    ("GET", P + "/{name}/aliases/{alias}"): Case(
+        PROJECT_VIEWERS, _on_model("/aliases/production", aliases=(1,))
+    ),
+    ("PUT", P + "/{name}/aliases/{alias}"): Case(
+        PROJECT_MAINTAINERS, _on_model("/aliases/production", {"version": 2, "reason": "go"})
+    ),
+    ("DELETE", P + "/{name}/aliases/{alias}"): Case(
+        PROJECT_MAINTAINERS, _on_model("/aliases/production", aliases=(1,))
+    ),
+    ("POST", P + "/{name}/aliases/{alias}/rollback"): Case(
+        PROJECT_MAINTAINERS, _on_model("/aliases/production/rollback", {}, aliases=(1, 2))
+    ),
+    ("GET", P + "/{name}/history"): Case(PROJECT_VIEWERS, _on_model("/history", aliases=(1,))),
+    ("POST", P + "/{name}/versions/{version}/approvals"): Case(
+        PROJECT_MAINTAINERS, _on_model("/versions/2/approvals", {"alias": "production"})
+    ),
+    ("POST", P + "/{name}/versions/{version}/promote"): Case(
+        PROJECT_MAINTAINERS, _on_model("/versions/2/promote", {"alias": "production"})
+    ),
     ("GET", "/api/v1/me"): Case(AUTHENTICATED, _fixed("/api/v1/me")),
     ("GET", "/api/v1/users"): Case(ADMINS, _fixed("/api/v1/users")),
     ("POST", "/api/v1/users"): Case(

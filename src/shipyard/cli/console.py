@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 
-__all__ = ["console", "err_console", "human_bytes", "print_json", "success", "warn"]
+__all__ = [
+    "console",
+    "err_console",
+    "human_bytes",
+    "print_json",
+    "print_wide",
+    "success",
+    "warn",
+]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -33,3 +42,17 @@ def human_bytes(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+def print_wide(renderable: RenderableType) -> None:
+    """Tables read across: off a terminal (pipes, CI logs), never squeeze them into 80 columns."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    width = Measurement.get(console, console.options.update_width(400), renderable).maximum
+    saved = console.width
+    console.width = max(saved, width)
+    try:
+        console.print(renderable)
+    finally:
+        console.width = saved

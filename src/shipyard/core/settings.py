@@ -115,6 +115,8 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     client: ClientSettings = field(default_factory=ClientSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
+    gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Promotion gates per alias (``[gates.production]`` tables), checked by the registry."""
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -134,6 +136,9 @@ ENV_ALIASES: Mapping[str, str] = {
 
 # Keys that never come from the config file (they describe where the file is).
 _NOT_IN_FILE = frozenset({"workspace", "debug", "client.token"})
+# Sections whose keys are chosen by the user (``[gates.<alias>]``): kept as parsed tables,
+# read from the file only, and checked by the subsystem that owns them.
+_POLICY_SECTIONS = frozenset({"gates"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -142,6 +147,8 @@ def setting_keys() -> dict[str, type]:
     """Every dotted setting key and its value type."""
     keys: dict[str, type] = {}
     for f in fields(Settings):
+        if f.name in _POLICY_SECTIONS:
+            continue
         kind = _hints(Settings)[f.name]
         if isinstance(kind, type) and is_dataclass(kind):
             for sub in fields(kind):
@@ -173,7 +180,10 @@ def build_settings(
     """
     keys = setting_keys()
     values: dict[str, tuple[Any, str]] = {}
-    for key, value in _flatten_file(file or {}, keys, file_label).items():
+    document = dict(file or {})
+    policies = {name: _policy(document.pop(name), name, file_label)
+                for name in _POLICY_SECTIONS if name in document}  # fmt: skip
+    for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
     by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
     for var, key in by_env.items():
@@ -185,7 +195,7 @@ def build_settings(
         if value is not None:
             values[key] = (value, "command line")
 
-    settings = Settings(workspace=workspace)
+    settings = Settings(workspace=workspace, gates=policies.get("gates", {}))
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)
         settings = _set(settings, key, value)
@@ -212,6 +222,16 @@ def _flatten_file(doc: Mapping[str, Any], keys: Mapping[str, type], label: str) 
                 raise ConfigError(f"unknown setting {key!r} in {label}", hint=_suggest(key, keys))
             flat[key] = value
     return flat
+
+
+def _policy(table: Any, name: str, label: str) -> dict[str, dict[str, Any]]:
+    """A policy section: a table of tables (``[gates.production]``), as parsed."""
+    if not isinstance(table, Mapping) or not all(isinstance(v, Mapping) for v in table.values()):
+        raise ConfigError(
+            f"[{name}] in {label} must hold one table per entry",
+            hint=f"write it as [{name}.NAME] sections, e.g. [{name}.production]",
+        )
+    return {str(k): dict(v) for k, v in table.items()}
 
 
 def _suggest(key: str, keys: Mapping[str, type]) -> str:

@@ -47,7 +47,11 @@ __all__ = [
 
 ReferenceSource = Callable[["Context"], Iterable[Digest | ObjectRef | str]]
 
-REFERENCE_MODULES: tuple[str, ...] = ("shipyard.serving.references",)
+REFERENCE_MODULES: tuple[str, ...] = (
+    "shipyard.registry.references",
+    "shipyard.serving.references",
+    "shipyard.tracking.references",
+)
 """Modules that register reference sources when imported; each domain adds its own."""
 
 _SOURCES: dict[str, ReferenceSource] = {}

@@ -1,8 +1,9 @@
-"""CLI groups of the model side: ``shipyard keys …`` and ``shipyard models …``.
+"""CLI groups of the model side: ``shipyard keys …``, ``shipyard models …``, ``shipyard ci``.
 
-The directory-level model commands (sign, verify, inspect, import-mlflow)
-work on model folders; the registry's version and alias commands join this
-group.
+The directory-level model commands (sign, verify, inspect, import-mlflow) are
+here; the registry's version commands are in ``version_commands.py``, the
+alias and promotion commands in ``alias_commands.py``, ``ci init`` in
+``ci_commands.py``. All join the ``models`` group when :func:`register` runs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ __all__ = ["keys_app", "models_app", "register"]
 
 keys_app = typer.Typer(help="Model-signing keys (ECDSA P-256).", no_args_is_help=True)
 models_app = typer.Typer(
-    help="Model directories: inspect, sign, verify, import from MLflow.", no_args_is_help=True
+    help="The model registry: versions, aliases, promotion gates, cards; model directories.",
+    no_args_is_help=True,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -184,26 +186,64 @@ def models_inspect(
 
 @models_app.command("import-mlflow")
 def models_import_mlflow(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="MLflow model directory (holding MLmodel).")],
-    destination: Annotated[Path, typer.Argument(help="New folder for the Shipyard model.")],
+    destination: Annotated[
+        Path | None,
+        typer.Argument(help="New folder for the Shipyard model (optional with --name)."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "-n", help="Register it as the next version of this model."),
+    ] = None,
     trust: Annotated[
         bool,
         typer.Option("--trust", help="Allow unpickling: only for models from a trusted source."),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Convert an MLflow scikit-learn model into a Shipyard model directory (skops)."""
+    """Convert an MLflow scikit-learn model to skops (no pickle): a folder, a version, or both."""
+    from shipyard.core.errors import InvalidInput
     from shipyard.registry.mlflow_import import import_mlflow
 
-    manifest = import_mlflow(source, destination, trusted=trust)
-    if as_json:
-        print_json(manifest.to_dict())
-        return
-    success(f"Imported {source} into {destination} ({manifest.flavor}, no pickle)")
+    if destination is None and name is None:
+        raise InvalidInput(
+            "say where the imported model goes: a DESTINATION folder, --name MODEL, or both",
+            hint="e.g. shipyard models import-mlflow mlruns/0/<run>/artifacts/model --name churn",
+        )
+    if name is not None:
+        from shipyard.core.model_ref import check_model_name
+        from shipyard.registry.publish import publish_directory, scratch_dir
+
+        check_model_name(name)
+        state: CliState = ctx.obj
+        context = state.context()
+        with scratch_dir(context, "mlflow") as scratch:
+            folder = destination if destination is not None else scratch / "model"
+            manifest = import_mlflow(source, folder, trusted=trust)
+            version = publish_directory(
+                context, folder, name, description=f"imported from MLflow ({source})",
+                source="mlflow",
+            )  # fmt: skip
+        if as_json:
+            print_json(version.to_dict())
+            return
+        success(f"Imported {source} as {version.uri} ({manifest.flavor}, no pickle)")
+    else:
+        assert destination is not None
+        manifest = import_mlflow(source, destination, trusted=trust)
+        if as_json:
+            print_json(manifest.to_dict())
+            return
+        success(f"Imported {source} into {destination} ({manifest.flavor}, no pickle)")
     if manifest.signature is None:
         console.print("  the MLflow model had no signature or input example")
 
 
 def register(app: typer.Typer) -> None:
+    from shipyard.registry import alias_commands, version_commands  # noqa: F401  (add commands)
+    from shipyard.registry.ci_commands import ci_app
+
     app.add_typer(keys_app, name="keys")
     app.add_typer(models_app, name="models")
+    app.add_typer(ci_app, name="ci")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from shipyard.core.principal import Principal
 from shipyard.store.base import utcnow
 from shipyard.store.tables import AuditEventRow, AuditHeadRow
+from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = [
     "GENESIS",
@@ -82,18 +83,23 @@ def record(
     """
     source = source if source is not None else principal.source
     conn = session.connection()
-    head = conn.execute(
+    locked = (
         select(AuditHeadRow.last_hash, AuditHeadRow.count)
         .where(AuditHeadRow.id == HEAD_ID)
         .with_for_update()
-    ).first()
+    )
+    head = conn.execute(locked).first()
     if head is None:  # a store created before the head row existed
-        conn.execute(
-            insert(AuditHeadRow).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS, count=0)
+        # Concurrent first writers may all get here: one insert wins, the others wait
+        # for it (PostgreSQL) and then queue on the row's lock like everyone else.
+        insert_ignoring_conflicts(
+            session,
+            AuditHeadRow.__table__,  # type: ignore[arg-type]
+            [{"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS, "count": 0}],
+            ["id"],
         )
-        prev, count = GENESIS, 0
-    else:
-        prev, count = str(head[0]), int(head[1])
+        head = conn.execute(locked).one()
+    prev, count = str(head[0]), int(head[1])
     data = json.loads(json.dumps(dict(detail or {}), default=str))
     now = utcnow()
     digest = entry_hash(prev, now, principal.name, action, target, project, source, data)

@@ -12,7 +12,9 @@ from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
 from shipyard.store import audit
+from shipyard.store.base import utcnow
 from shipyard.store.tables import ProjectRow
+from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = ["PROJECT_NAME", "check_project_name", "ensure_project", "get_project", "list_projects"]
 
@@ -43,9 +45,19 @@ def ensure_project(session: Session, principal: Principal, name: str) -> Project
     if row is not None:
         return row
     principal.require(Role.ADMIN, name, "create a project")
-    row = ProjectRow(id=new_id(), name=name, created_by=principal.name, description="")
-    session.add(row)
-    audit.record(session, principal, "project.create", f"project:{name}", project=name)
+    # Two first writers may both get here: one insert wins, the other finds its row.
+    fresh = new_id()
+    insert_ignoring_conflicts(
+        session,
+        ProjectRow.__table__,  # type: ignore[arg-type]
+        [{"id": fresh, "name": name, "created_by": principal.name, "description": "",
+          "created_at": utcnow()}],
+        ["name"],
+    )  # fmt: skip
+    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    assert row is not None
+    if row.id == fresh:
+        audit.record(session, principal, "project.create", f"project:{name}", project=name)
     return row
 
 

@@ -8,8 +8,11 @@ raises). Preprocessing helpers fitted on their own (``LabelEncoder``,
 ``StandardScaler``…) are not logged. It records the estimator's parameters
 (``get_params(deep=True)``),
 training metrics computed on the training data, and the estimator's class as
-tags. Logging never breaks training: a metric that cannot be computed is
-skipped.
+tags, and stores the fitted estimator (saved with skops by the safe sklearn
+flavor, with a signature inferred from the first training rows) as the run's
+``model/`` artifact; ``registered_model_name`` also registers it as a version.
+Logging never breaks training: a metric that cannot be computed is skipped,
+a model that cannot be stored is reported on stderr.
 """
 
 from __future__ import annotations
@@ -36,13 +39,23 @@ _NOT_MODELS = (
 )
 _originals: dict[tuple[type, str], Callable[..., Any]] = {}
 _state = threading.local()
-_settings: dict[str, Any] = {"experiment": None}
+_settings: dict[str, Any] = {"experiment": None, "log_models": True, "registered_model_name": None}
+_EXAMPLE_ROWS = 5
 
 
-def autolog(*, disable: bool = False, experiment: str | None = None) -> None:
+def autolog(
+    *,
+    disable: bool = False,
+    experiment: str | None = None,
+    log_models: bool = True,
+    registered_model_name: str | None = None,
+) -> None:
     """Log every scikit-learn ``fit`` from now on (``disable=True`` stops it).
 
     ``experiment`` names the experiment of the runs autolog starts itself.
+    ``log_models`` stores each fitted estimator as the run's ``model/`` artifact
+    (safe format, no pickle); with ``registered_model_name`` each one is also
+    registered as the next version of that model.
     """
     from sklearn.utils import all_estimators
 
@@ -51,7 +64,13 @@ def autolog(*, disable: bool = False, experiment: str | None = None) -> None:
             setattr(cls, method, original)
         _originals.clear()
         return
+    if registered_model_name is not None:
+        from shipyard.core.model_ref import check_model_name
+
+        check_model_name(registered_model_name)
     _settings["experiment"] = experiment
+    _settings["log_models"] = log_models
+    _settings["registered_model_name"] = registered_model_name
     for _name, cls in all_estimators():
         if cls.__module__.startswith(_NOT_MODELS):
             continue
@@ -104,6 +123,8 @@ def _logged_fit(
         y = args[1] if len(args) > 1 else kwargs.get("y")
         if X is not None and y is not None:
             run.log_metrics(training_metrics(estimator, X, y, kwargs.get("sample_weight")))
+        if X is not None and (_settings["log_models"] or _settings["registered_model_name"]):
+            _log_model(run, estimator, X)
     except BaseException:
         if started is not None:
             started.end("failed")
@@ -111,6 +132,30 @@ def _logged_fit(
     if started is not None:
         started.end("finished")
     return result
+
+
+def _log_model(run: Any, estimator: Any, X: Any) -> None:
+    """Store the fitted estimator as the ``model/`` artifact (and register it if asked)."""
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from shipyard.registry.model_dir.save import save_model
+
+    example = X.iloc[:_EXAMPLE_ROWS] if hasattr(X, "iloc") else X[:_EXAMPLE_ROWS]
+    folder = Path(tempfile.mkdtemp(prefix="shipyard-autolog-"))
+    try:
+        if _settings["log_models"]:
+            save_model(estimator, folder / "model", input_example=example)
+            run.log_artifact(folder / "model", "model")
+        name = _settings["registered_model_name"]
+        if name:
+            run.log_model(estimator, name, input_example=example)
+    except Exception as exc:  # logging never breaks training
+        print(f"shipyard autolog: could not store the model: {exc}", file=sys.stderr)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _params(estimator: Any) -> dict[str, str]:

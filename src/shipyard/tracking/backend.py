@@ -11,9 +11,11 @@ protocol, so the SDK does not change. Every method raises only errors of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from shipyard.tracking.entities import (
+    ArtifactRecord,
     Experiment,
     LogBatch,
     MetricPoint,
@@ -25,6 +27,9 @@ from shipyard.tracking.entities import (
     RunStatus,
     Writer,
 )
+
+if TYPE_CHECKING:
+    from shipyard.objects.progress import Progress
 
 __all__ = ["TrackingBackend"]
 
@@ -73,6 +78,13 @@ class TrackingBackend(Protocol):
 
     def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
         """Record a file of the run whose bytes are already in the object store."""
+        ...
+
+    def log_artifacts(
+        self, run_id: str, files: Sequence[tuple[Path, str]], progress: Progress | None = None
+    ) -> list[ArtifactRecord]:
+        """Store local files in the object store as the run's artifacts (local path,
+        artifact path) and record them; returns the records."""
         ...
 
     def get_run(self, run_id: str) -> RunDetail:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -74,8 +75,16 @@ def run(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Param KEY=VALUE (repeatable).")
     ] = None,
+    capture: Annotated[
+        bool,
+        typer.Option(
+            "--capture/--no-capture",
+            help="Tee stdout/stderr into the run's artifacts (logs/*.log), or let the "
+            "command have the terminal.",
+        ),
+    ] = True,
 ) -> None:
-    """Run a command as a tracked run: exit code, resources, git state, cost.
+    """Run a command as a tracked run: exit code, output, resources, git state, cost.
 
     Example: shipyard run -e churn -- python train.py --epochs 5
     """
@@ -89,6 +98,10 @@ def run(
         extra_env["SHIPYARD_URI"] = str(state.flags["store.uri"])
     if state.flags.get("project.name"):
         extra_env["SHIPYARD_PROJECT"] = str(state.flags["project.name"])
+    settings = state.context().settings
+    scratch = settings.dot_dir / "tmp" if settings.dot_dir is not None else None
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     outcome = run_command(
         backend,
         command,
@@ -96,8 +109,10 @@ def run(
         name=name,
         tags=_pairs(tag, "tag"),
         params=_pairs(param, "param"),
-        folder=state.context().settings.workspace,
+        folder=settings.workspace,
         extra_env=extra_env,
+        capture=capture,
+        scratch=scratch,
     )
     usage = outcome.resources
     err_console.print(
@@ -252,6 +267,65 @@ def metric_history(
         console.print(f"Run {escape(run_id)} has no values of metric {escape(key)!r}.")
         return
     console.print(history_table(points))
+
+
+@runs_app.command("artifacts")
+def list_artifacts(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a run's artifacts: path, size, BLAKE3 digest."""
+    from rich.table import Table
+
+    from shipyard.cli.console import human_bytes
+
+    detail = _backend(ctx).get_run(run_id)
+    if as_json:
+        print_json([a.to_dict() for a in detail.artifacts])
+        return
+    if not detail.artifacts:
+        console.print(f"Run {detail.run.id} has no artifacts.")
+        return
+    table = Table(show_header=True, header_style="bold", show_edge=False)
+    for column in ("path", "size", "digest", "logged"):
+        table.add_column(column, overflow="fold")
+    for art in detail.artifacts:
+        table.add_row(
+            escape(art.path),
+            human_bytes(art.size),
+            art.digest[:16] + "…",
+            art.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    _print_wide(table)
+
+
+@runs_app.command("download")
+def download_artifacts(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    path: Annotated[
+        str | None, typer.Argument(help="An artifact file or folder (default: all of them).")
+    ] = None,
+    dest: Annotated[
+        Path, typer.Option("--dest", "-d", help="Folder to write into (paths are kept).")
+    ] = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Download a run's artifacts from the object store (each file verified)."""
+    from shipyard.cli.progress import progress_bars
+    from shipyard.tracking.artifacts import download_artifacts as download
+
+    backend = _backend(ctx)
+    detail = backend.get_run(run_id)
+    with progress_bars(not as_json) as bars:
+        written = download(
+            backend.context.objects, detail.artifacts, dest, prefix=path, progress=bars
+        )
+    if as_json:
+        print_json([str(p) for p in written])
+        return
+    success(f"wrote {len(written)} file(s) under {dest}")
 
 
 @runs_app.command("delete")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipyard.context import Context
 from shipyard.core.principal import Principal
 from shipyard.tracking.entities import (
+    ArtifactRecord,
     Experiment,
     LogBatch,
     MetricPoint,
@@ -19,6 +22,9 @@ from shipyard.tracking.entities import (
     Writer,
 )
 from shipyard.tracking.service import TrackingService
+
+if TYPE_CHECKING:
+    from shipyard.objects.progress import Progress
 
 __all__ = ["LocalBackend"]
 
@@ -77,6 +83,17 @@ class LocalBackend:
 
     def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
         self.service.record_artifact(self._principal, run_id, path, digest, size)
+
+    def log_artifacts(
+        self, run_id: str, files: Sequence[tuple[Path, str]], progress: Progress | None = None
+    ) -> list[ArtifactRecord]:
+        # Bytes first, metadata after: an interrupted log leaves young, unreferenced
+        # objects (gc's grace period keeps them), never a record without its bytes.
+        refs = self.context.objects.put_files([p for p, _ in files], progress=progress)
+        rows = [
+            (name, ref.digest.hex, ref.size) for (_, name), ref in zip(files, refs, strict=True)
+        ]
+        return self.service.record_artifacts(self._principal, run_id, rows)
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)

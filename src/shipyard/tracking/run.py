@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Conflict, InvalidInput, ShipyardError
 from shipyard.tracking.backend import TrackingBackend
@@ -22,6 +22,11 @@ from shipyard.tracking.entities import LogBatch, MetricRow, Resources, Run, RunS
 from shipyard.tracking.inputs import digest_file
 from shipyard.tracking.limits import check_key, check_step, metric_value, param_text
 from shipyard.tracking.resources import ResourceMeter
+
+if TYPE_CHECKING:
+    from shipyard.core.signature import Signature
+    from shipyard.registry.entities import ModelVersion
+    from shipyard.tracking.entities import ArtifactRecord
 
 __all__ = ["ActiveRun"]
 
@@ -201,6 +206,68 @@ class ActiveRun:
         size, digest = digest_file(Path(path))
         self.backend.log_input(self.id, str(path), size, digest)
         return digest
+
+    def log_artifact(
+        self, path: str | Path, artifact_path: str | None = None
+    ) -> list[ArtifactRecord]:
+        """Store a file or a folder in the object store as artifacts of this run.
+
+        A file becomes ``ARTIFACT_PATH/NAME`` (default: its name); a folder's
+        files become ``ARTIFACT_PATH/…`` (default: under the folder's name).
+        Returns the records (path, BLAKE3 digest, size). Raises
+        :class:`InvalidInput` for a missing path or an artifact path with ``..``.
+        """
+        from shipyard.tracking.artifacts import artifact_items
+
+        self._check_open()
+        return self.backend.log_artifacts(self.id, artifact_items(Path(path), artifact_path))
+
+    def log_model(
+        self,
+        model: object,
+        name: str,
+        *,
+        input_example: object = None,
+        flavor: str | None = None,
+        signature: Signature | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+        description: str = "",
+    ) -> ModelVersion:
+        """Save ``model`` in a safe format and register it as the next version of ``name``.
+
+        The version records this run as its lineage (git commit, params, metrics,
+        inputs) and is signed when the workspace has a signing key. Returns the
+        :class:`~shipyard.registry.entities.ModelVersion` (``.version``, ``.uri``).
+        Raises :class:`InvalidInput` for a model no flavor supports (naming the
+        supported ones) or an input example the model cannot predict on.
+        """
+        from shipyard.registry.lineage import run_lineage
+        from shipyard.registry.publish import publish_model
+
+        self._check_open()
+        context = getattr(self.backend, "context", None)
+        if context is None:
+            raise InvalidInput(
+                "log_model needs the workspace's stores; this run logs through a remote backend",
+                hint="register the model with `shipyard models register` where the store is",
+            )
+        self._logger.flush()
+        lineage = run_lineage(self.backend.get_run(self.id))
+        return publish_model(
+            context,
+            model,
+            name,
+            input_example=input_example,
+            flavor=flavor,
+            signature=signature,
+            metadata=metadata,
+            options=options,
+            run_id=self.id,
+            lineage=lineage,
+            description=description,
+            source="run",
+        )
 
     def flush(self) -> None:
         """Write every buffered value now (normally the background thread does)."""

@@ -29,6 +29,7 @@ from shipyard.store.upsert import insert_ignoring_conflicts, upsert
 from shipyard.tracking import queries, upkeep
 from shipyard.tracking.cost import estimate_cost
 from shipyard.tracking.entities import (
+    ArtifactRecord,
     Experiment,
     GitState,
     LogBatch,
@@ -389,23 +390,30 @@ class TrackingService:
 
         Metadata only: the caller has stored the bytes already.
         """
+        self.record_artifacts(principal, run_id, [(path, digest, size)])
+
+    def record_artifacts(
+        self, principal: Principal, run_id: str, files: Sequence[tuple[str, str, int]]
+    ) -> list[ArtifactRecord]:
+        """Record several stored files of the run, (path, digest, size) each, in one
+        transaction; a path logged again is replaced. Returns the records."""
+        now = utcnow()
+        rows = [
+            {"run_id": run_id, "path": path, "digest": digest, "size": size, "created_at": now}
+            for path, digest, size in files
+        ]
+        if not rows:
+            return []
         with self.db.write() as session:
             check_writable(session.connection(), principal, {run_id}, None)
             upsert(
                 session,
                 RunArtifactRow.__table__,  # type: ignore[arg-type]
-                [
-                    {
-                        "run_id": run_id,
-                        "path": path,
-                        "digest": digest,
-                        "size": size,
-                        "created_at": utcnow(),
-                    }
-                ],
+                rows,
                 keys=["run_id", "path"],
                 update=["digest", "size", "created_at"],
             )
+        return [ArtifactRecord(path, digest, size, now) for path, digest, size in files]
 
     # -- upkeep --------------------------------------------------------------
 

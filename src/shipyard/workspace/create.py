@@ -55,6 +55,16 @@ gpu_hour = 0.0
 [models]
 # Refuse to load models that are not signed by a key in .shipyard/keys/.
 require_signatures = false
+
+# Promotion gates: what a version must pass before `shipyard models promote` moves an
+# alias to it (see docs/models.md). For example:
+# [gates.production]
+# metrics = {{ accuracy = ">= 0.85" }}
+# beats = {{ data = "data/holdout.csv", target = "label", metric = "f1", min_delta = 0.0 }}
+# latency = {{ p99_ms = 10 }}
+# card_complete = true
+# signature_valid = true
+# approval = true
 """
 
 

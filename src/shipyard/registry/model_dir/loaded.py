@@ -17,11 +17,21 @@ __all__ = ["LoadedModel"]
 class LoadedModel:
     """A verified, loaded model: ``raw`` is the framework's own object."""
 
-    def __init__(self, directory: Path, manifest: ModelManifest, flavor: Flavor, raw: Any) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        manifest: ModelManifest,
+        flavor: Flavor,
+        raw: Any,
+        *,
+        uri: str | None = None,
+    ) -> None:
         self.directory = directory
         self.manifest = manifest
         self.flavor = flavor
         self.raw = raw
+        self.uri = uri
+        """``models:/NAME/N`` when loaded from the registry."""
 
     @property
     def signature(self) -> Signature | None:
@@ -47,4 +57,5 @@ class LoadedModel:
         return self.flavor.predict_proba(self.raw, data)
 
     def __repr__(self) -> str:
-        return f"<LoadedModel {self.manifest.flavor} from {self.directory}>"
+        where = self.uri or self.directory
+        return f"<LoadedModel {self.manifest.flavor} from {where}>"

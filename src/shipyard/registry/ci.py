@@ -1,0 +1,148 @@
+"""A GitHub Actions workflow for a model repository: tests, gates, promotion to staging.
+
+On every pull request it runs the tests, trains and registers a candidate,
+and evaluates the staging gates as a dry run (the job fails if a gate does).
+On a push to main it does the same and promotes the candidate to staging
+through the gates. The registry it talks to comes from repository secrets
+(``SHIPYARD_URI`` for a shared PostgreSQL, ``SHIPYARD_OBJECTS_PATH`` for an
+S3 object store); without them every job uses a throw-away embedded workspace,
+which still proves that training, registration and the gates work.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from shipyard.core.errors import AlreadyExists, InvalidInput
+from shipyard.core.model_ref import check_alias, check_model_name
+
+__all__ = ["WORKFLOW_PATH", "github_workflow", "write_github_workflow"]
+
+WORKFLOW_PATH = Path(".github") / "workflows" / "shipyard.yml"
+_PYTHON = re.compile(r"^3\.\d{1,2}$")
+
+
+def github_workflow(model: str, *, alias: str, train: str, python: str) -> str:
+    """The workflow's YAML text."""
+    check_model_name(model)
+    check_alias(alias)
+    if not _PYTHON.match(python):
+        raise InvalidInput(f"invalid Python version {python!r}", hint="e.g. 3.11")
+    if not train.strip() or "\n" in train:
+        raise InvalidInput("the training command must be one non-empty line")
+    command = train.replace("'", "'\"'\"'")
+    return f"""# Written by `shipyard ci init --github`: edit freely.
+# Pull requests: tests, then a candidate is trained, registered and checked against the
+# @{alias} gates ([gates.{alias}] in .shipyard/config.toml) without moving anything.
+# Pushes to main: the same, then the candidate is promoted to @{alias} if every gate passes.
+name: shipyard
+
+on:
+  push:
+    branches: [main]
+  pull_request:
+
+permissions:
+  contents: read
+
+concurrency:
+  group: shipyard-${{{{ github.ref }}}}
+  cancel-in-progress: false
+
+env:
+  PIP_DISABLE_PIP_VERSION_CHECK: "1"
+
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "{python}"
+          cache: pip
+      - name: Install
+        run: |
+          if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
+          pip install 'shipyard[s3]' pytest
+      - name: Tests
+        run: |
+          if ls tests/ test_*.py >/dev/null 2>&1; then pytest -q; else echo "no tests found"; fi
+
+  gates:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "{python}"
+          cache: pip
+      - name: Install
+        run: |
+          if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
+          pip install 'shipyard[s3]'
+      - name: Registry (shared when the secrets are set, else a throw-away embedded one)
+        env:
+          URI: ${{{{ secrets.SHIPYARD_URI }}}}
+          OBJECTS: ${{{{ secrets.SHIPYARD_OBJECTS_PATH }}}}
+          KEY_ID: ${{{{ secrets.AWS_ACCESS_KEY_ID }}}}
+          SECRET: ${{{{ secrets.AWS_SECRET_ACCESS_KEY }}}}
+          REGION: ${{{{ vars.AWS_DEFAULT_REGION }}}}
+        run: |
+          if [ -n "$URI" ]; then echo "SHIPYARD_URI=$URI" >> "$GITHUB_ENV"; fi
+          if [ -n "$OBJECTS" ]; then echo "SHIPYARD_OBJECTS_PATH=$OBJECTS" >> "$GITHUB_ENV"; fi
+          if [ -n "$KEY_ID" ]; then
+            echo "AWS_ACCESS_KEY_ID=$KEY_ID" >> "$GITHUB_ENV"
+            echo "AWS_SECRET_ACCESS_KEY=$SECRET" >> "$GITHUB_ENV"
+            echo "AWS_DEFAULT_REGION=${{REGION:-us-east-1}}" >> "$GITHUB_ENV"
+          fi
+      - name: Signing key (from the SHIPYARD_SIGNING_KEY secret, if set)
+        env:
+          SIGNING_KEY: ${{{{ secrets.SHIPYARD_SIGNING_KEY }}}}
+          SIGNING_PUBLIC_KEY: ${{{{ secrets.SHIPYARD_SIGNING_PUBLIC_KEY }}}}
+        run: |
+          if [ -n "$SIGNING_KEY" ]; then
+            mkdir -p .shipyard/keys && umask 077
+            printf '%s\\n' "$SIGNING_KEY" > .shipyard/keys/signing-key.pem
+            printf '%s\\n' "$SIGNING_PUBLIC_KEY" > .shipyard/keys/signing-key.pub.pem
+          fi
+      - name: Train and register a candidate
+        run: shipyard run -e ci -n "ci-${{{{ github.sha }}}}" -- sh -c '{command}'
+      - name: Check the @{alias} gates (dry run)
+        if: github.event_name == 'pull_request'
+        run: shipyard models promote {model} latest --to {alias} --dry-run
+      - name: Promote to @{alias} through the gates
+        if: github.event_name == 'push' && github.ref == 'refs/heads/main'
+        run: >-
+          shipyard models promote {model} latest --to {alias}
+          --reason "CI ${{{{ github.repository }}}}@${{{{ github.sha }}}}"
+      - name: Model card
+        if: always()
+        run: shipyard models card {model}@latest --format html -o model-card.html || true
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: model-card
+          path: model-card.html
+          if-no-files-found: ignore
+"""
+
+
+def write_github_workflow(
+    root: Path, model: str, *, alias: str, train: str, python: str, force: bool = False
+) -> Path:
+    """Write ``.github/workflows/shipyard.yml`` under ``root``; refuses to overwrite unless
+    ``force``. Returns the path."""
+    text = github_workflow(model, alias=alias, train=train, python=python)
+    target = root / WORKFLOW_PATH
+    if target.exists() and not force:
+        raise AlreadyExists(
+            f"{target} exists already; nothing was written", hint="pass --force to replace it"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
+    return target

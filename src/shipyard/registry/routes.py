@@ -1,0 +1,242 @@
+"""HTTP routes of the model registry (thin over the services; they check the roles).
+
+Viewers read models, versions, aliases, history and cards; contributors
+register versions and write card fields; maintainers move aliases, roll back,
+approve and promote. ``GET …/aliases/{alias}`` is one indexed query, for
+model servers that poll for hot reload.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from shipyard.context import Context
+from shipyard.core.errors import InvalidInput
+from shipyard.core.model_manifest import check_relative_path
+from shipyard.core.model_ref import ModelRef, check_alias
+from shipyard.server.security import request_context
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["models"])
+Ctx = Annotated[Context, Depends(request_context)]
+PREFIX = "/projects/{project}/models"
+MAX_FILES = 10_000
+
+
+class NewVersion(BaseModel):
+    files: dict[str, str] = Field(
+        description="The model directory: relative path → base64 content "
+        "(shipyard-model.json, the flavor's files, model.sig if signed)."
+    )
+    description: str = Field(default="", max_length=5000)
+
+
+class AliasMove(BaseModel):
+    version: int = Field(ge=1)
+    reason: str = Field(default="", max_length=2000)
+
+
+class Reason(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class ApprovalIn(BaseModel):
+    alias: str = Field(min_length=1, max_length=63)
+    note: str = Field(default="", max_length=2000)
+
+
+class PromotionIn(BaseModel):
+    alias: str = Field(min_length=1, max_length=63)
+    dry_run: bool = False
+    reason: str = Field(default="", max_length=2000)
+
+
+class CardFields(BaseModel):
+    fields: dict[str, str | None] = Field(
+        description="Editable card fields (overview, intended_use, users, limitations, "
+        "tradeoffs, ethical_considerations, owners, license); null or '' clears one."
+    )
+
+
+def _in(ctx: Context, project: str) -> Context:
+    return ctx.for_project(project)
+
+
+@router.get(PREFIX, summary="Registered models of a project, with their aliases")
+def list_models(project: str, ctx: Ctx) -> list[dict[str, Any]]:
+    from shipyard.registry.service import RegistryService
+
+    return [m.to_dict() for m in RegistryService(ctx.db).list_models(ctx.principal, project)]
+
+
+@router.get(PREFIX + "/{name}", summary="A model: card fields, aliases and versions")
+def get_model(project: str, name: str, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.service import RegistryService
+
+    registry = RegistryService(ctx.db)
+    model = registry.get_model(ctx.principal, project, name)
+    versions = registry.list_versions(ctx.principal, project, name)
+    return model.to_dict() | {"versions": [v.to_dict() for v in versions]}
+
+
+@router.post(PREFIX + "/{name}/versions", status_code=201,
+             summary="Register the next version from a model directory (contributors)")  # fmt: skip
+def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.core.principal import Role
+    from shipyard.registry.publish import publish_directory, scratch_dir
+
+    ctx.principal.require(Role.CONTRIBUTOR, project, "register model versions")
+    if not body.files or len(body.files) > MAX_FILES:
+        raise InvalidInput(f"a model version holds 1 to {MAX_FILES:,} files")
+    here = _in(ctx, project)
+    with scratch_dir(here, "upload") as scratch:
+        folder = scratch / "model"
+        for path, content in body.files.items():
+            target = folder / check_relative_path(path)
+            try:
+                data = base64.b64decode(content, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidInput(f"file {path!r} is not valid base64") from None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        version = publish_directory(here, folder, name, description=body.description, source="api")
+    return version.to_dict()
+
+
+@router.get(PREFIX + "/{name}/versions/{version}", summary="One version: files, lineage, metrics")
+def get_version(project: str, name: str, version: str, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.lineage import version_metrics
+    from shipyard.registry.service import RegistryService
+
+    here = _in(ctx, project)
+    registry = RegistryService(ctx.db)
+    found = registry.get_version(ctx.principal, project, _ref(name, version))
+    evaluations = registry.evaluations(ctx.principal, project, name, found.version)
+    return found.to_dict() | {
+        "metrics": version_metrics(here, found),
+        "evaluations": [e.to_dict() for e in evaluations],
+    }
+
+
+@router.get(PREFIX + "/{name}/versions/{version}/card",
+            summary="The model card of a version (json, md or html)")  # fmt: skip
+def get_card(
+    project: str,
+    name: str,
+    version: str,
+    ctx: Ctx,
+    format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json",
+) -> Response:
+    from shipyard.registry.card.build import build_card
+    from shipyard.registry.card.render import render_card
+
+    text = render_card(build_card(_in(ctx, project), _ref(name, version)), format)
+    media = {"json": "application/json", "md": "text/markdown", "html": "text/html"}[format]
+    return PlainTextResponse(text, media_type=f"{media}; charset=utf-8")
+
+
+@router.put(PREFIX + "/{name}/card", summary="Write the card's editable fields (contributors)")
+def describe(project: str, name: str, body: CardFields, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.service import RegistryService
+
+    return RegistryService(ctx.db).describe(ctx.principal, project, name, body.fields).to_dict()
+
+
+@router.get(PREFIX + "/{name}/aliases/{alias}",
+            summary="The version an alias points at (cheap: for hot-reload polling)")  # fmt: skip
+def get_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.core.errors import NotFound
+    from shipyard.registry.service import RegistryService
+
+    registry = RegistryService(ctx.db)
+    number = registry.alias_version(ctx.principal, project, name, alias)
+    if number is None:
+        registry.get_model(ctx.principal, project, name)  # NotFound for an unknown model
+        raise NotFound(f"model {name!r} has no alias {alias!r}")
+    return {"name": name, "alias": alias, "version": number}
+
+
+@router.put(PREFIX + "/{name}/aliases/{alias}", summary="Point an alias at a version (maintainers)")
+def set_alias(project: str, name: str, alias: str, body: AliasMove, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.aliases import AliasService
+
+    moved = AliasService(ctx.db).set_alias(
+        ctx.principal, project, name, alias, body.version, reason=body.reason
+    )
+    return _move(moved)
+
+
+@router.delete(PREFIX + "/{name}/aliases/{alias}", summary="Unset an alias (maintainers)")
+def remove_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.aliases import AliasService
+
+    return _move(AliasService(ctx.db).remove_alias(ctx.principal, project, name, alias))
+
+
+@router.post(PREFIX + "/{name}/aliases/{alias}/rollback",
+             summary="Move an alias back to its previous version (maintainers)")  # fmt: skip
+def rollback(project: str, name: str, alias: str, body: Reason, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.aliases import AliasService
+
+    moved = AliasService(ctx.db).rollback(ctx.principal, project, name, alias, reason=body.reason)
+    return _move(moved)
+
+
+@router.get(PREFIX + "/{name}/history", summary="Every alias move, oldest first")
+def history(
+    project: str, name: str, ctx: Ctx, alias: Annotated[str | None, Query()] = None
+) -> list[dict[str, Any]]:
+    from shipyard.registry.aliases import AliasService
+
+    events = AliasService(ctx.db).history(ctx.principal, project, name, alias)
+    return [e.to_dict() for e in events]
+
+
+@router.post(PREFIX + "/{name}/versions/{version}/approvals", status_code=201,
+             summary="Approve a version for an alias (maintainers)")  # fmt: skip
+def approve(project: str, name: str, version: str, body: ApprovalIn, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.service import RegistryService
+
+    found = RegistryService(ctx.db).get_version(ctx.principal, project, _ref(name, version))
+    approval = AliasService(ctx.db).approve(
+        ctx.principal, project, name, found.version, body.alias, note=body.note
+    )
+    return approval.to_dict()
+
+
+@router.post(PREFIX + "/{name}/versions/{version}/promote",
+             summary="Evaluate an alias's gates and move it if all pass (maintainers)")  # fmt: skip
+def promote(project: str, name: str, version: str, body: PromotionIn, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.gates.promote import promote as run_promotion
+
+    check_alias(body.alias)
+    outcome = run_promotion(
+        _in(ctx, project), _ref(name, version), body.alias, dry_run=body.dry_run,
+        reason=body.reason,
+    )  # fmt: skip
+    return outcome.to_dict()
+
+
+def _ref(name: str, version: str) -> ModelRef:
+    """``3``, ``latest`` or ``@alias`` as a path segment."""
+    if version == "latest":
+        return ModelRef(name, alias="latest")
+    if version.startswith("@"):
+        return ModelRef.parse(f"{name}{version}")
+    return ModelRef.parse(f"{name}/{version}")
+
+
+def _move(result: Any) -> dict[str, Any]:
+    return {
+        "changed": result.changed,
+        "current": result.current,
+        "event": result.event.to_dict() if result.event is not None else None,
+    }

@@ -1,0 +1,93 @@
+"""Run artifacts: files a run produced, their bytes in the object store.
+
+An artifact has a path inside its run (relative POSIX, no ``..``) and the
+BLAKE3 digest under which the object store holds it. Logging a file stores it
+as ``ARTIFACT_PATH/NAME`` (default: its own name); logging a folder stores
+every file under it as ``ARTIFACT_PATH/FOLDER_NAME/…`` (default: the folder's
+name). Logging a path again replaces the earlier artifact.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shipyard.core.digest import Digest
+from shipyard.core.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from shipyard.objects.progress import Progress
+    from shipyard.objects.store import ObjectStore
+    from shipyard.tracking.entities import ArtifactRecord
+
+__all__ = ["ARTIFACT_PATH_MAX", "artifact_items", "check_artifact_path", "download_artifacts"]
+
+ARTIFACT_PATH_MAX = 1000
+
+
+def check_artifact_path(path: object) -> str:
+    """A relative POSIX path inside a run (no ``..``, not absolute), or :class:`InvalidInput`."""
+    if not isinstance(path, str) or "\x00" in path or "\\" in path:
+        raise InvalidInput(f"invalid artifact path {path!r}", hint="use a relative path like plots")
+    text = path.rstrip("/")
+    if not text or text.startswith("/") or any(p in ("", ".", "..") for p in text.split("/")):
+        raise InvalidInput(
+            f"invalid artifact path {path!r}: it must stay inside the run's folder",
+            hint="use a relative path without '..' or empty parts, such as plots/roc.png",
+        )
+    if len(text) > ARTIFACT_PATH_MAX:
+        raise InvalidInput(f"artifact path is longer than {ARTIFACT_PATH_MAX} characters")
+    return text
+
+
+def artifact_items(source: Path, artifact_path: str | None = None) -> list[tuple[Path, str]]:
+    """(local file, artifact path) for a file or every file of a folder; sorted by path."""
+    prefix = check_artifact_path(artifact_path) if artifact_path else None
+    if source.is_file():
+        name = source.name if prefix is None else f"{prefix}/{source.name}"
+        return [(source, check_artifact_path(name))]
+    if not source.is_dir():
+        raise InvalidInput(
+            f"no file or folder at {source}", hint="log the path of a file the run wrote"
+        )
+    base = prefix if prefix is not None else check_artifact_path(source.resolve().name)
+    items = []
+    for root, dirs, files in os.walk(source):
+        dirs.sort()
+        for name in files:
+            path = Path(root, name)
+            if not path.is_file():
+                continue  # sockets, broken links
+            relative = path.relative_to(source).as_posix()
+            items.append((path, check_artifact_path(f"{base}/{relative}")))
+    if not items:
+        raise InvalidInput(f"folder {source} holds no files to log")
+    return sorted(items, key=lambda item: item[1])
+
+
+def download_artifacts(
+    store: ObjectStore,
+    artifacts: Sequence[ArtifactRecord],
+    destination: Path,
+    *,
+    prefix: str | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write the artifacts under ``prefix`` (a file or folder path; all when None) into
+    ``destination``, keeping their paths. Each file is verified and appears atomically."""
+    chosen = list(artifacts)
+    if prefix:
+        wanted = check_artifact_path(prefix)
+        chosen = [a for a in chosen if a.path == wanted or a.path.startswith(wanted + "/")]
+        if not chosen:
+            raise NotFound(
+                f"the run has no artifact {wanted!r}",
+                hint="list them with `shipyard runs artifacts RUN_ID`",
+            )
+    if not chosen:
+        raise NotFound("the run has no artifacts", hint="log some with run.log_artifact(path)")
+    items = [(Digest(a.digest), destination / check_artifact_path(a.path)) for a in chosen]
+    store.get_files(items, progress=progress)
+    return [path for _, path in items]

@@ -1,0 +1,155 @@
+"""Run artifacts in the object store: logging files and folders, output capture, autolog."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from typer.testing import Result
+
+import shipyard
+import shipyard.sklearn
+from shipyard.core.errors import Conflict, InvalidInput
+from shipyard.models import load_model
+from shipyard.runs import get_run
+
+Cli = Callable[..., Result]
+
+
+def test_files_and_folders_become_artifacts(workspace: Path, cli: Cli, tmp_path: Path) -> None:
+    (workspace / "plots").mkdir()
+    (workspace / "plots" / "roc.svg").write_text("<svg/>")
+    (workspace / "plots" / "deep").mkdir()
+    (workspace / "plots" / "deep" / "pr.svg").write_text("<svg>pr</svg>")
+    (workspace / "notes.txt").write_text("first")
+    with shipyard.start_run(name="art") as run:
+        run.log_artifact("notes.txt")
+        run.log_artifact(workspace / "notes.txt", "docs")
+        records = run.log_artifact("plots")
+        run.log_artifact("plots/roc.svg", "figures/final")
+        (workspace / "notes.txt").write_text("second")
+        run.log_artifact("notes.txt")  # the same path again replaces it
+    assert [r.path for r in records] == ["plots/deep/pr.svg", "plots/roc.svg"]
+    stored = {a.path: a for a in get_run(run.id).artifacts}
+    assert sorted(stored) == [
+        "docs/notes.txt",
+        "figures/final/roc.svg",
+        "notes.txt",
+        "plots/deep/pr.svg",
+        "plots/roc.svg",
+    ]
+    assert stored["notes.txt"].size == len("second")
+    listed = cli("runs", "artifacts", run.id)
+    assert listed.exit_code == 0, listed.output
+    assert "plots/deep/pr.svg" in listed.stdout
+    assert len(json.loads(cli("runs", "artifacts", run.id, "--json").stdout)) == 5
+    dest = tmp_path / "out"
+    got = cli("runs", "download", run.id, "plots", "--dest", str(dest))
+    assert got.exit_code == 0, got.output
+    assert (dest / "plots" / "deep" / "pr.svg").read_text() == "<svg>pr</svg>"
+    assert not (dest / "notes.txt").exists()
+    everything = cli("runs", "download", run.id, "--dest", str(dest), "--json")
+    assert len(json.loads(everything.stdout)) == 5
+    assert (dest / "notes.txt").read_text() == "second"
+    missing = cli("runs", "download", run.id, "nothing/here", "--dest", str(dest))
+    assert missing.exit_code == 2
+    assert "no artifact 'nothing/here'" in missing.stderr
+
+
+def test_bad_artifact_paths_are_refused(workspace: Path) -> None:
+    (workspace / "a.txt").write_text("a")
+    (workspace / "empty").mkdir()
+    with shipyard.start_run() as run:
+        for bad in ("../outside", "/abs", "a/../../b", "a//b", ""):
+            with pytest.raises(InvalidInput, match="invalid artifact path"):
+                run.log_artifact("a.txt", bad or "/")
+        with pytest.raises(InvalidInput, match="no file or folder"):
+            run.log_artifact("missing.txt")
+        with pytest.raises(InvalidInput, match="holds no files"):
+            run.log_artifact("empty")
+    with pytest.raises(Conflict, match="has ended"):
+        run.log_artifact("a.txt")
+    assert get_run(run.id).artifacts == ()
+
+
+def test_autolog_stores_the_fitted_model_as_a_safe_artifact(
+    workspace: Path, tmp_path: Path
+) -> None:
+    X = np.random.default_rng(2).normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    shipyard.sklearn.autolog(experiment="auto")
+    try:
+        model = LogisticRegression().fit(X, y)
+    finally:
+        shipyard.sklearn.autolog(disable=True)
+    run = shipyard.search_runs("auto")
+    run_id = str(run["run_id"].iloc[0])
+    paths = sorted(a.path for a in get_run(run_id).artifacts)
+    assert paths == ["model/input_example.json", "model/model.skops", "model/shipyard-model.json"]
+    from shipyard.context import open_context
+    from shipyard.tracking.artifacts import download_artifacts
+
+    with open_context() as ctx:
+        download_artifacts(ctx.objects, get_run(run_id).artifacts, tmp_path, prefix="model")
+    loaded = load_model(tmp_path / "model")  # digests verified, no pickle
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.signature is not None
+
+
+@pytest.mark.slow
+def test_shipyard_run_tees_the_output_into_artifacts(workspace: Path, tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("shipyard")
+    script = (
+        "import sys, time\n"
+        "print('epoch 1', flush=False)\n"
+        "print('a warning', file=sys.stderr)\n"
+        "print('epoch 2')\n"
+        "sys.exit(4)\n"
+    )
+    done = subprocess.run(
+        [exe, "run", "-e", "tee", "--", sys.executable, "-c", script],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr
+    assert "epoch 1\nepoch 2" in done.stdout  # still streamed to the terminal
+    assert "a warning" in done.stderr
+    listed = subprocess.run(
+        [exe, "runs", "ls", "-e", "tee", "--json"], cwd=workspace, capture_output=True, text=True
+    )
+    run_id = json.loads(listed.stdout)["runs"][0]["id"]
+    got = subprocess.run(
+        [exe, "runs", "download", run_id, "logs", "--dest", str(tmp_path)],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+    )
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "logs" / "stdout.log").read_text() == "epoch 1\nepoch 2\n"
+    assert (tmp_path / "logs" / "stderr.log").read_text() == "a warning\n"
+    plain = subprocess.run(
+        [exe, "run", "-e", "tee", "--no-capture", "--", sys.executable, "-c", "print('x')"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+    )
+    assert plain.returncode == 0
+    assert plain.stdout == "x\n"
+    newest = json.loads(
+        subprocess.run(
+            [exe, "runs", "ls", "-e", "tee", "--json"], cwd=workspace, capture_output=True
+        ).stdout
+    )["runs"][0]
+    assert newest["id"] != run_id
+    shown = subprocess.run(
+        [exe, "runs", "artifacts", newest["id"], "--json"], cwd=workspace, capture_output=True
+    )
+    assert json.loads(shown.stdout) == []
