@@ -49,7 +49,10 @@ __all__ = [
     "split_served_name",
 ]
 
-SOURCE_MODULES: tuple[str, ...] = ("shipyard.serving.folders",)
+SOURCE_MODULES: tuple[str, ...] = (
+    "shipyard.serving.folders",
+    "shipyard.registry.serving_source",
+)
 """Modules that register source schemes when imported (the registry adds its own)."""
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
