@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ConfigError
+from shipyard.core.monitors import MonitorConfig, parse_monitors
 
 __all__ = [
     "ENV_ALIASES",
@@ -115,6 +116,8 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     client: ClientSettings = field(default_factory=ClientSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
+    monitors: Mapping[str, MonitorConfig] = field(default_factory=dict)
+    """``[monitors.<name>]`` tables: live monitors (``shipyard monitor run|schedule``)."""
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -132,6 +135,8 @@ ENV_ALIASES: Mapping[str, str] = {
     "SHIPYARD_TOKEN": "client.token",
 }
 
+# Tables of named entries, parsed by their own module rather than as single settings.
+_TABLES = frozenset({"monitors"})
 # Keys that never come from the config file (they describe where the file is).
 _NOT_IN_FILE = frozenset({"workspace", "debug", "client.token"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -142,6 +147,8 @@ def setting_keys() -> dict[str, type]:
     """Every dotted setting key and its value type."""
     keys: dict[str, type] = {}
     for f in fields(Settings):
+        if f.name in _TABLES:
+            continue
         kind = _hints(Settings)[f.name]
         if isinstance(kind, type) and is_dataclass(kind):
             for sub in fields(kind):
@@ -173,7 +180,9 @@ def build_settings(
     """
     keys = setting_keys()
     values: dict[str, tuple[Any, str]] = {}
-    for key, value in _flatten_file(file or {}, keys, file_label).items():
+    document = dict(file or {})
+    monitors = parse_monitors(document.pop("monitors", {}), file_label)
+    for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
     by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
     for var, key in by_env.items():
@@ -185,7 +194,7 @@ def build_settings(
         if value is not None:
             values[key] = (value, "command line")
 
-    settings = Settings(workspace=workspace)
+    settings = Settings(workspace=workspace, monitors=monitors)
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)
         settings = _set(settings, key, value)

@@ -47,7 +47,10 @@ __all__ = [
 
 ReferenceSource = Callable[["Context"], Iterable[Digest | ObjectRef | str]]
 
-REFERENCE_MODULES: tuple[str, ...] = ("shipyard.serving.references",)
+REFERENCE_MODULES: tuple[str, ...] = (
+    "shipyard.monitoring.references",
+    "shipyard.serving.references",
+)
 """Modules that register reference sources when imported; each domain adds its own."""
 
 _SOURCES: dict[str, ReferenceSource] = {}
