@@ -157,7 +157,8 @@ def parse_monitor(name: str, body: Any, label: str = "config file") -> MonitorCo
     task = reader.text("task") or "auto"
     if task not in TASKS:
         raise ConfigError(f"{where}: task must be one of {', '.join(TASKS)}")
-    window = reader.duration("window") or timedelta(hours=24)
+    window = reader.duration("window")
+    window = timedelta(hours=24) if window is None else window
     if window <= timedelta(0):
         raise ConfigError(f"{where}: window must be longer than 0s")
     return MonitorConfig(

@@ -41,6 +41,7 @@ class WindowProfiler:
         self.sample = RowSample(sample_rows)
         self.rows = 0
         self.source = source
+        self.null_only: dict[str, None] = {}
 
     def update(self, table: pa.Table) -> None:
         """Add a table's rows (meta columns already dropped)."""
@@ -54,7 +55,8 @@ class WindowProfiler:
             column = self.columns.get(name)
             if column is None:
                 if pa.types.is_null(array.type):
-                    continue  # nothing tells its type yet: nulls until a batch does
+                    self.null_only.setdefault(name, None)  # no type yet: nulls until one comes
+                    continue
                 column = self._new(name, array.type)
             arrays[name] = self._conform(column, array)
         n = table.num_rows
@@ -105,6 +107,11 @@ class WindowProfiler:
 
     def profile(self) -> Profile:
         columns = [c.profile for c in self.columns.values()]
+        for name in self.null_only:
+            if name not in self.columns:  # present, never typed: an all-null column
+                empty = new_column(pa.field(name, pa.null()))
+                empty.rows = empty.nulls = self.rows
+                columns.append(empty)
         return Profile(columns, rows=self.rows, sample=self.sample, source=self.source)
 
     def findings(self) -> list[Finding]:

@@ -81,6 +81,7 @@ class Scheduler:
         *,
         report: Callable[[Outcome], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         for config in configs:
             check_schedule(config)
@@ -89,6 +90,7 @@ class Scheduler:
         self.report = report or (lambda _outcome: None)
         self.clock = clock
         self._stop = threading.Event()
+        self._sleep = sleep or (lambda seconds: self._stop.wait(seconds) and None)
 
     def stop(self) -> None:
         self._stop.set()
@@ -134,11 +136,17 @@ class Scheduler:
                 if due[config.name] <= now:
                     self.run_one(config)
                     runs += 1
-                    due[config.name] = next_time(config, max(now, self.clock()))
+                    # at a fixed rate; a run that took longer than the interval skips ahead
+                    following = next_time(config, due[config.name])
+                    finished = self.clock()
+                    due[config.name] = (
+                        following if following > finished else next_time(config, finished)
+                    )
             if max_runs is not None and runs >= max_runs:
                 break
             wait = min(due.values()) - self.clock()
-            self._stop.wait(max(0.05, min(wait.total_seconds(), 60.0)))
+            if wait.total_seconds() > 0 and not self.stopped:
+                self._sleep(min(wait.total_seconds(), 60.0))
         return runs
 
 

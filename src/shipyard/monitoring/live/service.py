@@ -67,7 +67,7 @@ def should_notify(
         return "resolved" if previous is not None and previous.breaches else None
     if previous is None or previous.breaches != kinds:
         return "breach"
-    if last_notified is None or last_notified.created_at <= now - config.repeat:
+    if last_notified is None or last_notified.window_end <= now - config.repeat:
         return "breach"
     return None
 
