@@ -188,5 +188,128 @@ print(f"inference log: {log.num_rows} records in the object store, e.g.",
       {k: log.column(k)[0].as_py() for k in ("_request_id", "_prediction", "mean radius")})
 PY
 
+# 7. Live monitoring (docs/monitoring.md): the served model's traffic shifts; a monitor finds
+# the drift and the decay, posts to a webhook, runs a retraining command, and /metrics shows it.
+python - <<'PY'
+from sklearn.datasets import load_breast_cancer
+from sklearn.metrics import accuracy_score, f1_score
+from shipyard.models import load_model
+X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+X.assign(target=y).to_parquet("cancer-train.parquet")      # what the model was trained on
+guess = load_model("churn-model").predict(X)
+with open("baseline.toml", "w") as out:                    # the metrics recorded at training
+    out.write(f"baseline = {{ accuracy = {accuracy_score(y, guess):.4f}, f1 = {f1_score(y, guess):.4f} }}\n")
+PY
+shipyard monitor profile cancer-train.parquet -o cancer.profile.json > /dev/null &&
+    echo "(the reference: cancer.profile.json, the training data's profile)"
+cat > retrain.py <<'PY'
+import json, os
+result = json.load(open(os.environ["SHIPYARD_MONITOR_REPORT"]))
+print(f"retraining {result['model']} because of: {os.environ['SHIPYARD_MONITOR_BREACHES']}")
+PY
+cat >> .shipyard/config.toml <<'TOML'
+
+[monitors.churn]
+model = "churn"
+window = "1h"
+reference = "cancer.profile.json"
+prediction = "target"                     # the reference column the model's outputs compare with
+webhooks = ["env:DEMO_WEBHOOK"]           # Slack-compatible; env: keeps the secret out of git
+on_breach = ["python", "retrain.py"]
+interval = "1h"
+TOML
+cat baseline.toml >> .shipyard/config.toml
+printf '[monitors.churn.thresholds]\nperformance_decay = 0.02\n' >> .shipyard/config.toml
+echo "(appended [monitors.churn] to .shipyard/config.toml)"
+# a tiny webhook receiver standing in for Slack
+hook_port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python - "$hook_port" > webhook.log 2>&1 <<'PY' &
+import http.server, json, sys
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        print("webhook received:", body["text"], flush=True)
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Hook).serve_forever()
+PY
+receiver=$!
+export DEMO_WEBHOOK="http://127.0.0.1:$hook_port/services/T000/B000/XXXX"
+shipyard serve churn=churn-model --port "$port" --log-rate 1 > serve.log 2>&1 &
+server=$!
+trap 'kill "$server" "$receiver" 2>/dev/null || true' EXIT
+python - "$port" <<'PY'
+import json, sys, time, urllib.request
+from sklearn.datasets import load_breast_cancer
+base = f"http://127.0.0.1:{sys.argv[1]}"
+def post(path, body):
+    request = urllib.request.Request(base + path, json.dumps(body).encode(),
+                                     {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.headers["x-request-id"], json.loads(response.read())
+for _ in range(300):
+    try:
+        urllib.request.urlopen(base + "/v2/health/ready", timeout=5); break
+    except OSError:
+        time.sleep(0.2)
+X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+live = X.sample(400, random_state=1, replace=True)
+live[["mean radius", "mean texture", "worst area", "worst concave points"]] *= 1.35  # the shift
+truth = y.loc[live.index].to_numpy()
+for start in range(0, 400, 10):
+    part = live.iloc[start:start + 10]
+    rid, _ = post("/invocations", {"dataframe_split": {"columns": list(part.columns),
+                                                        "data": part.to_numpy().tolist()}})
+    post("/v2/models/churn/feedback", {"request_id": rid, "labels": truth[start:start + 10].tolist()})
+print("sent 400 shifted rows in 40 requests, and their ground-truth labels")
+PY
+kill -INT "$server"; wait "$server" || true   # stopping flushes the inference log
+step shipyard monitor run churn --html monitor.html --json monitor.json ||
+    echo "(exit $?: thresholds crossed; monitor.html is the report, $(wc -c < monitor.html) bytes)"
+sleep 0.5; cat webhook.log
+step shipyard audit ls --since 10m
+step shipyard monitor status
+echo "\$ shipyard serve churn=churn-model &   then: curl /metrics | grep shipyard_monitor_"
+shipyard serve churn=churn-model --port "$port" > serve.log 2>&1 &
+server=$!
+python - "http://127.0.0.1:$port/metrics" <<'PY' | tee metrics.txt
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode(); break
+    except OSError:
+        time.sleep(0.2)
+for line in text.splitlines():
+    if line.startswith(("shipyard_monitor_dataset_drift", "shipyard_monitor_share_drifted",
+                        "shipyard_monitor_performance{", "shipyard_monitor_breach{")):
+        print(line)
+PY
+kill -INT "$server"; wait "$server" || true
+kill "$receiver" 2>/dev/null || true
+trap - EXIT
+if command -v promtool >/dev/null; then
+    # Prometheus's own rule engine, fed the gauges just scraped: which alerts fire?
+    cp "$examples/../deploy/prometheus/alerts.yml" alerts.yml
+    python - <<'PY'
+import re, yaml
+series = []
+for line in open("metrics.txt"):
+    name_labels, value = line.rsplit(" ", 1)
+    series.append({"series": name_labels, "values": f"{float(value):g}x5"})
+drift = next(s["series"] for s in series if s["series"].startswith("shipyard_monitor_dataset_drift"))
+labels = dict(re.findall(r'(\w+)="([^"]*)"', drift))
+test = {"rule_files": ["alerts.yml"], "evaluation_interval": "1m", "tests": [{
+    "interval": "1m", "input_series": series,
+    "alert_rule_test": [{"eval_time": "2m", "alertname": "ShipyardDataDrift", "exp_alerts": [{
+        "exp_labels": {**labels, "severity": "warning"},
+        "exp_annotations": {
+            "summary": f"Data drift on {labels['model']} (monitor {labels['monitor']})",
+            "description": f"The live traffic of {labels['model']} drifted from its reference.",
+            "runbook": f"shipyard monitor run {labels['monitor']} --html report.html"}}]}]}]}
+yaml.safe_dump(test, open("alerts.test.yml", "w"))
+PY
+    step promtool test rules alerts.test.yml && echo "(ShipyardDataDrift fires on these gauges)"
+fi
+
 echo
 echo "Demo finished. Explore it: cd $demo"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ConfigError
+from shipyard.core.monitors import MonitorConfig, parse_monitors
 
 __all__ = [
     "ENV_ALIASES",
@@ -117,6 +118,8 @@ class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Promotion gates per alias (``[gates.production]`` tables), checked by the registry."""
+    monitors: Mapping[str, MonitorConfig] = field(default_factory=dict)
+    """``[monitors.<name>]`` tables: live monitors (``shipyard monitor run|schedule``)."""
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -134,6 +137,8 @@ ENV_ALIASES: Mapping[str, str] = {
     "SHIPYARD_TOKEN": "client.token",
 }
 
+# Tables of named entries, parsed by their own module rather than as single settings.
+_TABLES = frozenset({"monitors"})
 # Keys that never come from the config file (they describe where the file is).
 _NOT_IN_FILE = frozenset({"workspace", "debug", "client.token"})
 # Sections whose keys are chosen by the user (``[gates.<alias>]``): kept as parsed tables,
@@ -147,7 +152,7 @@ def setting_keys() -> dict[str, type]:
     """Every dotted setting key and its value type."""
     keys: dict[str, type] = {}
     for f in fields(Settings):
-        if f.name in _POLICY_SECTIONS:
+        if f.name in _POLICY_SECTIONS or f.name in _TABLES:
             continue
         kind = _hints(Settings)[f.name]
         if isinstance(kind, type) and is_dataclass(kind):
@@ -183,6 +188,7 @@ def build_settings(
     document = dict(file or {})
     policies = {name: _policy(document.pop(name), name, file_label)
                 for name in _POLICY_SECTIONS if name in document}  # fmt: skip
+    monitors = parse_monitors(document.pop("monitors", {}), file_label)
     for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
     by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
@@ -195,7 +201,7 @@ def build_settings(
         if value is not None:
             values[key] = (value, "command line")
 
-    settings = Settings(workspace=workspace, gates=policies.get("gates", {}))
+    settings = Settings(workspace=workspace, gates=policies.get("gates", {}), monitors=monitors)
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)
         settings = _set(settings, key, value)

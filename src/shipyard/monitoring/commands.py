@@ -14,7 +14,7 @@ from shipyard.core.errors import InvalidInput
 __all__ = ["monitor_app"]
 
 monitor_app = typer.Typer(
-    help="Watch data in production: drift between a reference and current data.",
+    help="Watch data and models in production: drift, live monitors, schedules.",
     no_args_is_help=True,
 )
 
@@ -177,3 +177,12 @@ def profile_command(
     if output is not None:
         profile.save(output)
         success(f"profile written to {output} ({output.stat().st_size / 1024:.0f} KiB)")
+
+
+def _register_live() -> None:
+    from shipyard.monitoring.live.commands import register
+
+    register(monitor_app)
+
+
+_register_live()

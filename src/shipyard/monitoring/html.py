@@ -14,7 +14,7 @@ from shipyard.monitoring.report import DriftReport
 from shipyard.monitoring.svg import CURRENT_COLOUR, REFERENCE_COLOUR, histogram_svg, score_bar_svg
 from shipyard.profiling.files import write_text_atomic
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["render_html", "template_environment", "write_html"]
 
 _TEST_LABEL = {
     "ks": "Kolmogorov–Smirnov (p-value)",
@@ -25,7 +25,7 @@ _TEST_LABEL = {
 }
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
     env = Environment(
         loader=PackageLoader("shipyard.monitoring", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -47,7 +47,7 @@ def _environment() -> Environment:
 
 
 def render_html(report: DriftReport) -> str:
-    template = _environment().get_template("drift.html.j2")
+    template = template_environment().get_template("drift.html.j2")
     features = sorted(report.features, key=lambda f: (not f.drifted, f.column))
     plotted = [f for f in features if f.drifted]
     if report.prediction is not None:

@@ -53,6 +53,9 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.principals = PrincipalCache()
     registry = CollectorRegistry()
     app.state.registry = registry
+    from shipyard.monitoring.live.gauges import MonitorCollector
+
+    registry.register(MonitorCollector(lambda: ctx.db))  # what the monitors found, every project
     install_error_handlers(app)
 
     app.state.max_body = max_body

@@ -8,6 +8,7 @@ for Python callers and tests; uvicorn's worker processes call
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -46,7 +47,9 @@ def create_serving_app(
     service = Serving(options, ctx=ctx, sources=sources)
 
     async def metrics(_: Request) -> Response:
-        return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        # in a thread: the monitors' gauges come from the metadata store, never block requests
+        body = await asyncio.to_thread(service.metrics.render)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     async def not_found(_: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

@@ -23,6 +23,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.registry import Collector
 
 __all__ = ["CONTENT_TYPE_LATEST", "MULTIPROCESS_ENV", "ServingMetrics"]
 
@@ -40,6 +41,7 @@ class ServingMetrics:
         self.multiprocess = bool(os.environ.get(MULTIPROCESS_ENV))
         self._children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
         self._in_flight: dict[str, Any] = {}
+        self._collectors: list[Collector] = []
         # In multiprocess mode samples go to files; the registry only serves the collector.
         registry = None if self.multiprocess else CollectorRegistry()
         self.registry = registry
@@ -134,6 +136,12 @@ class ServingMetrics:
         self.batch_size.labels(model).observe(requests)
         self.batch_rows.labels(model).observe(rows)
 
+    def add_collector(self, collector: Collector) -> None:
+        """Export ``collector``'s metrics too (the monitors' gauges, read at scrape time)."""
+        self._collectors.append(collector)
+        if self.registry is not None:
+            self.registry.register(collector)
+
     def render(self) -> bytes:
         """The exposition text: this process's registry, or every worker's files."""
         if self.registry is not None:
@@ -142,4 +150,6 @@ class ServingMetrics:
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for collector in self._collectors:
+            registry.register(collector)
         return generate_latest(registry)

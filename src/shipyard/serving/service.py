@@ -60,6 +60,14 @@ class Serving:
         self.metrics = ServingMetrics()
         sources = sources if sources is not None else [open_source(m) for m in options.models]
         self.deployments: dict[str, Deployment] = build_deployments(sources, options.splits)
+        if ctx is not None:
+            from shipyard.monitoring.live.gauges import MonitorCollector
+
+            # what monitoring found about the served models, next to their request metrics
+            collector = MonitorCollector(
+                lambda: ctx.db, project=ctx.project, models=self.deployments
+            )
+            self.metrics.add_collector(collector)
         self.pool = ModelPool(self._load, options, self.metrics)
         self.reloader = Reloader(self.deployments, self.pool, self.metrics, pin=options.preload)
         self.log = self._inference_log()
