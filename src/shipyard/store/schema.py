@@ -10,13 +10,14 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import shipyard.auth.tables
+import shipyard.data.tables
 import shipyard.server.tables
 import shipyard.store.tables  # noqa: F401  (each import registers its tables)
 from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0004"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 

@@ -1,0 +1,1 @@
+"""Dataset versioning (see docs/data.md)."""
