@@ -101,7 +101,7 @@ def add_paths(
                 profile_digest=p.pointer.profile,
                 git_commit=commit,
                 message=message,
-            )  # fmt: skip
+            )
             for p in prepared
         ],
     )

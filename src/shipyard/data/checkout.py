@@ -70,10 +70,7 @@ def checkout(
     progress: Progress | None = None,
 ) -> list[CheckoutResult]:
     progress = progress or NO_PROGRESS
-    if names:
-        targets = {n: ws.require_pointer(n, rev) for n in names}
-    else:
-        targets = ws.pointers(rev)
+    targets = {n: ws.require_pointer(n, rev) for n in names} if names else ws.pointers(rev)
     plans = [_plan(ws, pointer, force=force) for pointer in targets.values()]
     require_objects(ws, [p.target for p in plans], [p.tree for p in plans], rev)
     linker = Linker(ws.store, ws.ctx.layout.dot_dir / "cache" / "files", ws.ctx.settings.data.link)

@@ -107,7 +107,7 @@ def _entries(
 
 def _files(ws: DataWorkspace, a: Pointer | None, b: Pointer | None) -> list[FileChange]:
     if a is not None and b is not None and a.kind != b.kind:
-        a_entries, b_entries = {}, _entries(ws, b)
+        b_entries = _entries(ws, b)
         prefix = {p: f"{b.name}/{p}" if p else b.name for p in b_entries}
         return [FileChange(b.name, "modified", a.size, b.size, a.rows, b.rows)] + [
             FileChange(prefix[p], "added", None, e[1], None, e[3])

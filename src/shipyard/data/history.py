@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,10 +116,8 @@ def show(ws: DataWorkspace, given: str, *, rev: str | None = None) -> Shown:
             stored = ws.profile_index(pointer).files.get(inner)
             rows, profile_digest = (stored[1], stored[0]) if stored else (None, None)
     record = None
-    try:
+    with contextlib.suppress(NotFound):
         record = ws.records.get(ws.ctx.principal, ws.project, pointer.name, digest=pointer.digest)
-    except NotFound:
-        pass
     profile, note = None, None
     if profile_digest is not None:
         try:

@@ -59,10 +59,8 @@ def open_version(ws: DataWorkspace, given: str, *, rev: str | None = None) -> Pa
                 dest.mkdir(parents=True, exist_ok=True)
             _read_only(dest)
             folder.parent.mkdir(parents=True, exist_ok=True)
-            try:
+            with contextlib.suppress(OSError):  # another process made it meanwhile
                 os.rename(scratch, folder)
-            except OSError:  # another process made it meanwhile
-                pass
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     return target if not inner else target.joinpath(*inner.split("/"))

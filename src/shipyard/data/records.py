@@ -10,7 +10,7 @@ the same digest of a dataset again returns the existing version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -260,7 +260,7 @@ class SqlRecords:
                     .join(DatasetRow, DatasetRow.id == DatasetVersionRow.dataset_id)
                     .where(DatasetRow.project == project)
                     .group_by(DatasetVersionRow.dataset_id)
-                ).tuples()
+                ).all()
             )
             newest = (
                 select(DatasetVersionRow.dataset_id, func.max(DatasetVersionRow.version).label("v"))
@@ -277,7 +277,7 @@ class SqlRecords:
                 )
                 .where(DatasetRow.project == project)
                 .order_by(DatasetRow.name)
-            ).tuples()
+            ).all()
             return [
                 DatasetSummary(dataset.name, counts.get(dataset.id, 0), _version(row, dataset))
                 for row, dataset in rows
@@ -325,26 +325,6 @@ class SqlRecords:
                 hint="track it with `shipyard data add PATH`",
             )
         return dataset
-
-
-def all_referenced_digests(db: Database) -> Iterator[str]:
-    """Every digest any dataset version references (content and profile), for gc."""
-    with db.read() as session:
-        for digest, profile in session.execute(
-            select(DatasetVersionRow.digest, DatasetVersionRow.profile_digest)
-        ).tuples():
-            yield digest
-            if profile:
-                yield profile
-
-
-def directory_digests(db: Database) -> list[str]:
-    with db.read() as session:
-        return list(
-            session.scalars(
-                select(DatasetVersionRow.digest).where(DatasetVersionRow.kind == "directory")
-            )
-        )
 
 
 class HttpRecords:

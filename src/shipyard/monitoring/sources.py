@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Modules that register resolvers when imported (dataset versioning adds its own).
-RESOLVER_MODULES: list[str] = []
+RESOLVER_MODULES: list[str] = ["shipyard.data.resolver"]
 
 
 @dataclass(frozen=True)
