@@ -47,10 +47,11 @@ def log(ws: DataWorkspace, name: str, *, limit: int = 50) -> list[LogEntry]:
     """The versions of ``name`` over git history, newest first (work tree first if newer)."""
     repo = ws.repo
     numbers = _numbers(ws, name)
-    commits = repo.log(name + POINTER_SUFFIX, limit=limit)
+    has_commits = repo.head() is not None
+    commits = repo.log(name + POINTER_SUFFIX, limit=limit) if has_commits else []
     entries: list[LogEntry] = []
     current = ws.pointer(name) if ws.pointer_file(name).exists() else None
-    head = ws.pointer_at("HEAD", name) if repo.head() is not None else None
+    head = ws.pointer_at("HEAD", name) if has_commits else None
     if current is not None and current != head:
         entries.append(LogEntry(None, current, numbers.get(current.digest.hex)))
     for commit in commits:

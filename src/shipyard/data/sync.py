@@ -36,12 +36,15 @@ class SyncResult:
     paths: list[str]
     stats: TransferStats
     checkout: list[CheckoutResult]
+    remote_requests: int = 0
+    """Requests made to the remote alone (``stats.requests`` counts both sides)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "remote": self.remote,
             "paths": self.paths,
             **self.stats.to_dict(),
+            "remote_requests": self.remote_requests,
             "checkout": [c.to_dict() for c in self.checkout],
         }
 
@@ -87,8 +90,9 @@ def push(
     digests = _contents(ws, pointers, ws.store)
     with open_data_remote(ws.ctx, target, create=True) as store:
         stats = copy_objects(ws.store, store, digests, progress=progress or NO_PROGRESS)
+        requests = store.backend.requests
     ws.cache.remember_pushed(target.key, [p.digest.hex for p in pointers])
-    return SyncResult(target.label, [p.name for p in pointers], stats, [])
+    return SyncResult(target.label, [p.name for p in pointers], stats, [], requests)
 
 
 def pull(
@@ -108,9 +112,9 @@ def pull(
     with open_data_remote(ws.ctx, target) as store:
         try:
             stats = copy_objects(store, ws.store, _top_level(pointers), progress=progress)
-            more = copy_objects(
-                store, ws.store, _contents(ws, pointers, ws.store), progress=progress
-            )
+            needed = _contents(ws, pointers, ws.store)
+            more = copy_objects(store, ws.store, needed, progress=progress)
+            requests = store.backend.requests
         except NotFound as exc:
             raise NotFound(
                 f"remote {target.label} lacks data the pointers name: {exc.message}",
@@ -122,7 +126,7 @@ def pull(
     done: list[CheckoutResult] = []
     if run_checkout:
         done = checkout(ws, [p.name for p in pointers], rev=rev, force=force, progress=progress)
-    return SyncResult(target.label, [p.name for p in pointers], stats, done)
+    return SyncResult(target.label, [p.name for p in pointers], stats, done, requests)
 
 
 @dataclass
