@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
-_LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "validate"})
+_LAZY_SUBPACKAGES = frozenset({"data", "monitoring", "profiling", "validate"})
 
 
 def __getattr__(name: str) -> Any:

@@ -47,9 +47,7 @@ def test_add_a_folder_and_re_add_it_from_the_stat_cache(workspace: Path, ctx: Co
     assert (third.hashed, third.changed, third.version) == (1, True, 2)
 
 
-def test_many_small_files_are_packed_not_written_one_by_one(
-    workspace: Path, ctx: Context
-) -> None:
+def test_many_small_files_are_packed_not_written_one_by_one(workspace: Path, ctx: Context) -> None:
     write_files(workspace / "many", 300, size=256)
     before = ctx.objects.usage()
     DataService(ctx).add(["many"])

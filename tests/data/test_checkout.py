@@ -79,7 +79,7 @@ def test_an_untracked_file_in_a_tracked_folder_is_not_deleted_silently(
     first, _ = _two_versions(workspace, cli)
     extra = workspace / "data" / "images" / "mine.txt"
     extra.write_text("keep me")
-    with pytest.raises(Conflict, match="data/images/mine.txt has local changes"):
+    with pytest.raises(Conflict, match=r"data/images/mine.txt has local changes"):
         DataService(ctx).checkout(["data/images"], rev=first)
     assert extra.exists()
 
@@ -146,7 +146,8 @@ def test_a_corrupt_pointer_in_the_work_tree_is_one_line(workspace: Path, cli: Cl
     for command in (["data", "checkout"], ["data", "status"], ["data", "push", "-r", "x/y"]):
         result = cli(*command)
         assert result.exit_code == 2, command
-        assert "pointer file" in result.stderr and "t.csv.yard" in result.stderr
+        assert "pointer file" in result.stderr
+        assert "t.csv.yard" in result.stderr
         assert "Traceback" not in result.output
 
 

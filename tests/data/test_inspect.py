@@ -41,9 +41,7 @@ def test_status_with_nothing_tracked(workspace: Path, cli: Cli) -> None:
     assert "nothing is tracked yet" in result.stdout
 
 
-def test_diff_reports_rows_and_schema_changes_between_revisions(
-    workspace: Path, cli: Cli
-) -> None:
+def test_diff_reports_rows_and_schema_changes_between_revisions(workspace: Path, cli: Cli) -> None:
     write_csv(workspace / "data" / "train.csv", 10)
     write_files(workspace / "data" / "imgs", 3)
     cli("data", "add", "data/train.csv", "data/imgs")

@@ -55,9 +55,7 @@ def test_push_then_pull_into_a_clone_through_a_folder_remote(
     assert result.exit_code == 0, result.output
     assert sum(c["written"] for c in json.loads(result.stdout)["checkout"]) == 31
     _same_tree(workspace / "data", clone / "data")
-    assert {s["state"] for s in json.loads(cli("data", "status", "--json").stdout)} == {
-        "unchanged"
-    }
+    assert {s["state"] for s in json.loads(cli("data", "status", "--json").stdout)} == {"unchanged"}
 
 
 def test_push_and_pull_through_s3(
@@ -100,7 +98,9 @@ def test_an_unreachable_s3_remote_is_a_clear_error_and_writes_nothing(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    cli("remote", "add", "dead", f"s3://{s3_bucket}/x", "--endpoint-url", f"http://127.0.0.1:{port}")
+    cli(
+        "remote", "add", "dead", f"s3://{s3_bucket}/x", "--endpoint-url", f"http://127.0.0.1:{port}"
+    )
     write_csv(workspace / "t.csv", 5)
     cli("data", "add", "t.csv")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
@@ -112,9 +112,7 @@ def test_an_unreachable_s3_remote_is_a_clear_error_and_writes_nothing(
     assert status[0]["pushed"] is False
 
 
-def test_a_folder_remote_that_cannot_be_created_is_a_clear_error(
-    workspace: Path, cli: Cli
-) -> None:
+def test_a_folder_remote_that_cannot_be_created_is_a_clear_error(workspace: Path, cli: Cli) -> None:
     (workspace / "blocker").write_text("a file where a folder should be")
     cli("remote", "add", "origin", str(workspace / "blocker" / "store"))
     write_csv(workspace / "t.csv", 5)
@@ -138,11 +136,14 @@ def test_remote_add_keeps_comments_and_rejects_bad_input(workspace: Path, cli: C
     assert [(r["name"], r["default"]) for r in listed] == [("origin", False), ("backup", True)]
 
     duplicate = cli("remote", "add", "origin", "s3://other/x")
-    assert duplicate.exit_code == 2 and "exists already" in duplicate.stderr
+    assert duplicate.exit_code == 2
+    assert "exists already" in duplicate.stderr
     bad = cli("remote", "add", "web", "ftp://host/x")
-    assert bad.exit_code == 2 and "ftp:// remotes are not supported" in bad.stderr
+    assert bad.exit_code == 2
+    assert "ftp:// remotes are not supported" in bad.stderr
     badname = cli("remote", "add", "bad name", "s3://b/x")
-    assert badname.exit_code == 2 and "bad remote name" in badname.stderr
+    assert badname.exit_code == 2
+    assert "bad remote name" in badname.stderr
     assert cli("remote", "remove", "backup").exit_code == 0
     assert cli("remote", "default", "origin").exit_code == 0
     assert 'remote = "origin"' in config.read_text()
@@ -193,9 +194,11 @@ def test_get_fetches_a_version_from_another_repository(
     assert folder.exit_code == 0, folder.output
     assert len(list((elsewhere / "images").iterdir())) == 30
     again = cli("data", "get", str(workspace), "data/train.csv")
-    assert again.exit_code == 2 and "exists already" in again.stderr
+    assert again.exit_code == 2
+    assert "exists already" in again.stderr
     missing = cli("data", "get", str(workspace), "data/nothing.csv")
-    assert missing.exit_code == 2 and "does not track data/nothing.csv" in missing.stderr
+    assert missing.exit_code == 2
+    assert "does not track data/nothing.csv" in missing.stderr
     url = cli("data", "get", f"file://{workspace}", "data/train.csv", "-o", "t2.csv")
     assert url.exit_code == 0, url.output
     assert (elsewhere / "t2.csv").read_bytes() == (workspace / "data" / "train.csv").read_bytes()

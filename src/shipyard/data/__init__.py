@@ -24,14 +24,14 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from shipyard.context import Context
-    from shipyard.data.add import AddResult
-    from shipyard.data.checkout import CheckoutResult
-    from shipyard.data.diff import DatasetDiff
+    from shipyard.data.adding import AddResult
+    from shipyard.data.checkouts import CheckoutResult
+    from shipyard.data.diffs import DatasetDiff
     from shipyard.data.history import LogEntry, Shown
     from shipyard.data.pointer import Pointer
     from shipyard.data.records import DatasetVersion
     from shipyard.data.service import DataService
-    from shipyard.data.status import PathStatus
+    from shipyard.data.statuses import PathStatus
     from shipyard.data.sync import SyncResult
 
 __all__ = [

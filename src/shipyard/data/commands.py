@@ -154,7 +154,8 @@ def push_command(
     s = result.stats
     success(
         f"pushed {len(result.paths)} path(s) to {escape(result.remote)}: {s.objects:,} objects "
-        f"({human_bytes(s.bytes)}) sent, {s.skipped:,} already there, {result.remote_requests:,} requests to the remote"
+        f"({human_bytes(s.bytes)}) sent, {s.skipped:,} already there; "
+        f"{result.remote_requests:,} requests to the remote"
     )
 
 

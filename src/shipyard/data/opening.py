@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from shipyard.core.errors import InvalidInput, NotFound
-from shipyard.data.checkout import require_objects
+from shipyard.data.checkouts import require_objects
 from shipyard.data.history import owner_of
 from shipyard.data.workspace import DataWorkspace
 

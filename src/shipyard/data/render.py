@@ -12,11 +12,11 @@ from rich.text import Text
 from shipyard.cli.console import human_bytes
 
 if TYPE_CHECKING:
-    from shipyard.data.add import AddResult
-    from shipyard.data.diff import DatasetDiff, FileChange
+    from shipyard.data.adding import AddResult
+    from shipyard.data.diffs import DatasetDiff, FileChange
     from shipyard.data.history import LogEntry, Shown
     from shipyard.data.pointer import Pointer
-    from shipyard.data.status import PathStatus
+    from shipyard.data.statuses import PathStatus
 
 __all__ = [
     "add_lines",

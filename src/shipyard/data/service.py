@@ -21,14 +21,14 @@ from shipyard.data.workspace import DataWorkspace
 
 if TYPE_CHECKING:
     from shipyard.context import Context
-    from shipyard.data.add import AddResult
-    from shipyard.data.checkout import CheckoutResult
-    from shipyard.data.diff import DatasetDiff
+    from shipyard.data.adding import AddResult
+    from shipyard.data.checkouts import CheckoutResult
+    from shipyard.data.diffs import DatasetDiff
     from shipyard.data.history import LogEntry, Shown
     from shipyard.data.pointer import Pointer
     from shipyard.data.records import DatasetSummary, DatasetVersion
     from shipyard.data.remotes import Remote
-    from shipyard.data.status import PathStatus
+    from shipyard.data.statuses import PathStatus
     from shipyard.data.sync import SyncResult
     from shipyard.objects.progress import Progress
 
@@ -63,7 +63,7 @@ class DataService:
         progress: Progress | None = None,
     ) -> list[AddResult]:
         """Store files or folders, write their pointers and record new versions."""
-        from shipyard.data.add import add_paths
+        from shipyard.data.adding import add_paths
 
         self._require(Role.CONTRIBUTOR, "add dataset versions")
         with self.workspace() as ws:
@@ -80,7 +80,7 @@ class DataService:
         progress: Progress | None = None,
     ) -> list[CheckoutResult]:
         """Make the work tree hold the versions the pointers name (at ``rev``)."""
-        from shipyard.data.checkout import checkout
+        from shipyard.data.checkouts import checkout
 
         self._require(Role.VIEWER, "read datasets")
         with self.workspace() as ws:
@@ -128,7 +128,7 @@ class DataService:
         remote: str | None = None,
         check_remote: bool = False,
     ) -> list[PathStatus]:
-        from shipyard.data.status import status
+        from shipyard.data.statuses import status
 
         with self.workspace() as ws:
             return status(ws, self._names(ws, paths), remote=remote, check_remote=check_remote)
@@ -139,7 +139,7 @@ class DataService:
         rev_b: str | None = None,
         paths: Sequence[str | Path] | None = None,
     ) -> list[DatasetDiff]:
-        from shipyard.data.diff import diff
+        from shipyard.data.diffs import diff
 
         with self.workspace() as ws:
             return diff(ws, rev_a, rev_b, self._names(ws, paths))

@@ -18,7 +18,7 @@ from typing import Any
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import AlreadyExists, InvalidInput, NotFound
-from shipyard.data.checkout import CheckoutResult, checkout
+from shipyard.data.checkouts import CheckoutResult, checkout
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer
 from shipyard.data.remotes import Remote, open_data_remote, resolve_remote
 from shipyard.data.tree import Tree
