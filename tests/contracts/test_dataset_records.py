@@ -11,7 +11,9 @@ from shipyard.client.http import ApiClient
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound, PermissionDenied
 from shipyard.core.principal import LOCAL_OWNER, Principal, Role
-from shipyard.data.records import DatasetRecords, HttpRecords, NewVersion, SqlRecords
+from shipyard.data.records import DatasetRecords, NewVersion
+from shipyard.data.records_http import HttpRecords
+from shipyard.data.records_sql import SqlRecords
 from shipyard.store import audit
 from shipyard.store.db import Database
 from tests.serverkit import PROJECT, Team

@@ -58,7 +58,8 @@ _DATASETS = f"/api/v1/projects/{PROJECT}/datasets"
 def _dataset(auth: AuthService) -> str:
     """A dataset with one version in PROJECT (made directly in the database)."""
     from shipyard.core.digest import Digest
-    from shipyard.data.records import NewVersion, SqlRecords
+    from shipyard.data.records import NewVersion
+    from shipyard.data.records_sql import SqlRecords
 
     name = f"data/{uuid.uuid4().hex[:8]}.csv"
     SqlRecords(auth.db).register(

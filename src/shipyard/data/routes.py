@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 from shipyard.context import Context
 from shipyard.core.digest import Digest
-from shipyard.data.records import DatasetVersion, NewVersion, SqlRecords
+from shipyard.data.records import DatasetVersion, NewVersion
+from shipyard.data.records_sql import SqlRecords
 from shipyard.server.security import request_context
 from shipyard.store.projects import check_project_name
 

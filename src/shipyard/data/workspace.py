@@ -17,13 +17,13 @@ from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.data.git import GitRepo, find_repo
 from shipyard.data.paths import data_path, pointer_path, resolve_name, walk_pointer_names
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer, read_pointer
-from shipyard.data.records import DatasetRecords, HttpRecords, SqlRecords
 from shipyard.data.scan import ScannedFile, scan_path
 from shipyard.data.statcache import StatCache
 from shipyard.data.tree import ProfileIndex, Tree, TreeFile
 
 if TYPE_CHECKING:
     from shipyard.context import Context
+    from shipyard.data.records import DatasetRecords
     from shipyard.objects.store import ObjectStore
 
 __all__ = ["DataWorkspace"]
@@ -67,7 +67,11 @@ class DataWorkspace:
     @cached_property
     def records(self) -> DatasetRecords:
         if self.ctx.is_remote:
+            from shipyard.data.records_http import HttpRecords
+
             return HttpRecords(self.ctx.remote)
+        from shipyard.data.records_sql import SqlRecords
+
         return SqlRecords(self.ctx.db)
 
     def close(self) -> None:

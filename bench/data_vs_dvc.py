@@ -1,0 +1,215 @@
+"""Dataset versioning: ``shipyard data`` against DVC on the same data, in one run.
+
+Run: .venv/bin/python bench/data_vs_dvc.py [--size-mib 1024] [--files 20000]
+
+Each tool works in its own fresh git repository under one temporary folder,
+with empty caches, through its command line (start-up time included, as a
+user sees it):
+
+1. ``add`` of one random 1 GiB file;
+2. ``add`` of a folder of 20,000 random 4 KiB files;
+3. ``add`` again after overwriting 1 MiB in the middle of the 1 GiB file:
+   time, and bytes the tool's cache grew by;
+4. ``add`` again of the unchanged folder (the stat caches at work);
+5. ``push`` of the 20,000 files to one moto S3 server started here (each tool
+   under its own prefix of one bucket).
+
+The input files are written once and copied into both repositories, so both
+read them from the page cache alike. The machine is shared with other work:
+read the ratios, and run it twice. DVC comes from bench/.venv-peers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import peer_bin, print_table, ratio  # type: ignore[import-not-found]
+
+MiB = 1024 * 1024
+HERE = Path(__file__).resolve().parent
+SHIPYARD = Path(sys.executable).parent / "shipyard"
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of one command (raises with its output if it fails)."""
+    start = time.perf_counter()
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(map(str, args))} failed in {cwd}:\n{done.stdout.decode()[-2000:]}"
+            f"{done.stderr.decode()[-4000:]}"
+        )
+    return took
+
+
+def folder_bytes(root: Path) -> int:
+    total = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.lstat(os.path.join(folder, name)).st_size
+    return total
+
+
+def make_inputs(where: Path, size: int, files: int) -> tuple[Path, Path]:
+    big = where / "big.bin"
+    with open(big, "wb") as handle:
+        left = size
+        while left:
+            n = min(left, 64 * MiB)
+            handle.write(os.urandom(n))
+            left -= n
+    small = where / "small"
+    small.mkdir()
+    for i in range(files):
+        folder = small / f"{i // 1000:03d}"
+        if i % 1000 == 0:
+            folder.mkdir()
+        (folder / f"{i:05d}.bin").write_bytes(os.urandom(4096))
+    return big, small
+
+
+def change_one_mib(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(b"\x5a" * MiB)
+
+
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            return server, url
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("moto server did not start")
+
+
+def repo(root: Path, name: str, env: dict[str, str]) -> Path:
+    path = root / name
+    path.mkdir()
+    run(["git", "init", "-q"], path, env)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--tmp", type=Path, default=None, help="scratch folder (same disk)")
+    args = parser.parse_args()
+    dvc = peer_bin("dvc")
+    os.environ.update(FAKE_AWS)
+    env = {**os.environ, **FAKE_AWS, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b",
+           "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1"}  # fmt: skip
+    env = {k: v for k, v in env.items() if not k.startswith("SHIPYARD_")}
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    server, endpoint = start_moto()
+    rows: list[list[object]] = []
+    try:
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="bench"
+        )
+        with tempfile.TemporaryDirectory(prefix="shipyard-bench-data-", dir=args.tmp) as scratch:
+            root = Path(scratch)
+            inputs = root / "inputs"
+            inputs.mkdir()
+            print("writing the inputs…", flush=True)
+            big, small = make_inputs(inputs, args.size_mib * MiB, args.files)
+
+            d = repo(root, "dvc", env)
+            run([dvc, "init", "-q"], d, env)
+            run([dvc, "remote", "add", "-d", "s3", "s3://bench/dvc"], d, env)
+            run([dvc, "remote", "modify", "s3", "endpointurl", endpoint], d, env)
+            s = repo(root, "shipyard", env)
+            run([SHIPYARD, "init"], s, env)
+            run([SHIPYARD, "remote", "add", "s3", "s3://bench/shipyard",
+                 "--endpoint-url", endpoint], s, env)  # fmt: skip
+            for where in (d, s):
+                shutil.copyfile(big, where / "big.bin")
+                shutil.copytree(small, where / "small")
+            subprocess.run(["sync"], check=False)
+            dvc_cache, our_store = d / ".dvc" / "cache", s / ".shipyard" / "objects"
+
+            print("add of the large file…", flush=True)
+            t_dvc = run([dvc, "add", "-q", "big.bin"], d, env)
+            t_our = run([SHIPYARD, "data", "add", "big.bin"], s, env)
+            rows.append([f"add {args.size_mib} MiB file", f"{t_dvc:.2f} s", f"{t_our:.2f} s",
+                         ratio(t_our, t_dvc, higher_is_better=False), "≥ 4×"])  # fmt: skip
+
+            print(f"add of {args.files:,} small files…", flush=True)
+            t_dvc = run([dvc, "add", "-q", "small"], d, env)
+            t_our = run([SHIPYARD, "data", "add", "small"], s, env)
+            rows.append([f"add {args.files:,} × 4 KiB files", f"{t_dvc:.2f} s", f"{t_our:.2f} s",
+                         ratio(t_our, t_dvc, higher_is_better=False), "≥ 3×"])  # fmt: skip
+
+            print("re-add after a 1 MiB change…", flush=True)
+            before = (folder_bytes(dvc_cache), folder_bytes(our_store))
+            for where in (d, s):
+                change_one_mib(where / "big.bin")
+            t_dvc = run([dvc, "add", "-q", "big.bin"], d, env)
+            t_our = run([SHIPYARD, "data", "add", "big.bin"], s, env)
+            grew_dvc = folder_bytes(dvc_cache) - before[0]
+            grew_our = folder_bytes(our_store) - before[1]
+            size = args.size_mib * MiB
+            rows.append(["re-add after 1 MiB change", f"{t_dvc:.2f} s", f"{t_our:.2f} s",
+                         ratio(t_our, t_dvc, higher_is_better=False), ""])  # fmt: skip
+            rows.append([
+                "  bytes added to the cache",
+                f"{grew_dvc / MiB:,.1f} MiB ({grew_dvc / size:.1%})",
+                f"{grew_our / MiB:,.2f} MiB ({grew_our / size:.2%})",
+                ratio(grew_our, grew_dvc, higher_is_better=False), "< 1 % of the file",
+            ])  # fmt: skip
+
+            print("re-add of the unchanged folder…", flush=True)
+            t_dvc = run([dvc, "add", "-q", "small"], d, env)
+            t_our = run([SHIPYARD, "data", "add", "small"], s, env)
+            rows.append([f"re-add unchanged {args.files:,} files", f"{t_dvc:.2f} s",
+                         f"{t_our:.2f} s", ratio(t_our, t_dvc, higher_is_better=False),
+                         ""])  # fmt: skip
+
+            print(f"push of {args.files:,} files to S3 (moto)…", flush=True)
+            t_dvc = run([dvc, "push", "-q", "small.dvc"], d, env)
+            t_our = run([SHIPYARD, "data", "push", "small"], s, env)
+            rows.append([f"push {args.files:,} files to S3", f"{t_dvc:.2f} s", f"{t_our:.2f} s",
+                         ratio(t_our, t_dvc, higher_is_better=False), "≥ 10×"])  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"load average at end: {os.getloadavg()}\n")
+    print_table(["measure", "DVC", "Shipyard", "Shipyard vs DVC", "target"], rows)
+
+
+if __name__ == "__main__":
+    main()
