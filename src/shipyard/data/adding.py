@@ -13,7 +13,9 @@ A failure at any step leaves the work tree and the metadata as they were
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shipyard.core.digest import Digest
@@ -85,8 +87,13 @@ def add_paths(
             names.append(name)
     for name in names:
         _check_addable(ws, name, names)
-    commit = ws.repo.head() if ws.in_git else None
-    prepared = [_prepare(ws, name, profile=profile, progress=progress) for name in names]
+    # Opening the metadata store (imports, connection, schema check) overlaps
+    # with reading the data: a thread of its own does it meanwhile.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shipyard-db") as opener:
+        records = opener.submit(lambda: ws.records)
+        commit = ws.repo.head() if ws.in_git else None
+        prepared = [_prepare(ws, name, profile=profile, progress=progress) for name in names]
+        records.result()
     versions = ws.records.register(
         ws.ctx.principal,
         ws.project,
@@ -138,10 +145,17 @@ def _prepare(ws: DataWorkspace, name: str, *, profile: bool, progress: Progress)
                 f"{name} holds tracked data ({name}/{nested[0]})",
                 hint="track the folder's parts one by one, or remove their pointers first",
             )
-    digests, hashed, stored = _store_files(ws, name, files, progress)
+    digests, todo = _from_cache(ws, name, files)
+    tree: Tree | None = None
+    if not todo:
+        tree = _tree(files, digests)
+    hashed = stored = 0
+    if tree is None or not _listing_vouches(ws, name, kind, tree):
+        hashed, stored = _store_files(ws, files, digests, todo, progress)
+    if tree is None:
+        tree = _tree(files, digests)
     result = AddResult(name, kind, Digest("0" * 64), 0, len(files), None, changed=False)
     result.hashed, result.stored_bytes = hashed, stored
-    tree = Tree(tuple(TreeFile(f.rel, digests[f.rel], f.stat.size) for f in files))
 
     profiles: dict[str, StoredProfile] = {}
     if profile:
@@ -153,8 +167,8 @@ def _prepare(ws: DataWorkspace, name: str, *, profile: bool, progress: Progress)
         profile_digest = stored_profile.digest if stored_profile else None
         rows = stored_profile.rows if stored_profile else None
     else:
-        digest, data = tree.digest()
-        ws.store.put_bytes(data)
+        digest, data = tree.identity
+        ws.store.put_bytes(data)  # after every file: a stored listing vouches for them
         profile_digest, rows = None, None
         if profiles:
             index = ProfileIndex({p: (s.digest, s.rows) for p, s in profiles.items()})
@@ -167,15 +181,18 @@ def _prepare(ws: DataWorkspace, name: str, *, profile: bool, progress: Progress)
     before = ws.pointer(name) if ws.pointer_file(name).exists() else None
     result.digest, result.size, result.rows = digest, tree.size, rows
     result.changed = before is None or before.digest != digest
-    entries = [(cache_key(name, f.rel), f.stat, digests[f.rel].hex) for f in files]
+    entries = [(cache_key(name, f.rel), f.stat, digests[f.rel].hex) for f in todo]
     return _Prepared(result, pointer, entries)
 
 
-def _store_files(
-    ws: DataWorkspace, name: str, files: list[ScannedFile], progress: Progress
-) -> tuple[dict[str, Digest], int, int]:
-    """Digest of every file, storing those the store lacks; (digests, hashed, bytes stored)."""
-    store = ws.store
+def _tree(files: list[ScannedFile], digests: dict[str, Digest]) -> Tree:
+    return Tree(tuple(TreeFile(f.rel, digests[f.rel], f.stat.size) for f in files))
+
+
+def _from_cache(
+    ws: DataWorkspace, name: str, files: list[ScannedFile]
+) -> tuple[dict[str, Digest], list[ScannedFile]]:
+    """Digests the stat cache vouches for, and the files it does not know (to read)."""
     known = ws.cache.lookup(name)
     digests: dict[str, Digest] = {}
     todo: list[ScannedFile] = []
@@ -185,12 +202,29 @@ def _store_files(
             digests[f.rel] = Digest(hit[1])
         else:
             todo.append(f)
+    return digests, todo
+
+
+def _store_files(
+    ws: DataWorkspace,
+    files: list[ScannedFile],
+    digests: dict[str, Digest],
+    todo: list[ScannedFile],
+    progress: Progress,
+) -> tuple[int, int]:
+    """Store what the store lacks, completing ``digests``; (files read, bytes stored).
+
+    Files in ``todo`` are read; the others (digests from the stat cache) are
+    read again only if the store has lost their content.
+    """
+    store = ws.store
     if digests:
         lacking = store.missing(set(digests.values()))
         if lacking:
-            todo.extend(f for f in files if digests.get(f.rel) in lacking)
-            for f in todo:
-                digests.pop(f.rel, None)
+            again = [f for f in files if digests.get(f.rel) in lacking]
+            for f in again:
+                del digests[f.rel]
+            todo.extend(again)
     stats = TransferStats()
     threshold = store.chunking.threshold
     small = [f for f in todo if f.stat.size <= threshold]
@@ -220,7 +254,22 @@ def _store_files(
             raise _changed(f) from None
         if now != f.stat:
             raise _changed(f)
-    return digests, len(todo), stored
+    return len(todo), stored
+
+
+def _listing_vouches(ws: DataWorkspace, name: str, kind: str, tree: Tree) -> bool:
+    """True when the data is the pointer's version and the store holds its listing.
+
+    A listing is written only after every file in it, and gc keeps or drops
+    them together, so a stored listing vouches for its files (as a manifest
+    does for its chunks): re-adding an unchanged folder asks nothing per file.
+    """
+    if kind != "directory" or not ws.pointer_file(name).exists():
+        return False
+    pointer = ws.pointer(name)
+    if pointer is None or pointer.kind != "directory":
+        return False
+    return tree.identity[0] == pointer.digest and ws.store.has(pointer.digest)
 
 
 def _changed(f: ScannedFile) -> InvalidInput:
@@ -249,7 +298,7 @@ def _profiles(
                 )
                 break
             fresh += 1
-        stored, why = profile_and_store(ws.store, ws.cache, f.path, digest)
+        stored, why = profile_and_store(ws.store, ws.cache, Path(f.path), digest)
         if stored is not None:
             out[f.rel] = stored
         elif why:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from shipyard.core.digest import Digest, digest_of
@@ -59,6 +60,11 @@ class Tree:
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def digest(self) -> tuple[Digest, bytes]:
+        return self.identity
+
+    @cached_property
+    def identity(self) -> tuple[Digest, bytes]:
+        """The listing's digest and canonical bytes (computed once)."""
         data = self.to_bytes()
         return digest_of(data), data
 

@@ -193,7 +193,7 @@ class DataWorkspace:
             if hit is not None and hit[0] == f.stat:
                 out[f.rel] = Digest(hit[1])
                 continue
-            ref = digest_file(f.path)
+            ref = digest_file(Path(f.path))
             out[f.rel] = ref.digest
             fresh.append((key, f.stat, ref.digest.hex))
         if remember and fresh:

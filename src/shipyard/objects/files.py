@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -340,7 +341,7 @@ def _file_size(path: Path) -> int:
         raise NotFound(f"{path} does not exist") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(st.st_mode):
         raise InvalidInput(f"{path} is not a regular file")
     return st.st_size
 
