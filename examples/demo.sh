@@ -85,7 +85,7 @@ python - <<'PY'
 import pandas as pd
 frame = pd.read_parquet("data/train.parquet")
 frame["region"] = "eu"                                   # a new column
-pd.concat([frame, frame.head(5_000)]).to_parquet("data/train.parquet")   # 5,000 more rows
+pd.concat([frame, frame.head(5_000)]).to_parquet("data/train.parquet", index=False)  # more rows
 PY
 rm data/images/img-1.bin && echo changed > data/images/img-2.bin
 step shipyard data status
@@ -98,6 +98,7 @@ python -c "import pandas as pd; print('rows now:', len(pd.read_parquet('data/tra
 step shipyard data show data/train.parquet
 step shipyard monitor drift data/train.parquet@HEAD~1 today.csv --prediction score \
     || echo "(exit $?: today's data drifted from data v1)"
+step shipyard data checkout --rev HEAD data/train.parquet   # back to the newest
 step shipyard remote add origin "$demo-remote"
 step shipyard data push
 git add .gitignore .shipyard/config.toml && git commit -qm "workspace config, data remote"

@@ -70,8 +70,11 @@ def status_view(items: list[PathStatus]) -> RenderableType:
 
 def ls_table(pointers: list[Pointer]) -> RenderableType:
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
-    for column in ("path", "kind", "size", "files", "rows", "digest"):
-        table.add_column(column, justify="right" if column in ("size", "files", "rows") else "left")
+    table.add_column("path", overflow="fold")
+    for column in ("kind", "size", "files", "rows", "digest"):
+        table.add_column(
+            column, justify="right" if column in ("size", "files", "rows") else "left", no_wrap=True
+        )
     for p in pointers:
         table.add_row(
             escape(p.name), p.kind, human_bytes(p.size), f"{p.files:,}",
@@ -82,8 +85,11 @@ def ls_table(pointers: list[Pointer]) -> RenderableType:
 
 def log_table(name: str, entries: list[LogEntry]) -> RenderableType:
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
-    for column in ("commit", "date", "version", "size", "rows", "digest", "subject"):
-        table.add_column(column, justify="right" if column in ("size", "rows") else "left")
+    for column in ("commit", "date", "version", "size", "rows", "digest"):
+        table.add_column(
+            column, justify="right" if column in ("size", "rows") else "left", no_wrap=True
+        )
+    table.add_column("subject", overflow="fold")
     for e in entries:
         commit = e.commit.short if e.commit else "[yellow]work tree[/]"
         date = e.commit.date.strftime("%Y-%m-%d %H:%M") if e.commit else ""
