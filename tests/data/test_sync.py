@@ -166,6 +166,22 @@ def test_remote_settings_are_validated() -> None:
             build_settings(file=file)
 
 
+def test_pushing_data_this_store_never_had_is_refused_before_sending(
+    workspace: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("remote", "add", "origin", str(tmp_path / "remote"))
+    write_csv(workspace / "t.csv", 5)
+    cli("data", "add", "t.csv")
+    commit(workspace, "t")
+    clone = _clone(workspace, tmp_path / "clone")
+    monkeypatch.chdir(clone)
+    result = cli("data", "push", "-r", str(tmp_path / "other"))
+    assert result.exit_code == 2
+    assert "the local store lacks 2 object(s)" in result.stderr
+    assert "nothing was pushed" in result.stderr
+    assert not (tmp_path / "other").exists()
+
+
 def test_no_remote_configured_is_a_clear_error(workspace: Path, cli: Cli) -> None:
     result = cli("data", "push")
     assert result.exit_code == 2

@@ -88,6 +88,13 @@ def push(
     target = resolve_remote(ws.ctx.settings, remote, root=ws.root)
     pointers = _pointers(ws, names, rev)
     digests = _contents(ws, pointers, ws.store)
+    lacking = ws.store.missing(digests)
+    if lacking:
+        raise NotFound(
+            f"the local store lacks {len(lacking)} object(s) these versions need "
+            f"(e.g. {min(lacking).hex}); nothing was pushed",
+            hint="fetch them with `shipyard data pull`, or add the data again",
+        )
     with open_data_remote(ws.ctx, target, create=True) as store:
         stats = copy_objects(ws.store, store, digests, progress=progress or NO_PROGRESS)
         requests = store.backend.requests
