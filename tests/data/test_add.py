@@ -161,3 +161,13 @@ def test_a_malformed_table_is_stored_without_a_profile(workspace: Path, ctx: Con
     [added] = DataService(ctx).add(["notes.csv"])
     assert added.rows is None
     assert any("no profile" in note for note in added.notes)
+
+
+def test_adding_again_replaces_a_corrupt_pointer(workspace: Path, ctx: Context) -> None:
+    write_csv(workspace / "t.csv", 3)
+    service = DataService(ctx)
+    [first] = service.add(["t.csv"])
+    (workspace / "t.csv.yard").write_text("<<<<<<< HEAD\nkind: file\n")
+    [again] = service.add(["t.csv"])
+    assert again.digest == first.digest
+    assert service.status()[0].state == "unchanged"

@@ -178,7 +178,7 @@ def _prepare(ws: DataWorkspace, name: str, *, profile: bool, progress: Progress)
         name=name, kind=kind, digest=digest, size=tree.size, files=len(files), rows=rows,
         profile=profile_digest,
     )  # fmt: skip
-    before = ws.pointer(name) if ws.pointer_file(name).exists() else None
+    before = _readable_pointer(ws, name)
     result.digest, result.size, result.rows = digest, tree.size, rows
     result.changed = before is None or before.digest != digest
     entries = [(cache_key(name, f.rel), f.stat, digests[f.rel].hex) for f in todo]
@@ -264,12 +264,20 @@ def _listing_vouches(ws: DataWorkspace, name: str, kind: str, tree: Tree) -> boo
     them together, so a stored listing vouches for its files (as a manifest
     does for its chunks): re-adding an unchanged folder asks nothing per file.
     """
-    if kind != "directory" or not ws.pointer_file(name).exists():
+    if kind != "directory":
         return False
-    pointer = ws.pointer(name)
+    pointer = _readable_pointer(ws, name)
     if pointer is None or pointer.kind != "directory":
         return False
     return tree.identity[0] == pointer.digest and ws.store.has(pointer.digest)
+
+
+def _readable_pointer(ws: DataWorkspace, name: str) -> Pointer | None:
+    """The current pointer, or None if there is none or it is unreadable (add replaces it)."""
+    try:
+        return ws.pointer(name)
+    except InvalidInput:
+        return None
 
 
 def _changed(f: ScannedFile) -> InvalidInput:
