@@ -126,3 +126,23 @@ def test_ls_log_and_show(workspace: Path, cli: Cli) -> None:
     assert inner["record"]["message"] == "first cut"
     old = json.loads(cli("data", "show", "data/train.csv", "--rev", "HEAD~1", "--json").stdout)
     assert old["rows"] == 10
+
+
+def test_every_data_command_has_help(cli: Cli) -> None:
+    for command in (
+        "add",
+        "status",
+        "diff",
+        "checkout",
+        "push",
+        "pull",
+        "ls",
+        "log",
+        "show",
+        "get",
+    ):
+        result = cli("data", command, "--help")
+        assert result.exit_code == 0, command
+        assert "--json" in result.stdout, command
+    for command in ("add", "list", "remove", "default"):
+        assert cli("remote", command, "--help").exit_code == 0
