@@ -13,7 +13,6 @@ A failure at any step leaves the work tree and the metadata as they were
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.data.gitignore import ignore_in_git
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer
 from shipyard.data.profiles import StoredProfile, is_tabular, profile_and_store
-from shipyard.data.records import DatasetVersion, NewVersion
+from shipyard.data.records import NewVersion
 from shipyard.data.scan import ScannedFile
 from shipyard.data.statcache import FileStat
 from shipyard.data.tree import ProfileIndex, Tree, TreeFile
@@ -87,33 +86,45 @@ def add_paths(
             names.append(name)
     for name in names:
         _check_addable(ws, name, names)
-    # Opening the metadata store (imports, connection, schema check) overlaps
-    # with reading the data: a thread of its own does it meanwhile.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shipyard-db") as opener:
-        records = opener.submit(lambda: ws.records)
-        commit = ws.repo.head() if ws.in_git else None
-        prepared = [_prepare(ws, name, profile=profile, progress=progress) for name in names]
-        records.result()
-    versions = ws.records.register(
-        ws.ctx.principal,
-        ws.project,
-        [
-            NewVersion(
-                name=p.pointer.name,
-                kind=p.pointer.kind,
-                digest=p.pointer.digest,
-                size=p.pointer.size,
-                files=p.pointer.files,
-                rows=p.pointer.rows,
-                profile_digest=p.pointer.profile,
-                git_commit=commit,
-                message=message,
-            )
-            for p in prepared
-        ],
-    )
-    for item, version in zip(prepared, versions, strict=True):
-        _finish(ws, item, version)
+    commit = ws.repo.head() if ws.in_git else None
+    prepared = [_prepare(ws, name, profile=profile, progress=progress) for name in names]
+    # An unchanged path whose version this workspace recorded already needs no
+    # metadata round trip (nor the database layer's import): the stat cache
+    # remembers which versions went into which metadata store.
+    store_key = f"{ws.ctx.metadata_uri}#{ws.project}"
+    todo = []
+    for item in prepared:
+        known = None
+        if not item.result.changed and not message:
+            known = ws.cache.recorded(store_key, item.pointer.name, item.pointer.digest.hex)
+        if known is None:
+            todo.append(item)
+        else:
+            item.result.version = known
+    if todo:
+        versions = ws.records.register(
+            ws.ctx.principal,
+            ws.project,
+            [
+                NewVersion(
+                    name=p.pointer.name,
+                    kind=p.pointer.kind,
+                    digest=p.pointer.digest,
+                    size=p.pointer.size,
+                    files=p.pointer.files,
+                    rows=p.pointer.rows,
+                    profile_digest=p.pointer.profile,
+                    git_commit=commit,
+                    message=message,
+                )
+                for p in todo
+            ],
+        )
+        for item, version in zip(todo, versions, strict=True):
+            item.result.version = version.version
+        ws.cache.remember_recorded(store_key, [(v.name, v.digest.hex, v.version) for v in versions])
+    for item in prepared:
+        _finish(ws, item)
     return [p.result for p in prepared]
 
 
@@ -314,8 +325,7 @@ def _profiles(
     return out
 
 
-def _finish(ws: DataWorkspace, item: _Prepared, version: DatasetVersion) -> None:
-    item.result.version = version.version
+def _finish(ws: DataWorkspace, item: _Prepared) -> None:
     item.pointer.write(ws.pointer_file(item.pointer.name))
     ignore_in_git(ws.root, item.pointer.name)
     ws.cache.remember(item.cache_entries)

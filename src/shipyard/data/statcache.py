@@ -11,9 +11,11 @@ miss and the file is hashed again.
 It is a local SQLite file (``.shipyard/cache/state.db``), apart from the
 metadata store: it is per machine, may be deleted at any time, and is
 written in one transaction per command without ``fsync`` (losing it costs
-only a re-hash). It also keeps two other local facts: the profile of each
-tabular content digest (so unchanged files are not profiled twice) and which
-dataset digests were pushed to which remote (for ``data status``).
+only a re-hash). It also keeps three other local facts: the profile of each
+tabular content digest (so unchanged files are not profiled twice), which
+dataset digests were pushed to which remote (for ``data status``), and which
+versions were recorded in which metadata store (so re-adding unchanged data
+needs no database round trip).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ CREATE TABLE IF NOT EXISTS stat (
 );
 CREATE TABLE IF NOT EXISTS profiles (digest TEXT PRIMARY KEY, profile TEXT, rows INTEGER);
 CREATE TABLE IF NOT EXISTS pushed (remote TEXT, digest TEXT, PRIMARY KEY (remote, digest));
+CREATE TABLE IF NOT EXISTS recorded (
+    store TEXT, name TEXT, digest TEXT, version INTEGER, PRIMARY KEY (store, name, digest)
+);
 """
 
 
@@ -149,6 +154,22 @@ class StatCache:
         if rows:
             with self._transaction():
                 self._conn.executemany("INSERT OR IGNORE INTO pushed VALUES (?, ?)", rows)
+
+    # -- versions recorded in a metadata store ------------------------------------------
+
+    def recorded(self, store: str, name: str, digest: str) -> int | None:
+        """The version number ``store`` gave ``name`` at ``digest``, if this workspace saw it."""
+        row = self._conn.execute(
+            "SELECT version FROM recorded WHERE store = ? AND name = ? AND digest = ?",
+            (store, name, digest),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def remember_recorded(self, store: str, entries: Iterable[tuple[str, str, int]]) -> None:
+        rows = [(store, n, d, v) for n, d, v in entries]
+        if rows:
+            with self._transaction():
+                self._conn.executemany("INSERT OR REPLACE INTO recorded VALUES (?, ?, ?, ?)", rows)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
