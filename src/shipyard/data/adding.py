@@ -229,6 +229,7 @@ def _store_files(
     read again only if the store has lost their content.
     """
     store = ws.store
+    ws.open_records_soon()  # new content will be recorded: open the store meanwhile
     if digests:
         lacking = store.missing(set(digests.values()))
         if lacking:

@@ -7,7 +7,9 @@ cache, the git repository, and the digests of what is on disk now.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,9 @@ class DataWorkspace:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.root = ctx.layout.root.resolve()
+        self._records: DatasetRecords | None = None
+        self._records_lock = threading.Lock()
+        self._opener: threading.Thread | None = None
 
     @property
     def project(self) -> str:
@@ -64,8 +69,15 @@ class DataWorkspace:
     def in_git(self) -> bool:
         return self._repo is not None
 
-    @cached_property
+    @property
     def records(self) -> DatasetRecords:
+        """The metadata records (opened on first use; see :meth:`open_records_soon`)."""
+        with self._records_lock:
+            if self._records is None:
+                self._records = self._open_records()
+            return self._records
+
+    def _open_records(self) -> DatasetRecords:
         if self.ctx.is_remote:
             from shipyard.data.records_http import HttpRecords
 
@@ -74,7 +86,25 @@ class DataWorkspace:
 
         return SqlRecords(self.ctx.db)
 
+    def open_records_soon(self) -> None:
+        """Open the metadata store on a thread of its own while the caller reads data.
+
+        Its imports, connection and schema check then overlap with I/O and
+        hashing (which release the GIL); :attr:`records` waits for it.
+        """
+        if self._records is None and self._opener is None:
+            self._opener = threading.Thread(
+                target=self._open_quietly, name="shipyard-db", daemon=True
+            )
+            self._opener.start()
+
+    def _open_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the caller meets the error when it asks
+            _ = self.records
+
     def close(self) -> None:
+        if self._opener is not None:
+            self._opener.join()
         if "cache" in self.__dict__:
             self.cache.close()
 
