@@ -70,16 +70,16 @@ def check_remote_url(url: str) -> str:
 
         parse_s3_url(text)
         return text
-    if "://" in text and not text.startswith("file://"):
+    if "://" in text and not text.startswith(("file://", "http://", "https://")):
         scheme = text.split("://", 1)[0]
         raise InvalidInput(
             f"{scheme}:// remotes are not supported", hint="use s3://bucket/prefix or a folder"
         )
-    return text
+    return text  # http(s):// is for a team server's transfer endpoints (open_remote decides)
 
 
 def _absolute(url: str, root: Path) -> str:
-    if url.startswith("s3://"):
+    if url.startswith(("s3://", "http://", "https://")):
         return url
     text = url[len("file://") :] if url.startswith("file://") else url
     path = Path(text).expanduser()
