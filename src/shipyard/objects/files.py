@@ -156,7 +156,7 @@ def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> Objec
 
 def put_files(
     store: ObjectStore,
-    paths: list[Path],
+    paths: list[Path | str],
     *,
     progress: Progress | None = None,
     stats: TransferStats | None = None,
@@ -191,7 +191,7 @@ def put_files(
             )
         for i, size in enumerate(sizes):
             if size > threshold:
-                refs[i] = _put_large(store, paths[i], writer, progress)
+                refs[i] = _put_large(store, Path(paths[i]), writer, progress)
         for i, future in futures.items():
             ref = future.result()
             refs[i] = ObjectRef(ref.digest, ref.size)
@@ -200,7 +200,11 @@ def put_files(
 
 
 def _missing_small(
-    store: ObjectStore, paths: list[Path], sizes: list[int], small: list[int], progress: Progress
+    store: ObjectStore,
+    paths: list[Path | str],
+    sizes: list[int],
+    small: list[int],
+    progress: Progress,
 ) -> dict[int, tuple[Digest, bool]]:
     """Digest of each small file and whether the store lacks it (one bulk question)."""
     progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
@@ -334,7 +338,7 @@ def _write_atomically(dest: Path, pieces: Iterator[bytes], advance: Callable[[in
 # -- small helpers ----------------------------------------------------------------
 
 
-def _file_size(path: Path) -> int:
+def _file_size(path: Path | str) -> int:
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -346,7 +350,7 @@ def _file_size(path: Path) -> int:
     return st.st_size
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path | str) -> bytes:
     try:
         with open(path, "rb") as handle:
             return handle.read()

@@ -322,7 +322,7 @@ class ObjectStore:
         """Store many files at once (small ones packed); references in the input order."""
         from shipyard.objects.files import put_files
 
-        return put_files(self, [Path(p) for p in paths], progress=progress, stats=stats)
+        return put_files(self, list(paths), progress=progress, stats=stats)
 
     # -- reading (see files.py) --------------------------------------------------
 
