@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,8 @@ def test_push_then_pull_into_a_clone_through_a_folder_remote(
     assert {s["pushed"] for s in status} == {True}
     again = json.loads(cli("data", "push", "--json").stdout)
     assert again["objects"] == 0  # nothing new to send
+    checked = json.loads(cli("data", "status", "--check-remote", "--json").stdout)
+    assert {s["pushed"] for s in checked} == {True}
 
     clone = _clone(workspace, tmp_path / "clone")
     monkeypatch.chdir(clone)
@@ -56,6 +59,11 @@ def test_push_then_pull_into_a_clone_through_a_folder_remote(
     assert sum(c["written"] for c in json.loads(result.stdout)["checkout"]) == 31
     _same_tree(workspace / "data", clone / "data")
     assert {s["state"] for s in json.loads(cli("data", "status", "--json").stdout)} == {"unchanged"}
+    shutil.rmtree(remote)  # the remote lost everything: asking it tells
+    checked = json.loads(cli("data", "status", "-c", "--json").stdout)
+    assert {s["pushed"] for s in checked} == {False}
+    remembered = json.loads(cli("data", "status", "--json").stdout)
+    assert {s["pushed"] for s in remembered} == {False}
 
 
 def test_push_and_pull_through_s3(

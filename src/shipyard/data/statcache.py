@@ -171,6 +171,12 @@ class StatCache:
             with self._transaction():
                 self._conn.executemany("INSERT OR REPLACE INTO recorded VALUES (?, ?, ?, ?)", rows)
 
+    def forget_pushed(self, remote: str, digests: Iterable[str]) -> None:
+        rows = [(remote, d) for d in digests]
+        if rows:
+            with self._transaction():
+                self._conn.executemany("DELETE FROM pushed WHERE remote = ? AND digest = ?", rows)
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 

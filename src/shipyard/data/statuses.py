@@ -66,6 +66,7 @@ def status(
             missing = {d.hex for d in store.missing({Digest(d) for d in digests.values()})}
         held = set(digests.values()) - missing
         ws.cache.remember_pushed(target.key, held)
+        ws.cache.forget_pushed(target.key, missing)
     else:
         held = ws.cache.pushed(target.key, digests.values())
     for item in out:
