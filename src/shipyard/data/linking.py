@@ -8,8 +8,9 @@ place, so switching between versions costs a link instead of a copy:
 * a *reflink* (copy-on-write clone; btrfs, XFS, APFS…) is always safe: an
   edit of the work-tree file never reaches the cache;
 * a *hardlink* shares the file itself, so the work-tree file is left
-  read-only, like the cache (``chmod +w`` and an in-place edit would change
-  the cache too: unlock it with ``data unlock``-style copy, i.e. ``copy`` mode);
+  read-only, like the cache: to edit one, replace it with a copy (an
+  in-place edit after ``chmod +w`` would change the cache too; a cache file
+  found writable is dropped and written again before it is linked);
 * ``auto`` (the default) reflinks where the filesystem can, and copies
   elsewhere. A link that fails (another filesystem) falls back to a copy.
 """
