@@ -84,6 +84,8 @@ def add_paths(
         name = ws.name_of(given)
         if name not in names:
             names.append(name)
+    if any(not ws.pointer_file(name).exists() for name in names):
+        ws.open_records_soon()  # a new dataset will certainly be recorded
     for name in names:
         _check_addable(ws, name, names)
     commit = ws.repo.head() if ws.in_git else None
