@@ -18,7 +18,9 @@ figure); the push runs once:
    under its own prefix of one bucket).
 
 The input files are written once and copied into both repositories, so both
-read them from the page cache alike. The machine is shared with other work:
+read them from the page cache alike, and every measured command starts after
+a ``sync``: a tool that writes without fsync (DVC) would otherwise leave its
+dirty pages to be flushed during the next tool's fsyncs. The machine is shared with other work:
 read the ratios, and run it twice. DVC comes from bench/.venv-peers.
 """
 
@@ -148,11 +150,13 @@ def _round(tool: str, where: Path, dvc: Path, env: dict[str, str]) -> tuple[dict
         cache = where / ".dvc" / "cache"
 
         def add(path: str) -> float:
+            os.sync()  # nobody's dirty pages are flushed on the next one's time
             return run([dvc, "add", "-q", path], where, env)
     else:
         cache = where / ".shipyard" / "objects"
 
         def add(path: str) -> float:
+            os.sync()
             return run([SHIPYARD, "data", "add", path], where, env)
 
     times = {"big": add("big.bin"), "small": add("small")}
@@ -230,7 +234,9 @@ def main() -> None:
                          ""])  # fmt: skip
 
             print(f"push of {args.files:,} files to S3 (moto)…", flush=True)
+            os.sync()
             t_dvc = run([dvc, "push", "-q", "small.dvc"], d, env)
+            os.sync()
             t_our = run([SHIPYARD, "data", "push", "small"], s, env)
             rows.append([f"push {args.files:,} files to S3", f"{t_dvc:.2f} s", f"{t_our:.2f} s",
                          ratio(t_our, t_dvc, higher_is_better=False), "≥ 10×"])  # fmt: skip
