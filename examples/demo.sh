@@ -188,7 +188,7 @@ print(f"inference log: {log.num_rows} records in the object store, e.g.",
       {k: log.column(k)[0].as_py() for k in ("_request_id", "_prediction", "mean radius")})
 PY
 
-# 7. Live monitoring (docs/monitoring.md): the served model's traffic shifts; a monitor finds
+# 8. Live monitoring (docs/monitoring.md): the served model's traffic shifts; a monitor finds
 # the drift and the decay, posts to a webhook, runs a retraining command, and /metrics shows it.
 python - <<'PY'
 from sklearn.datasets import load_breast_cancer
@@ -310,6 +310,41 @@ yaml.safe_dump(test, open("alerts.test.yml", "w"))
 PY
     step promtool test rules alerts.test.yml && echo "(ShipyardDataDrift fires on these gauges)"
 fi
+
+# 9. Dataset versioning: add, change, diff, check out an older version, push and pull.
+export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Demo} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-demo@example.com}
+export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-Demo} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-demo@example.com}
+mkdir -p data/images
+cp train.parquet data/train.parquet
+for i in $(seq 1 300); do head -c 2048 /dev/urandom > "data/images/img-$i.bin"; done
+step shipyard data add data/train.parquet data/images -m "first cut"
+git add -A data && git commit -qm "data v1" && echo "(committed the pointers: data v1)"
+python - <<'PY'
+import pandas as pd
+frame = pd.read_parquet("data/train.parquet")
+frame["region"] = "eu"                                   # a new column
+pd.concat([frame, frame.head(5_000)]).to_parquet("data/train.parquet", index=False)  # more rows
+PY
+rm data/images/img-1.bin && echo changed > data/images/img-2.bin
+step shipyard data status
+step shipyard data add data/train.parquet data/images -m "more rows, a region column"
+git add -A data && git commit -qm "data v2" && echo "(committed: data v2)"
+step shipyard data diff HEAD~1 HEAD
+step shipyard data log data/train.parquet
+step shipyard data checkout --rev HEAD~1 data/train.parquet
+python -c "import pandas as pd; print('rows now:', len(pd.read_parquet('data/train.parquet')))"
+step shipyard data show data/train.parquet
+step shipyard monitor drift data/train.parquet@HEAD~1 today.csv --prediction score \
+    || echo "(exit $?: today's data drifted from data v1)"
+step shipyard data checkout --rev HEAD data/train.parquet   # back to the newest
+step shipyard remote add origin "$demo-remote"
+step shipyard data push
+git add .gitignore .shipyard/config.toml && git commit -qm "workspace config, data remote"
+echo "(a teammate clones the repository and pulls the data)"
+git clone -q . "$demo-clone" && cd "$demo-clone"
+step shipyard data pull
+step shipyard data status
+cd "$demo"
 
 echo
 echo "Demo finished. Explore it: cd $demo"

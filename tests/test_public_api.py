@@ -25,3 +25,4 @@ def test_sdk_subpackages_load_on_first_use() -> None:
     assert shipyard.monitoring.drift is not None
     assert shipyard.profiling.profile_file is not None
     assert shipyard.serving.create_serving_app is not None
+    assert shipyard.data.read_table is not None

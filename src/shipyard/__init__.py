@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
-_LAZY_SUBPACKAGES = frozenset({"monitoring", "profiling", "serving", "validate"})
+_LAZY_SUBPACKAGES = frozenset({"data", "monitoring", "profiling", "serving", "validate"})
 
 
 def load_model(uri: str, *, trusted: bool = False, context: Context | None = None) -> LoadedModel:

@@ -75,6 +75,22 @@ def _new_version(_auth: AuthService, _persona: str) -> Request:
 
 P = "/api/v1/projects/{project}/models"
 
+_DATASETS = f"/api/v1/projects/{PROJECT}/datasets"
+
+
+def _dataset(auth: AuthService) -> str:
+    """A dataset with one version in PROJECT (made directly in the database)."""
+    from shipyard.core.digest import Digest
+    from shipyard.data.records import NewVersion
+    from shipyard.data.records_sql import SqlRecords
+
+    name = f"data/{uuid.uuid4().hex[:8]}.csv"
+    SqlRecords(auth.db).register(
+        LOCAL_OWNER, PROJECT, [NewVersion(name, "file", Digest("cd" * 32), 10, 1)]
+    )
+    return name
+
+
 ROUTES: dict[tuple[str, str], Case] = {
     ("GET", P): Case(PROJECT_VIEWERS, _fixed(MODELS)),
     ("GET", P + "/{name}"): Case(PROJECT_VIEWERS, _on_model("")),
@@ -129,6 +145,32 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/audit"): Case(ADMINS, _fixed("/api/v1/audit")),
     ("GET", "/api/v1/audit/verify"): Case(ADMINS, _fixed("/api/v1/audit/verify")),
     ("GET", "/metrics"): Case(AUTHENTICATED, _fixed("/metrics")),
+    ("GET", "/api/v1/projects/{project}/datasets"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/datasets")
+    ),
+    ("GET", "/api/v1/projects/{project}/datasets/versions"): Case(
+        PROJECT_VIEWERS, lambda a, _p: (f"{_DATASETS}/versions?name={_dataset(a)}", None)
+    ),
+    ("GET", "/api/v1/projects/{project}/datasets/version"): Case(
+        PROJECT_VIEWERS, lambda a, _p: (f"{_DATASETS}/version?name={_dataset(a)}", None)
+    ),
+    ("POST", "/api/v1/projects/{project}/datasets/versions"): Case(
+        PROJECT_CONTRIBUTORS,
+        _fixed(
+            f"/api/v1/projects/{PROJECT}/datasets/versions",
+            {
+                "versions": [
+                    {
+                        "name": "data/x.csv",
+                        "kind": "file",
+                        "digest": "ab" * 32,
+                        "size": 3,
+                        "files": 1,
+                    }
+                ]
+            },
+        ),
+    ),
 }
 
 PUBLIC: frozenset[tuple[str, str]] = frozenset({("GET", "/health"), ("POST", "/api/v1/auth/login")})

@@ -85,6 +85,7 @@ def _root(
 def _register() -> None:
     from shipyard.auth.commands import audit_app, tokens_app, users_app
     from shipyard.client.commands import login, logout, whoami
+    from shipyard.data import commands as data_commands
     from shipyard.monitoring.commands import monitor_app
     from shipyard.objects import commands as object_commands
     from shipyard.registry import commands as registry_commands
@@ -108,6 +109,7 @@ def _register() -> None:
     app.command()(whoami)
     registry_commands.register(app)
     object_commands.register(app)
+    data_commands.register(app)
     app.add_typer(monitor_app, name="monitor")
     app.add_typer(validate_app, name="validate")
     tracking_commands.register(app)

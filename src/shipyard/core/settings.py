@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -23,11 +24,14 @@ from shipyard.core.monitors import MonitorConfig, parse_monitors
 
 __all__ = [
     "ENV_ALIASES",
+    "LINK_MODES",
     "ClientSettings",
     "CostSettings",
+    "DataSettings",
     "ModelSettings",
     "ObjectSettings",
     "ProjectSettings",
+    "RemoteSettings",
     "ServerSettings",
     "Settings",
     "StoreSettings",
@@ -106,6 +110,33 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class DataSettings:
+    link: str = "auto"
+    """How ``data checkout`` materialises files: auto (reflink where the filesystem can,
+    else copy), reflink, hardlink (files become read-only), or copy."""
+    remote: str = ""
+    """Name of the default remote for ``data push``/``pull`` (see ``[remotes.NAME]``)."""
+
+
+LINK_MODES = ("auto", "reflink", "hardlink", "copy")
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """One ``[remotes.NAME]`` table: where ``data push``/``pull`` send and fetch objects."""
+
+    name: str
+    url: str
+    endpoint_url: str = ""
+    """S3-compatible endpoint for this remote (default: ``objects.s3_endpoint_url``)."""
+    region: str = ""
+
+
+_REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_REMOTE_KEYS = ("url", "endpoint_url", "region")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Shipyard reads from configuration, as one typed object."""
 
@@ -120,6 +151,9 @@ class Settings:
     """Promotion gates per alias (``[gates.production]`` tables), checked by the registry."""
     monitors: Mapping[str, MonitorConfig] = field(default_factory=dict)
     """``[monitors.<name>]`` tables: live monitors (``shipyard monitor run|schedule``)."""
+    data: DataSettings = field(default_factory=DataSettings)
+    remotes: tuple[RemoteSettings, ...] = ()
+    """Data remotes from ``[remotes.NAME]`` tables of the config file, in file order."""
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -140,7 +174,7 @@ ENV_ALIASES: Mapping[str, str] = {
 # Tables of named entries, parsed by their own module rather than as single settings.
 _TABLES = frozenset({"monitors"})
 # Keys that never come from the config file (they describe where the file is).
-_NOT_IN_FILE = frozenset({"workspace", "debug", "client.token"})
+_NOT_IN_FILE = frozenset({"workspace", "debug", "client.token", "remotes"})
 # Sections whose keys are chosen by the user (``[gates.<alias>]``): kept as parsed tables,
 # read from the file only, and checked by the subsystem that owns them.
 _POLICY_SECTIONS = frozenset({"gates"})
@@ -152,7 +186,7 @@ def setting_keys() -> dict[str, type]:
     """Every dotted setting key and its value type."""
     keys: dict[str, type] = {}
     for f in fields(Settings):
-        if f.name in _POLICY_SECTIONS or f.name in _TABLES:
+        if f.name in _POLICY_SECTIONS or f.name in _TABLES or f.name == "remotes":
             continue
         kind = _hints(Settings)[f.name]
         if isinstance(kind, type) and is_dataclass(kind):
@@ -189,6 +223,7 @@ def build_settings(
     policies = {name: _policy(document.pop(name), name, file_label)
                 for name in _POLICY_SECTIONS if name in document}  # fmt: skip
     monitors = parse_monitors(document.pop("monitors", {}), file_label)
+    remotes = parse_remotes(document.pop("remotes", {}), file_label)
     for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
     by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
@@ -201,11 +236,50 @@ def build_settings(
         if value is not None:
             values[key] = (value, "command line")
 
-    settings = Settings(workspace=workspace, gates=policies.get("gates", {}), monitors=monitors)
+    settings = Settings(
+        workspace=workspace, gates=policies.get("gates", {}), monitors=monitors, remotes=remotes
+    )
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)
         settings = _set(settings, key, value)
+    if settings.data.link not in LINK_MODES:
+        raise ConfigError(
+            f"setting data.link has a bad value {settings.data.link!r}",
+            hint=f"choose one of {', '.join(LINK_MODES)}",
+        )
     return settings
+
+
+def parse_remotes(tables: Any, label: str = "config file") -> tuple[RemoteSettings, ...]:
+    """Read the ``[remotes.NAME]`` tables; raises :class:`ConfigError` naming the remote."""
+    if not isinstance(tables, Mapping):
+        raise ConfigError(
+            f"'remotes' in {label} must be tables such as [remotes.origin]",
+            hint='write [remotes.origin] then url = "s3://bucket/prefix"',
+        )
+    remotes = []
+    for name, table in tables.items():
+        if not _REMOTE_NAME.match(str(name)):
+            raise ConfigError(
+                f"bad remote name {name!r} in {label}",
+                hint="use up to 64 letters, digits, '.', '_' or '-'",
+            )
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"remote {name!r} in {label} must be a table with a url")
+        unknown = sorted(set(table) - set(_REMOTE_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"unknown setting {unknown[0]!r} of remote {name!r} in {label}",
+                hint=f"a remote has {', '.join(_REMOTE_KEYS)}",
+            )
+        values = {k: table.get(k, "") for k in _REMOTE_KEYS}
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{key} of remote {name!r} in {label} must be text")
+        if not values["url"]:
+            raise ConfigError(f"remote {name!r} in {label} has no url")
+        remotes.append(RemoteSettings(name=str(name), **values))
+    return tuple(remotes)
 
 
 def _flatten_file(doc: Mapping[str, Any], keys: Mapping[str, type], label: str) -> dict[str, Any]:

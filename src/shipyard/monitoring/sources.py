@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Modules that register resolvers when imported (dataset versioning adds its own).
-RESOLVER_MODULES: list[str] = []
+RESOLVER_MODULES: list[str] = ["shipyard.data.resolver"]
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,11 @@ def load_profile(
     path = Path(text)
     if not path.exists():
         if "@" in path.name:
+            name = text.rpartition("@")[0]
             raise InvalidInput(
-                f"{text} names a dataset version, and no dataset resolver is installed",
-                hint="pass a CSV, Parquet or profile JSON file",
+                f"{text} names a dataset version, but {name} is not a dataset tracked here",
+                hint=f"track it with `shipyard data add {name}`, or pass a CSV, Parquet or "
+                "profile JSON file",
             )
         raise NotFound(f"no file or folder at {text}")
     if path.suffix.lower() == ".json":

@@ -45,6 +45,11 @@ class PackCatalog:
         self.damaged: dict[str, IntegrityError] = {}
         """Packs whose index could not be read, by id (``fsck`` reports them)."""
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the pack indexes were read at least once."""
+        return self._loaded
+
     def ensure_loaded(self) -> None:
         if not self._loaded:
             self.refresh()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -155,7 +156,7 @@ def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> Objec
 
 def put_files(
     store: ObjectStore,
-    paths: list[Path],
+    paths: list[Path | str],
     *,
     progress: Progress | None = None,
     stats: TransferStats | None = None,
@@ -190,7 +191,7 @@ def put_files(
             )
         for i, size in enumerate(sizes):
             if size > threshold:
-                refs[i] = _put_large(store, paths[i], writer, progress)
+                refs[i] = _put_large(store, Path(paths[i]), writer, progress)
         for i, future in futures.items():
             ref = future.result()
             refs[i] = ObjectRef(ref.digest, ref.size)
@@ -199,7 +200,11 @@ def put_files(
 
 
 def _missing_small(
-    store: ObjectStore, paths: list[Path], sizes: list[int], small: list[int], progress: Progress
+    store: ObjectStore,
+    paths: list[Path | str],
+    sizes: list[int],
+    small: list[int],
+    progress: Progress,
 ) -> dict[int, tuple[Digest, bool]]:
     """Digest of each small file and whether the store lacks it (one bulk question)."""
     progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
@@ -333,19 +338,19 @@ def _write_atomically(dest: Path, pieces: Iterator[bytes], advance: Callable[[in
 # -- small helpers ----------------------------------------------------------------
 
 
-def _file_size(path: Path) -> int:
+def _file_size(path: Path | str) -> int:
     try:
         st = os.stat(path)
     except FileNotFoundError:
         raise NotFound(f"{path} does not exist") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(st.st_mode):
         raise InvalidInput(f"{path} is not a regular file")
     return st.st_size
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path | str) -> bytes:
     try:
         with open(path, "rb") as handle:
             return handle.read()

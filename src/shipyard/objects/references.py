@@ -48,6 +48,7 @@ __all__ = [
 ReferenceSource = Callable[["Context"], Iterable[Digest | ObjectRef | str]]
 
 REFERENCE_MODULES: tuple[str, ...] = (
+    "shipyard.data.references",
     "shipyard.monitoring.references",
     "shipyard.registry.references",
     "shipyard.serving.references",

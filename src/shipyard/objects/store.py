@@ -103,17 +103,27 @@ class ObjectStore:
         refresh: bool = True,
         kinds: tuple[ObjectKind, ...] = (ObjectKind.BLOB, ObjectKind.MANIFEST),
     ) -> Location | None:
+        if not self.catalog.loaded:  # a loose record is found without loading every index
+            loose = self._loose(name, kinds)
+            if loose is not None:
+                return loose
         found = self._in_pack(name)
         if found is not None:
             return found
+        loose = self._loose(name, kinds)
+        if loose is not None:
+            return loose
+        if refresh:
+            self.catalog.refresh()  # another process may have written a pack since
+            return self._locate(name, refresh=False, kinds=kinds)
+        return None
+
+    def _loose(self, name: str, kinds: tuple[ObjectKind, ...]) -> Location | None:
         for kind in kinds:
             key = loose_key(name, kind)
             info = self.backend.stat(key)
             if info is not None:
                 return Location(name, kind, info.size, key=key)
-        if refresh:
-            self.catalog.refresh()  # another process may have written a pack since
-            return self._locate(name, refresh=False, kinds=kinds)
         return None
 
     def _in_pack(self, name: str) -> Location | None:
@@ -312,7 +322,7 @@ class ObjectStore:
         """Store many files at once (small ones packed); references in the input order."""
         from shipyard.objects.files import put_files
 
-        return put_files(self, [Path(p) for p in paths], progress=progress, stats=stats)
+        return put_files(self, list(paths), progress=progress, stats=stats)
 
     # -- reading (see files.py) --------------------------------------------------
 

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["RecordWriter"]
 
 DEFAULT_INFLIGHT = 32 * 1024 * 1024
+INLINE_BELOW = 64 * 1024
+"""Blobs smaller than this are hashed and packed in the caller's thread: for tiny
+records a hand-off to a worker costs more than the work (and the GIL ping-pong
+of thousands of hand-offs slows the caller's own reads)."""
 
 
 class _Budget:
@@ -53,6 +57,36 @@ class _Budget:
         with self._cond:
             self._used -= size
             self._cond.notify_all()
+
+
+class _Resolved(Future[ChunkRef]):
+    """An already finished future, without the lock and condition a ``Future`` makes
+    (thousands of tiny blobs are written inline, each handing one back)."""
+
+    def __init__(self, value: ChunkRef | None, error: BaseException | None) -> None:
+        self.value = value
+        self.error = error
+
+    def done(self) -> bool:
+        return True
+
+    def cancelled(self) -> bool:
+        return False
+
+    def cancel(self) -> bool:
+        return False
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        return self.error
+
+    def result(self, timeout: float | None = None) -> ChunkRef:
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+    def add_done_callback(self, fn: Callable[[Future[ChunkRef]], object]) -> None:
+        fn(self)
 
 
 class RecordWriter:
@@ -100,6 +134,8 @@ class RecordWriter:
         ``release`` is called when the writer no longer needs ``data``, whether
         the write succeeded or not. Blocks while too many bytes are in flight.
         """
+        if self._pack_small and len(data) < INLINE_BELOW:
+            return self._inline(data, digest, known_missing, on_done, release)
         try:
             self.raise_if_failed()
             size = len(data)
@@ -117,6 +153,29 @@ class RecordWriter:
             raise
         future.add_done_callback(lambda f: self._finished(f, size, on_done, release))
         self._futures.append(future)
+        return future
+
+    def _inline(
+        self,
+        data: bytes | memoryview,
+        digest: Digest | None,
+        known_missing: bool,
+        on_done: Callable[[ChunkRef], None] | None,
+        release: Callable[[], None] | None,
+    ) -> Future[ChunkRef]:
+        try:
+            self.raise_if_failed()
+            future = _Resolved(self._write_blob(data, digest, known_missing), None)
+        except BaseException as exc:
+            future = _Resolved(None, exc)
+            if self._error is None:
+                self._error = exc
+        finally:
+            if release is not None:
+                release()
+        self._futures.append(future)
+        if future.error is None and on_done is not None:
+            on_done(future.result())
         return future
 
     def add_manifest(self, digest: Digest, manifest: Manifest) -> None:

@@ -29,7 +29,7 @@ __all__ = ["API_PREFIX", "ROUTE_MODULES", "create_app"]
 
 API_PREFIX = "/api/v1"
 
-ROUTE_MODULES = ("shipyard.auth.routes", "shipyard.registry.routes")
+ROUTE_MODULES = ("shipyard.auth.routes", "shipyard.data.routes", "shipyard.registry.routes")
 """Modules exposing ``router`` (authenticated) and optionally ``public_router``."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import shipyard.auth.tables
+import shipyard.data.tables
 import shipyard.monitoring.tables
 import shipyard.registry.tables
 import shipyard.server.tables
@@ -20,7 +21,7 @@ from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 

@@ -56,6 +56,13 @@ gpu_hour = 0.0
 # Refuse to load models that are not signed by a key in .shipyard/keys/.
 require_signatures = false
 
+[data]
+# How `shipyard data checkout` writes files: auto (reflink where possible, else
+# copy), reflink, hardlink (checked-out files become read-only) or copy.
+link = "auto"
+# Default remote of `shipyard data push/pull`; add one with `shipyard remote add`.
+remote = ""
+
 # Promotion gates: what a version must pass before `shipyard models promote` moves an
 # alias to it (see docs/models.md). For example:
 # [gates.production]

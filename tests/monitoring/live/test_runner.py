@@ -162,10 +162,10 @@ def test_prediction_drift_compares_outputs_with_the_reference_column(
     assert "churned" not in {f.column for f in result.drift.features}
 
 
-def test_a_reference_dataset_version_without_a_resolver_is_a_clear_error(ctx: Context) -> None:
-    from shipyard.core.errors import InvalidInput
+def test_an_unknown_reference_dataset_version_is_a_clear_error(ctx: Context) -> None:
+    from shipyard.core.errors import ShipyardError
 
-    with pytest.raises(InvalidInput, match="dataset resolver"):
+    with pytest.raises(ShipyardError, match=r"data/train\.parquet"):
         run_monitor(ctx, config(Path("data/train.parquet@v3")), now=NOW)
 
 

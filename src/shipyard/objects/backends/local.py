@@ -26,6 +26,7 @@ class LocalBackend:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser().absolute()
         self.url = str(self.root)
+        self._prefix = self.url.rstrip("/") + "/"
         self.remote = False
         self._tmp = self.root / TMP_PREFIX.rstrip("/")
         self._counter = RequestCounter()
@@ -84,14 +85,20 @@ class LocalBackend:
             tmp.unlink(missing_ok=True)
             raise _translate(exc, target) from exc
 
+    def _str_path(self, key: str) -> str:
+        """As :meth:`_path`, without building a ``Path`` (existence checks run per object)."""
+        if not key or key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"bad key {key!r}")
+        return self._prefix + key
+
     def exists(self, key: str) -> bool:
         self._counter.add()
-        return self._path(key).is_file()
+        return os.path.isfile(self._str_path(key))
 
     def stat(self, key: str) -> KeyInfo | None:
         self._counter.add()
         try:
-            st = self._path(key).stat()
+            st = os.stat(self._str_path(key))
         except FileNotFoundError:
             return None
         except OSError as exc:

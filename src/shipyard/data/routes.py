@@ -1,0 +1,141 @@
+"""HTTP routes of dataset records (thin over :class:`SqlRecords`).
+
+Object bytes do not travel here (the object store's transfer endpoints
+carry them); these routes list datasets, their versions, and register a
+version whose objects were pushed. Viewers read, contributors register.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from shipyard.context import Context
+from shipyard.core.digest import Digest
+from shipyard.data.records import DatasetVersion, NewVersion
+from shipyard.data.records_sql import SqlRecords
+from shipyard.server.security import request_context
+from shipyard.store.projects import check_project_name
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["datasets"])
+Ctx = Annotated[Context, Depends(request_context)]
+
+
+class VersionOut(BaseModel):
+    id: str
+    project: str
+    name: str
+    version: int
+    kind: str
+    digest: str
+    size: int
+    files: int
+    rows: int | None
+    profile_digest: str | None
+    git_commit: str | None
+    message: str
+    created_at: datetime
+    created_by: str
+
+
+class DatasetOut(BaseModel):
+    name: str
+    versions: int
+    latest: VersionOut
+
+
+class DatasetList(BaseModel):
+    datasets: list[DatasetOut]
+
+
+class VersionList(BaseModel):
+    versions: list[VersionOut]
+
+
+class VersionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=1000)
+    kind: str = Field(pattern="^(file|directory)$")
+    digest: str = Field(min_length=64, max_length=71)
+    size: int = Field(ge=0)
+    files: int = Field(ge=0)
+    rows: int | None = Field(default=None, ge=0)
+    profile_digest: str | None = Field(default=None, max_length=71)
+    git_commit: str | None = Field(default=None, max_length=64)
+    message: str = Field(default="", max_length=10_000)
+
+
+class RegisterRequest(BaseModel):
+    versions: list[VersionIn] = Field(min_length=1, max_length=1000)
+
+
+def _out(v: DatasetVersion) -> VersionOut:
+    return VersionOut(**v.to_dict())
+
+
+def _records(ctx: Context) -> SqlRecords:
+    return SqlRecords(ctx.db)
+
+
+@router.get(
+    "/projects/{project}/datasets", summary="Datasets of a project with their newest version"
+)
+def list_datasets(ctx: Ctx, project: str) -> DatasetList:
+    found = _records(ctx).datasets(ctx.principal, check_project_name(project))
+    return DatasetList(
+        datasets=[
+            DatasetOut(name=d.name, versions=d.versions, latest=_out(d.latest)) for d in found
+        ]
+    )
+
+
+@router.get(
+    "/projects/{project}/datasets/versions", summary="Versions of one dataset, newest first"
+)
+def list_versions(
+    ctx: Ctx, project: str, name: Annotated[str, Query(min_length=1, max_length=1000)]
+) -> VersionList:
+    found = _records(ctx).versions(ctx.principal, check_project_name(project), name)
+    return VersionList(versions=[_out(v) for v in found])
+
+
+@router.get("/projects/{project}/datasets/version", summary="One version, by number or digest")
+def get_version(
+    ctx: Ctx,
+    project: str,
+    name: Annotated[str, Query(min_length=1, max_length=1000)],
+    version: Annotated[int | None, Query(ge=1)] = None,
+    digest: Annotated[str | None, Query(max_length=71)] = None,
+) -> VersionOut:
+    wanted = Digest.parse(digest) if digest else None
+    found = _records(ctx).get(
+        ctx.principal, check_project_name(project), name, version=version, digest=wanted
+    )
+    return _out(found)
+
+
+@router.post(
+    "/projects/{project}/datasets/versions",
+    summary="Record dataset versions (idempotent per content)",
+)
+def register_versions(ctx: Ctx, project: str, body: RegisterRequest) -> VersionList:
+    items = [
+        NewVersion(
+            name=v.name,
+            kind=v.kind,
+            digest=Digest.parse(v.digest),
+            size=v.size,
+            files=v.files,
+            rows=v.rows,
+            profile_digest=Digest.parse(v.profile_digest) if v.profile_digest else None,
+            git_commit=v.git_commit,
+            message=v.message,
+        )
+        for v in body.versions
+    ]
+    done = _records(ctx).register(ctx.principal, check_project_name(project), items)
+    return VersionList(versions=[_out(v) for v in done])
