@@ -4,6 +4,9 @@ Every error answer has the same JSON shape::
 
     {"error": {"type": "NotFound", "message": "no model 'churn'", "hint": "…"}}
 
+plus ``"fields"`` for errors that carry some (a query error's position, the
+object an integrity error names), so the remote client raises the same error.
+
 Bad input is always a 4xx with a message naming what was wrong; an
 unexpected failure is a 500 that reveals nothing but a request id.
 """
@@ -49,10 +52,14 @@ def status_for(error: e.ShipyardError) -> int:
     return 500
 
 
-def error_body(kind: str, message: str, hint: str | None = None) -> dict[str, Any]:
+def error_body(
+    kind: str, message: str, hint: str | None = None, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": kind, "message": message}
     if hint:
         body["hint"] = hint
+    if fields:
+        body["fields"] = fields
     return {"error": body}
 
 
@@ -72,7 +79,8 @@ async def _shipyard_error(request: Request, error: e.ShipyardError) -> JSONRespo
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.PermissionDenied):
         _audit_denial(request, error)
-    body = error_body(type(error).__name__, " ".join(error.message.split()), error.hint)
+    message = error.message if error.details() else " ".join(error.message.split())
+    body = error_body(type(error).__name__, message, error.hint, error.fields())
     return JSONResponse(body, status_code=status, headers=headers)
 
 

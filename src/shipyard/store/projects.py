@@ -37,12 +37,17 @@ def get_project(session: Session, name: str) -> ProjectRow:
 
 
 def ensure_project(session: Session, principal: Principal, name: str) -> ProjectRow:
-    """Return the project called ``name``, creating it (and an audit entry) if needed."""
+    """Return the project called ``name``, creating it (and an audit entry) if needed.
+
+    Creating it needs the contributor role in it: an admin decides a project
+    exists by giving people roles in it, and its first write (a run, a dataset)
+    makes its row, whoever the writer is.
+    """
     check_project_name(name)
     row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
     if row is not None:
         return row
-    principal.require(Role.ADMIN, name, "create a project")
+    principal.require(Role.CONTRIBUTOR, name, "create a project")
     row = ProjectRow(id=new_id(), name=name, created_by=principal.name, description="")
     session.add(row)
     audit.record(session, principal, "project.create", f"project:{name}", project=name)
