@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "active_run",
+    "download_artifacts",
     "end_run",
     "get_run",
     "metric_history",
@@ -152,6 +153,42 @@ def metric_history(run_id: str, key: str, *, context: Context | None = None) -> 
     backend, logger = sdk.backend(context)
     logger.flush()
     return backend.metric_history(run_id, key)
+
+
+def download_artifacts(
+    run_id: str,
+    dest: str | Path,
+    path: str | None = None,
+    *,
+    context: Context | None = None,
+) -> list[Path]:
+    """Write a run's artifacts (all, or the one named ``path``) under the folder ``dest``.
+
+    Each file is verified against its digest and appears whole or not at all.
+    Returns the files written. Raises :class:`NotFound` for an unknown artifact.
+    """
+    from shipyard.core.digest import Digest
+    from shipyard.core.errors import NotFound
+    from shipyard.tracking.limits import check_artifact_path
+    from shipyard.tracking.session import sdk
+
+    backend, logger = sdk.backend(context)
+    logger.flush()
+    artifacts = backend.get_run(run_id).artifacts
+    if path is not None:
+        artifacts = tuple(a for a in artifacts if a.path == path)
+        if not artifacts:
+            raise NotFound(
+                f"run {run_id} has no artifact {path!r}",
+                hint="see its artifacts with `shipyard runs show ID`",
+            )
+    root = Path(dest)
+    items = []
+    for artifact in artifacts:
+        # Checked again here: the names come from the store, which we need not trust.
+        items.append((Digest.parse(artifact.digest), root / check_artifact_path(artifact.path)))
+    backend.objects.get_files(items)
+    return [target for _, target in items]
 
 
 def search_runs(

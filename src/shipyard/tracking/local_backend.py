@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from shipyard.context import Context
 from shipyard.core.principal import Principal
@@ -20,6 +21,9 @@ from shipyard.tracking.entities import (
 )
 from shipyard.tracking.service import TrackingService
 
+if TYPE_CHECKING:
+    from shipyard.objects.store import ObjectStore
+
 __all__ = ["LocalBackend"]
 
 
@@ -34,6 +38,10 @@ class LocalBackend:
     @property
     def project(self) -> str:
         return self.context.project
+
+    @property
+    def objects(self) -> ObjectStore:
+        return self.context.objects
 
     @property
     def _principal(self) -> Principal:
@@ -80,6 +88,13 @@ class LocalBackend:
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[Run]:
+        return self.service.get_runs(self._principal, run_ids)
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        ids = [self.service.resolve(self._principal, r) for r in run_ids]
+        return self.service.delete_runs(self._principal, ids)
 
     def search_runs(
         self,

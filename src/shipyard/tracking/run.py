@@ -20,7 +20,13 @@ from shipyard.tracking.backend import TrackingBackend
 from shipyard.tracking.batching import BatchLogger
 from shipyard.tracking.entities import LogBatch, MetricRow, Resources, Run, RunStatus
 from shipyard.tracking.inputs import digest_file
-from shipyard.tracking.limits import check_key, check_step, metric_value, param_text
+from shipyard.tracking.limits import (
+    check_artifact_path,
+    check_key,
+    check_step,
+    metric_value,
+    param_text,
+)
 from shipyard.tracking.resources import ResourceMeter
 
 __all__ = ["ActiveRun"]
@@ -201,6 +207,41 @@ class ActiveRun:
         size, digest = digest_file(Path(path))
         self.backend.log_input(self.id, str(path), size, digest)
         return digest
+
+    def log_artifact(self, path: str | Path, name: str | None = None) -> str:
+        """Store a file the run produced and record it as one of the run's artifacts.
+
+        The bytes go to the object store (the workspace's, or the team
+        server's in remote mode); ``name`` is the artifact's path inside the
+        run (default: the file's name), a relative path such as
+        ``plots/loss.png``. Returns the file's BLAKE3 digest. Logging a name
+        again replaces it. Raises :class:`InvalidInput` for a name that
+        would leave the run's artifacts (``..``, an absolute path).
+        """
+        self._check_open()
+        local = Path(path)
+        artifact = check_artifact_path(name if name is not None else local.name)
+        ref = self.backend.objects.put_file(local)
+        self.backend.record_artifact(self.id, artifact, ref.digest.hex, ref.size)
+        return ref.digest.hex
+
+    def log_artifacts(self, folder: str | Path, name: str | None = None) -> dict[str, str]:
+        """Store every file under ``folder`` as artifacts ``name/<relative path>``.
+
+        Small files travel together (packed locally, framed batches to a
+        server). Returns artifact path → digest.
+        """
+        self._check_open()
+        root = Path(folder)
+        if not root.is_dir():
+            raise InvalidInput(f"{root} is not a folder", hint="use log_artifact for one file")
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        prefix = check_artifact_path(name) + "/" if name else ""
+        names = [check_artifact_path(prefix + p.relative_to(root).as_posix()) for p in files]
+        refs = self.backend.objects.put_files(files)
+        for artifact, ref in zip(names, refs, strict=True):
+            self.backend.record_artifact(self.id, artifact, ref.digest.hex, ref.size)
+        return {artifact: ref.digest.hex for artifact, ref in zip(names, refs, strict=True)}
 
     def flush(self) -> None:
         """Write every buffered value now (normally the background thread does)."""

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from shipyard.core.digest import Digest
 from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
@@ -41,7 +42,13 @@ from shipyard.tracking.entities import (
     RunStatus,
     Writer,
 )
-from shipyard.tracking.limits import check_experiment_name, check_key, check_run_name, check_value
+from shipyard.tracking.limits import (
+    check_artifact_path,
+    check_experiment_name,
+    check_key,
+    check_run_name,
+    check_value,
+)
 from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
@@ -387,8 +394,13 @@ class TrackingService:
     ) -> None:
         """Record that ``path`` of the run is stored in the object store as ``digest``.
 
-        Metadata only: the caller has stored the bytes already.
+        Metadata only: the caller has stored the bytes already. Raises
+        :class:`InvalidInput` for a path that would leave the run's artifacts.
         """
+        check_artifact_path(path)
+        Digest.parse(digest)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise InvalidInput(f"artifact size must be a whole number of bytes, not {size!r}")
         with self.db.write() as session:
             check_writable(session.connection(), principal, {run_id}, None)
             upsert(
