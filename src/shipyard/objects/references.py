@@ -47,7 +47,7 @@ __all__ = [
 
 ReferenceSource = Callable[["Context"], Iterable[Digest | ObjectRef | str]]
 
-REFERENCE_MODULES: tuple[str, ...] = ()
+REFERENCE_MODULES: tuple[str, ...] = ("shipyard.tracking.references",)
 """Modules that register reference sources when imported; each domain adds its own."""
 
 _SOURCES: dict[str, ReferenceSource] = {}

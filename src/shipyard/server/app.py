@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from shipyard._version import __version__
 from shipyard.context import Context
@@ -22,14 +22,18 @@ from shipyard.core.errors import ShipyardError
 from shipyard.server.errors import error_body, install_error_handlers
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
-from shipyard.server.metrics import HttpMetrics, RequestId
+from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
 from shipyard.server.security import PrincipalCache, request_context
 
 __all__ = ["API_PREFIX", "ROUTE_MODULES", "create_app"]
 
 API_PREFIX = "/api/v1"
 
-ROUTE_MODULES = ("shipyard.auth.routes",)
+ROUTE_MODULES = (
+    "shipyard.auth.routes",
+    "shipyard.objects.routes",
+    "shipyard.tracking.routes",
+)
 """Modules exposing ``router`` (authenticated) and optionally ``public_router``."""
 
 
@@ -40,6 +44,7 @@ def create_app(ctx: Context) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db  # noqa: B018  (fail at start-up, not at the first request, on a bad store)
         yield
+        worker_exiting()
         ctx.close()
 
     max_body = ctx.settings.server.max_body_mb * 1024 * 1024
@@ -74,7 +79,8 @@ def create_app(ctx: Context) -> FastAPI:
     @app.get("/metrics", tags=["operations"], dependencies=metrics_deps,
              summary="Prometheus metrics", response_class=Response)  # fmt: skip
     def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        body, media_type = exposition(registry)
+        return Response(body, media_type=media_type)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(request_context)])
     public = APIRouter(prefix=API_PREFIX)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import shipyard.auth.tables
+import shipyard.objects.tables
 import shipyard.server.tables
 import shipyard.store.tables
 import shipyard.tracking.tables  # noqa: F401  (each import registers its tables)
@@ -17,7 +18,7 @@ from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0005"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 

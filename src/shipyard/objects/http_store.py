@@ -1,0 +1,450 @@
+"""A team server's objects seen from a client: the store behind ``https://`` remotes.
+
+:class:`HttpObjectStore` speaks the object routes of one project on a
+server (``/api/v1/projects/P/objects``) and offers the calls other domains
+make on an :class:`~shipyard.objects.store.ObjectStore`: ``has``,
+``missing``, ``stat``, ``put_*``, ``get_*``, ``read_bytes``, ``iter_content``;
+:func:`shipyard.objects.copy_objects` copies to and from it
+(:mod:`shipyard.objects.http_transfer`).
+
+* Small files go in framed batches (a few requests for thousands of files).
+* Large files are cut into content-defined chunks here, as a local store
+  would cut them; only the chunks the server lacks are sent, then the
+  manifest. An interrupted upload resumes where it stopped: run it again.
+* Downloads are verified against their digest; a dropped connection resumes
+  with a ``Range`` request from the byte where it stopped.
+* Every request goes through :class:`~shipyard.client.http.ApiClient`
+  (keep-alive pool, retries, idempotency keys, errors as ShipyardError).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
+from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Unavailable
+from shipyard.core.object_layout import ObjectKind
+from shipyard.objects.chunking import DEFAULT_CHUNKING, ChunkParams, iter_chunk_views
+from shipyard.objects.files import (
+    _file_size,
+    _open_file,
+    _read_file,
+    _read_up_to,
+    _write_atomically,
+)
+from shipyard.objects.files import digest_file as _digest_file
+from shipyard.objects.framing import FrameReader, encode_frames
+from shipyard.objects.hashing import BackgroundHasher
+from shipyard.objects.info import ObjectInfo
+from shipyard.objects.manifest import ChunkRef
+from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
+
+if TYPE_CHECKING:
+    from shipyard.client.http import ApiClient
+
+__all__ = ["BATCH_BYTES", "SMALL_OBJECT", "HttpObjectStore", "ObjectSummary", "ServerConnection"]
+
+SMALL_OBJECT = 512 * 1024
+"""Objects below this size travel in framed batches."""
+BATCH_BYTES = 8 * 1024 * 1024
+"""Content per framed batch request."""
+BATCH_COUNT = 2000
+_ASK = 10_000  # digests per question
+_GROUP = 16  # chunks of a large file asked about (and held) at once
+_RESUMES = 5
+
+
+class ObjectSummary:
+    """What the server says about one object: its size, and its chunks if it has some."""
+
+    __slots__ = ("chunks", "digest", "size")
+
+    def __init__(self, digest: Digest, size: int, chunks: tuple[ChunkRef, ...] | None) -> None:
+        self.digest = digest
+        self.size = size
+        self.chunks = chunks
+
+
+class ServerConnection:
+    """The server as ``store.backend``: where it is, and how many requests were sent."""
+
+    remote = True
+
+    def __init__(self, client: ApiClient, url: str) -> None:
+        self.client = client
+        self.url = url
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests
+
+
+class HttpObjectStore:
+    """The objects of ``project`` on the team server ``client`` talks to."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        project: str,
+        *,
+        workers: int = 8,
+        owns_client: bool = False,
+        chunking: ChunkParams = DEFAULT_CHUNKING,
+    ) -> None:
+        from shipyard.store.projects import check_project_name
+
+        self.client = client
+        self.project = check_project_name(project)
+        self.workers = max(1, min(workers, 16))
+        self.chunking = chunking
+        self.backend = ServerConnection(client, f"{client.base_url} (project {project})")
+        self._owns_client = owns_client
+        self._base = f"/api/v1/projects/{project}/objects"
+
+    def __repr__(self) -> str:
+        return f"HttpObjectStore({self.url!r})"
+
+    @property
+    def url(self) -> str:
+        return self.backend.url
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> HttpObjectStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- questions -----------------------------------------------------------------------
+
+    def missing(self, digests: Iterable[Digest]) -> set[Digest]:
+        """The digests among ``digests`` the project does not hold (one request per 10,000)."""
+        wanted = list(dict.fromkeys(digests))
+        absent: set[Digest] = set()
+        for start in range(0, len(wanted), _ASK):
+            body = {"digests": [d.hex for d in wanted[start : start + _ASK]]}
+            answer = self.client.request(
+                "POST", f"{self._base}/missing", json=body, read_only=True
+            ).json()
+            absent.update(Digest(d) for d in answer["missing"])
+        return absent
+
+    def has(self, digest: Digest) -> bool:
+        return not self.missing([digest])
+
+    def summaries(
+        self, digests: Iterable[Digest]
+    ) -> tuple[dict[Digest, ObjectSummary], set[Digest]]:
+        """Size and chunks of each object the project holds; and the digests it lacks."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[Digest, ObjectSummary] = {}
+        absent: set[Digest] = set()
+        for start in range(0, len(wanted), _ASK):
+            body = {"digests": [d.hex for d in wanted[start : start + _ASK]]}
+            answer = self.client.request(
+                "POST", f"{self._base}/stat", json=body, read_only=True
+            ).json()
+            for item in answer["objects"]:
+                chunks = item["chunks"]
+                parsed = None
+                if chunks is not None:
+                    parsed = tuple(ChunkRef(Digest(d), int(size)) for d, size in chunks)
+                digest = Digest(item["digest"])
+                found[digest] = ObjectSummary(digest, int(item["size"]), parsed)
+            absent.update(Digest(d) for d in answer["missing"])
+        return found, absent
+
+    def stat(self, digest: Digest) -> ObjectInfo:
+        """Kind and size of an object; raises :class:`NotFound`."""
+        found, _ = self.summaries([digest])
+        summary = found.get(digest)
+        if summary is None:
+            raise self._not_found(digest)
+        if summary.chunks is None:
+            return ObjectInfo(digest, ObjectKind.BLOB, summary.size, 0, False)
+        return ObjectInfo(digest, ObjectKind.MANIFEST, summary.size, len(summary.chunks), False)
+
+    def _not_found(self, digest: Digest) -> NotFound:
+        return NotFound(
+            f"object {digest.hex} is not in {self.url}",
+            hint="push it from where it was made",
+        )
+
+    # -- raw transfers (also used by copy_objects) ---------------------------------------
+
+    def upload_blob(self, digest: Digest, data: bytes | memoryview) -> None:
+        self.client.request(
+            "PUT",
+            f"{self._base}/{digest.hex}",
+            content=bytes(data),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+
+    def upload_batch(self, items: Sequence[tuple[Digest, bytes | memoryview]]) -> None:
+        self.client.request(
+            "POST",
+            f"{self._base}/upload",
+            content=encode_frames(items),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+
+    def upload_manifest(self, digest: Digest, chunks: Sequence[ChunkRef]) -> None:
+        """Record a chunked object; the server reads its chunks back, so allow it time."""
+        size = sum(c.size for c in chunks)
+        self.client.request(
+            "PUT",
+            f"{self._base}/{digest.hex}/manifest",
+            json={"chunks": [[c.digest.hex, c.size] for c in chunks]},
+            timeout=60.0 + size / (20 * 1024 * 1024),
+        )
+
+    def download_batch(self, digests: Sequence[Digest]) -> Iterator[tuple[Digest, bytes]]:
+        """Small objects, framed in one answer, each checked against its digest."""
+        wanted = set(digests)
+        reader = FrameReader(max_size=self.chunking.max_size)
+        body = {"digests": [d.hex for d in digests]}
+        with self.client.stream("POST", f"{self._base}/download", json=body) as answer:
+            for piece in answer.iter_bytes(1024 * 1024):
+                for digest, data in reader.feed(piece):
+                    if digest not in wanted:
+                        raise IntegrityError(
+                            f"the server sent object {digest.hex}, not asked for",
+                            object_id=digest.hex,
+                        )
+                    _check(digest, data)
+                    wanted.discard(digest)
+                    yield digest, data
+        reader.finish()
+        if wanted:
+            raise IntegrityError(
+                f"the server left out object {min(wanted).hex}", object_id=min(wanted).hex
+            )
+
+    def fetch(self, digest: Digest) -> bytes:
+        """One object's whole content, checked against its digest."""
+        return b"".join(self.iter_content(digest))
+
+    # -- putting ---------------------------------------------------------------------------
+
+    def put_bytes(self, data: bytes | bytearray | memoryview) -> ObjectRef:
+        if len(data) > self.chunking.threshold:
+            return self.put_stream(io.BytesIO(bytes(data)))
+        digest = digest_of(data)
+        if self.missing([digest]):
+            self.upload_blob(digest, bytes(data))
+        return ObjectRef(digest, len(data))
+
+    def put_file(self, path: Path | str, *, progress: Progress | None = None) -> ObjectRef:
+        progress = progress or NO_PROGRESS
+        path = Path(path)
+        size = _file_size(path)
+        progress.begin(f"uploading {path.name}", size)
+        if size <= self.chunking.threshold:
+            ref = self.put_bytes(_read_file(path))
+            progress.advance(ref.size)
+            return ref
+        known = _digest_file(path)
+        if not self.missing([known.digest]):
+            progress.advance(known.size)
+            return known
+        with _open_file(path) as stream:
+            ref = self._put_chunked(stream, progress)
+        if ref != known:
+            raise InvalidInput(
+                f"{path} changed while it was being uploaded",
+                hint="upload it again once nothing is writing to it",
+            )
+        return ref
+
+    def put_stream(self, stream: BinaryIO, *, progress: Progress | None = None) -> ObjectRef:
+        progress = progress or NO_PROGRESS
+        head = _read_up_to(stream, self.chunking.threshold + 1)
+        progress.begin("uploading a stream", None)
+        if len(head) <= self.chunking.threshold:
+            ref = self.put_bytes(head)
+            progress.advance(ref.size)
+            return ref
+        from shipyard.objects.files import _Prefixed
+
+        return self._put_chunked(_Prefixed(head, stream), progress)
+
+    def _put_chunked(self, stream: Any, progress: Progress) -> ObjectRef:
+        """Cut, ask which chunks the server lacks (a group at a time), send those, then
+        the manifest. At most two groups of chunks are held in memory."""
+        chunks: list[ChunkRef] = []
+        group: list[tuple[Digest, bytes]] = []
+        uploads: list[Future[None]] = []
+        with ThreadPoolExecutor(max_workers=self.workers) as pool, BackgroundHasher() as hasher:
+
+            def send(items: list[tuple[Digest, bytes]]) -> list[Future[None]]:
+                absent = self.missing(d for d, _ in items)
+                futures = []
+                for digest, data in items:
+                    if digest in absent:
+                        absent.discard(digest)
+                        futures.append(pool.submit(self._send_chunk, digest, data, progress))
+                    else:
+                        progress.advance(len(data))
+                return futures
+
+            for view, release in iter_chunk_views(stream, self.chunking, on_read=hasher.update):
+                data = bytes(view)
+                release()
+                digest = digest_of(data)
+                chunks.append(ChunkRef(digest, len(data)))
+                group.append((digest, data))
+                if len(group) >= _GROUP:
+                    _wait(uploads)  # the previous group: bounded memory
+                    uploads = send(group)
+                    group = []
+            _wait(uploads)
+            _wait(send(group))
+            digest = hasher.digest()
+        self.upload_manifest(digest, chunks)
+        return ObjectRef(digest, sum(c.size for c in chunks))
+
+    def _send_chunk(self, digest: Digest, data: bytes, progress: Progress) -> None:
+        self.upload_blob(digest, data)
+        progress.advance(len(data))
+
+    def put_files(
+        self,
+        paths: Iterable[Path | str],
+        *,
+        progress: Progress | None = None,
+        stats: TransferStats | None = None,
+    ) -> list[ObjectRef]:
+        """Upload many files; small ones in framed batches. References in input order."""
+        progress = progress or NO_PROGRESS
+        stats = stats if stats is not None else TransferStats()
+        files = [Path(p) for p in paths]
+        sizes = [_file_size(p) for p in files]
+        threshold = self.chunking.threshold
+        small = [i for i, size in enumerate(sizes) if size <= threshold]
+        before = self.client.requests
+        progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
+
+        def hash_one(i: int) -> Digest:
+            digest = _digest_file(files[i]).digest
+            progress.advance(sizes[i])
+            return digest
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            digests = dict(zip(small, pool.map(hash_one, small), strict=True))
+        absent = self.missing(digests.values())
+        refs: dict[int, ObjectRef] = {i: ObjectRef(d, sizes[i]) for i, d in digests.items()}
+        progress.begin(f"uploading {len(files):,} files", sum(sizes))
+        sending: dict[Digest, int] = {}
+        for i, digest in digests.items():
+            if digest in absent and digest not in sending:
+                sending[digest] = i
+            else:
+                stats.skip(sizes[i])
+                progress.advance(sizes[i])
+
+        def read(digest: Digest) -> bytes:
+            data = _read_file(files[sending[digest]])
+            if digest_of(data) != digest:
+                raise InvalidInput(f"{files[sending[digest]]} changed while it was being uploaded")
+            return data
+
+        from shipyard.objects.http_transfer import send_blobs
+
+        send_blobs(self, [(d, sizes[i]) for d, i in sending.items()], read, stats, progress)
+        for i, size in enumerate(sizes):
+            if size > threshold:
+                refs[i] = self.put_file(files[i])
+                progress.advance(size)
+        stats.requests += self.client.requests - before
+        return [refs[i] for i in range(len(files))]
+
+    # -- getting ---------------------------------------------------------------------------
+
+    def iter_content(self, digest: Digest, *, progress: Progress | None = None) -> Iterator[bytes]:
+        """The content, streamed; a dropped connection resumes by ``Range``. Verified at the
+        end (raises :class:`IntegrityError` if the bytes do not match the digest)."""
+        progress = progress or NO_PROGRESS
+        path = f"{self._base}/{digest.hex}"
+        hasher = new_hasher()
+        received = 0
+        size: int | None = None
+        failures = 0
+        while True:
+            headers = {"Range": f"bytes={received}-"} if received else {}
+            try:
+                with self.client.stream("GET", path, headers=headers) as answer:
+                    if size is None:
+                        size = int(answer.headers.get("content-length", "0"))
+                        progress.begin(f"downloading {digest.short}", size)
+                    elif not answer.headers.get("content-range", "").startswith(
+                        f"bytes {received}-"
+                    ):
+                        raise IntegrityError(
+                            f"the server did not resume object {digest.hex}", object_id=digest.hex
+                        )
+                    for piece in answer.iter_bytes(1024 * 1024):
+                        hasher.update(piece)
+                        received += len(piece)
+                        progress.advance(len(piece))
+                        yield piece
+                break
+            except Unavailable:
+                failures += 1
+                if failures > _RESUMES or size is None:
+                    raise
+                time.sleep(0.2 * failures)
+        if received != size or hasher.hexdigest() != digest.hex:
+            raise IntegrityError(
+                f"object {digest.hex} arrived damaged from {self.url}",
+                object_id=digest.hex,
+                hint="download it again; if it persists, run fsck there",
+            )
+
+    def read_bytes(self, digest: Digest) -> bytes:
+        return b"".join(self.iter_content(digest))
+
+    def get_file(
+        self, digest: Digest, dest: Path | str, *, progress: Progress | None = None
+    ) -> None:
+        """Write an object's content to ``dest`` atomically, once all of it verified."""
+        progress = progress or NO_PROGRESS
+        _write_atomically(Path(dest), self.iter_content(digest, progress=progress), _ignore)
+
+    def get_files(
+        self, items: Iterable[tuple[Digest, Path | str]], *, progress: Progress | None = None
+    ) -> None:
+        progress = progress or NO_PROGRESS
+        jobs = [(d, Path(p)) for d, p in items]
+        progress.begin(f"writing {len(jobs):,} files", len(jobs), unit="objects")
+
+        def one(job: tuple[Digest, Path]) -> None:
+            self.get_file(job[0], job[1])
+            progress.advance(1)
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for _ in pool.map(one, jobs):
+                pass
+
+
+def _ignore(_n: int) -> None:
+    pass
+
+
+def _wait(futures: list[Future[None]]) -> None:
+    for future in futures:
+        future.result()
+
+
+def _check(digest: Digest, data: bytes) -> None:
+    if digest_of(data) != digest:
+        raise IntegrityError(
+            f"object {digest.hex} arrived damaged", object_id=digest.hex, hint="download it again"
+        )
