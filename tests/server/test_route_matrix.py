@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from shipyard.auth.service import AuthService
 from shipyard.store.db import Database
-from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED
+from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED, Kit
 from tests.serverkit import Team
 
 
@@ -32,11 +32,15 @@ def test_route_answers_each_persona_as_expected(
     client: TestClient, team: Team, database: Database, method: str, template: str
 ) -> None:
     case = ROUTES[(method, template)]
-    auth = AuthService(database)
+    kit = Kit(AuthService(database), client.app.state.ctx)  # type: ignore[attr-defined]
     problems = []
     for persona in (*sorted(AUTHENTICATED), *UNAUTHENTICATED):
-        path, body = case.prepare(auth, persona)
-        answer = client.request(method, path, json=body, headers=team.headers(persona))
+        path, body = case.prepare(kit, persona)
+        headers = team.headers(persona)
+        if isinstance(body, bytes):
+            answer = client.request(method, path, content=body, headers=headers)
+        else:
+            answer = client.request(method, path, json=body, headers=headers)
         if persona in UNAUTHENTICATED:
             expected = "401"
         elif persona in case.allowed:
