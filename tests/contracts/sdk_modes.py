@@ -107,7 +107,10 @@ def mode(
         server: TeamServer = request.getfixturevalue("team_server")
         for name, value in server.env().items():
             monkeypatch.setenv(name, value)
-        made = Mode("server", server.context(), server.context("root"), root, cli, server)
+        made = Mode(
+            "server", open_context(root, env=server.env()), open_context(root, env=server.env("root")),
+            root, cli, server,
+        )  # fmt: skip
     try:
         yield made
     finally:
