@@ -107,10 +107,9 @@ def mode(
         server: TeamServer = request.getfixturevalue("team_server")
         for name, value in server.env().items():
             monkeypatch.setenv(name, value)
-        made = Mode(
-            "server", open_context(root, env=server.env()), open_context(root, env=server.env("root")),
-            root, cli, server,
-        )  # fmt: skip
+        context = open_context(root, env=server.env())
+        admin = open_context(root, env=server.env("root"))
+        made = Mode("server", context, admin, root, cli, server)
     try:
         yield made
     finally:
