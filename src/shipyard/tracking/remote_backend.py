@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from shipyard.client.http import read_answer
+from shipyard.client.http import ApiClient, read_answer
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError, Unavailable
 from shipyard.objects.http_store import HttpObjectStore
@@ -49,9 +49,11 @@ API = "/api/v1"
 class RemoteTrackingBackend:
     """:class:`~shipyard.tracking.backend.TrackingBackend` over a team server's HTTP API."""
 
-    def __init__(self, context: Context, *, owns_context: bool = False) -> None:
+    def __init__(
+        self, context: Context, *, owns_context: bool = False, client: ApiClient | None = None
+    ) -> None:
         self.context = context
-        self.client = context.remote
+        self.client = client or context.remote
         self._owns_context = owns_context
         self._outbox: deque[tuple[str, dict[str, Any], str]] = deque()
         self._lock = threading.Lock()  # batches leave in the order they were taken
