@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
 from shipyard.store import audit
+from shipyard.store.base import utcnow
 from shipyard.store.tables import ProjectRow
+from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = ["PROJECT_NAME", "check_project_name", "ensure_project", "get_project", "list_projects"]
 
@@ -44,13 +46,20 @@ def ensure_project(session: Session, principal: Principal, name: str) -> Project
     makes its row, whoever the writer is.
     """
     check_project_name(name)
-    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    query = select(ProjectRow).where(ProjectRow.name == name)
+    row = session.scalar(query)
     if row is not None:
         return row
     principal.require(Role.CONTRIBUTOR, name, "create a project")
-    row = ProjectRow(id=new_id(), name=name, created_by=principal.name, description="")
-    session.add(row)
-    audit.record(session, principal, "project.create", f"project:{name}", project=name)
+    # Several first writers may race (16 clients starting their first runs): the
+    # insert of all but one does nothing, and every one of them reads the row.
+    values = {"id": new_id(), "name": name, "created_by": principal.name, "description": "",
+              "created_at": utcnow()}  # fmt: skip
+    table: Table = ProjectRow.__table__  # type: ignore[assignment]
+    if insert_ignoring_conflicts(session, table, [values], ["name"]):
+        audit.record(session, principal, "project.create", f"project:{name}", project=name)
+    row = session.scalar(query)
+    assert row is not None
     return row
 
 

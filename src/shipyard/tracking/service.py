@@ -207,7 +207,7 @@ class TrackingService:
         )
         found = session.scalar(query)
         if found is None:
-            insert_ignoring_conflicts(
+            created = insert_ignoring_conflicts(
                 session,
                 ExperimentRow.__table__,  # type: ignore[arg-type]
                 [
@@ -224,9 +224,10 @@ class TrackingService:
             )
             found = session.scalar(query)
             assert found is not None
-            audit.insert_event(
-                session, principal, "experiment.create", f"experiment:{name}", project=project
-            )
+            if created:  # not when a concurrent writer created it first
+                audit.insert_event(
+                    session, principal, "experiment.create", f"experiment:{name}", project=project
+                )
         self._experiments[(project, name)] = found
         return found
 
