@@ -31,7 +31,8 @@ CLIENT = textwrap.dedent(
     from pathlib import Path
     import shipyard
 
-    experiment, client, runs, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    experiment = sys.argv[1]
+    client, runs, steps = (int(a) for a in sys.argv[2:5])
     folder = Path(sys.argv[5])
     shared = folder / "shared.txt"
     shared.write_text("the same bytes in every client")
