@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -105,30 +105,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def running(app: FastAPI, **config: object) -> Iterator[int]:
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yield the port."""
+    port = free_port()
+    server = uvicorn.Server(
+        TLSConfig(app, host="127.0.0.1", port=port, log_level="warning", **config)  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def live_server() -> Iterator[object]:
     """Start an app on a real 127.0.0.1 port in a thread: ``live_server(app, **config)``."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(app: FastAPI, **config: object) -> int:
-        port = free_port()
-        server = uvicorn.Server(
-            TLSConfig(app, host="127.0.0.1", port=port, log_level="warning", **config)  # type: ignore[arg-type]
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        servers.append((server, thread))
-        return port
-
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with ExitStack() as stack:
+        yield lambda app, **config: stack.enter_context(running(app, **config))
 
 
 @contextmanager

@@ -127,6 +127,10 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/projects/{project}/runs"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/runs")
     ),
+    ("POST", "/api/v1/projects/{project}/runs/search"): Case(
+        PROJECT_VIEWERS,
+        _fixed(f"/api/v1/projects/{PROJECT}/runs/search", {"filter": "metrics.loss < 1"}),
+    ),
     ("GET", "/api/v1/projects/{project}/experiments"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/experiments")
     ),

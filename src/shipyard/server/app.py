@@ -15,11 +15,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 
 from shipyard._version import __version__
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
-from shipyard.server.errors import error_body, install_error_handlers
+from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
 from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
@@ -66,7 +67,11 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(RequestId)
     app.add_middleware(HttpMetrics, registry=registry)
 
-    @app.get("/health", tags=["operations"], summary="Liveness and metadata store reachability")
+    @app.get(
+        "/health", tags=["operations"], response_model=HealthOut,
+        responses={503: ERROR_RESPONSES[503]},
+        summary="Liveness and metadata store reachability",
+    )  # fmt: skip
     def health() -> Response:
         try:
             ctx.db.ping()
@@ -76,14 +81,23 @@ def create_app(ctx: Context) -> FastAPI:
 
     metrics_deps = [] if ctx.settings.server.public_metrics else [Depends(request_context)]
 
+    metrics_answers: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+              "description": "Prometheus text exposition"},
+        401: ERROR_RESPONSES[401],
+    }  # fmt: skip
+
     @app.get("/metrics", tags=["operations"], dependencies=metrics_deps,
-             summary="Prometheus metrics", response_class=Response)  # fmt: skip
+             summary="Prometheus metrics", response_class=Response,
+             responses=metrics_answers)  # fmt: skip
     def metrics() -> Response:
         body, media_type = exposition(registry)
         return Response(body, media_type=media_type)
 
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(request_context)])
-    public = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(request_context)], responses=ERROR_RESPONSES
+    )
+    public = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for name in ROUTE_MODULES:
         module = importlib.import_module(name)
         api.include_router(module.router)
@@ -92,6 +106,11 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(public)
     app.include_router(api)
     return app
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

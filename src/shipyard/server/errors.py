@@ -19,12 +19,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shipyard.core import errors as e
 from shipyard.server.limits import too_large_message
 
-__all__ = ["STATUS_FOR", "error_body", "install_error_handlers", "status_for"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "STATUS_FOR",
+    "ErrorBody",
+    "error_body",
+    "install_error_handlers",
+    "status_for",
+]
 
 log = logging.getLogger("shipyard.server")
 
@@ -43,6 +51,39 @@ STATUS_FOR: tuple[tuple[type[e.ShipyardError], int], ...] = (
     (e.SchemaOutOfDate, 503),
     (e.IntegrityError, 500),
 )
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(description="The error's class: NotFound, PermissionDenied…")
+    message: str = Field(description="What went wrong.")
+    hint: str | None = Field(default=None, description="What to do about it.")
+    fields: dict[str, Any] | None = Field(
+        default=None, description="Data the error carries (a query error's position…)."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "Bad input: the message names what is wrong",
+    401: "No valid token",
+    403: "The token's user may not do this",
+    404: "No such thing (or not in this project)",
+    409: "The current state forbids the change",
+    413: "The request body is over the limit",
+    416: "The range asked for is beyond the object",
+    422: "A field has the wrong type or shape",
+    429: "Too many attempts: retry after Retry-After seconds",
+    503: "A store the server needs is unreachable",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+"""The error answers every API route may give, for its OpenAPI document."""
 
 
 def status_for(error: e.ShipyardError) -> int:

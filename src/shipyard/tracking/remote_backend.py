@@ -200,14 +200,10 @@ class RemoteTrackingBackend:
         page_token: str | None = None,
     ) -> RunPage:
         self._settled()
-        params: dict[str, Any] = {"experiment": list(experiments), "limit": limit}
-        if filter:
-            params["filter"] = filter
-        if order_by:
-            params["order_by"] = order_by
-        if page_token is not None:
-            params["page_token"] = page_token
-        answer = self.client.request("GET", self._project_path("runs"), params=params).json()
+        body = {"experiments": list(experiments), "filter": filter, "order_by": order_by,
+                "limit": limit, "page_token": page_token}  # fmt: skip
+        path = self._project_path("runs/search")
+        answer = self.client.request("POST", path, json=body, read_only=True).json()
         return read_answer(wire.page_from_wire, answer)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:

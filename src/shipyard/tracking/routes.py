@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from shipyard.context import Context
 from shipyard.server.security import request_context
@@ -37,6 +38,7 @@ from shipyard.tracking.schemas import (
     RunOut,
     RunPageOut,
     RunSpecIn,
+    SearchIn,
     WriterIn,
 )
 from shipyard.tracking.service import TrackingService
@@ -47,6 +49,9 @@ router = APIRouter(tags=["tracking"])
 Ctx = Annotated[Context, Depends(request_context)]
 Project = Annotated[str, Path(pattern=PROJECT_NAME.pattern, max_length=100)]
 RunIdPath = Annotated[str, Path(min_length=1, max_length=64)]
+ExperimentName = Annotated[str, StringConstraints(max_length=250)]
+PAGE_TOKEN_CHARS = r"^[A-Za-z0-9_=-]*$"  # noqa: S105  (base64url, not a secret)
+RunIdText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def _service(ctx: Context) -> TrackingService:
@@ -108,15 +113,19 @@ def create_run(project: Project, body: RunSpecIn, ctx: Ctx) -> JSONResponse:
     "/projects/{project}/runs",
     response_model=RunPageOut,
     summary="Search runs: filter and order in the query language, keyset pages",
+    description="For long filters or many experiments use `POST …/runs/search` (URLs are "
+    "limited to 64 KiB on the way).",
 )
 def search_runs(
     project: Project,
     ctx: Ctx,
-    experiment: Annotated[list[str] | None, Query(max_length=100)] = None,
-    filter: Annotated[str, Query(max_length=10_000)] = "",
-    order_by: Annotated[str, Query(max_length=2_000)] = "",
+    experiment: Annotated[list[ExperimentName] | None, Query(max_length=10)] = None,
+    filter: Annotated[str, Query(max_length=2_000)] = "",
+    order_by: Annotated[str, Query(max_length=500)] = "",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    page_token: Annotated[str | None, Query(max_length=10_000)] = None,
+    page_token: Annotated[
+        str | None, Query(max_length=12_000, pattern=r"^[A-Za-z0-9_=-]*$")
+    ] = None,
 ) -> JSONResponse:
     page = _service(ctx).search_runs(
         ctx.principal,
@@ -126,6 +135,24 @@ def search_runs(
         order_by=order_by,
         limit=limit,
         page_token=page_token,
+    )
+    return _json(wire.page_to_wire(page))
+
+
+@router.post(
+    "/projects/{project}/runs/search",
+    response_model=RunPageOut,
+    summary="Search runs (the query in the body, for long filters)",
+)
+def search_runs_posted(project: Project, body: SearchIn, ctx: Ctx) -> JSONResponse:
+    page = _service(ctx).search_runs(
+        ctx.principal,
+        project,
+        experiments=body.experiments,
+        filter=body.filter,
+        order_by=body.order_by,
+        limit=body.limit,
+        page_token=body.page_token,
     )
     return _json(wire.page_to_wire(page))
 
@@ -164,7 +191,7 @@ def delete_runs(body: DeleteRunsIn, ctx: Ctx) -> dict[str, int]:
 
 @router.get("/runs", response_model=list[RunOut], summary="Several runs, in the order asked")
 def get_runs(
-    ctx: Ctx, id: Annotated[list[str], Query(min_length=1, max_length=1000)]
+    ctx: Ctx, id: Annotated[list[RunIdText], Query(min_length=1, max_length=200)]
 ) -> JSONResponse:
     runs = _service(ctx).get_runs(ctx.principal, id)
     return _json([wire.run_to_wire(r) for r in runs])

@@ -26,6 +26,7 @@ __all__ = [
     "RunOut",
     "RunPageOut",
     "RunSpecIn",
+    "SearchIn",
 ]
 
 I64 = Annotated[StrictInt, Field(ge=-(2**63 - 1), le=2**63 - 1)]
@@ -123,6 +124,18 @@ class ArtifactIn(_Strict):
     path: Annotated[StrictStr, Field(min_length=1, max_length=1000)]
     digest: Digest
     size: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+
+
+class SearchIn(_Strict):
+    """A search as ``GET …/runs`` takes it, without the limits a URL puts on its length."""
+
+    experiments: list[Annotated[StrictStr, Field(max_length=250)]] = Field(
+        default_factory=list, max_length=1000
+    )
+    filter: Annotated[StrictStr, Field(max_length=100_000)] = ""
+    order_by: Annotated[StrictStr, Field(max_length=10_000)] = ""
+    limit: Annotated[StrictInt, Field(ge=1, le=10_000)] = 100
+    page_token: Annotated[StrictStr, Field(max_length=1_000_000)] | None = None
 
 
 class DeleteRunsIn(_Strict):
