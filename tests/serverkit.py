@@ -171,6 +171,8 @@ class TeamServer:
     objects: str
     process: subprocess.Popen[bytes]
     log: Path
+    metrics: Path
+    """The folder where the workers write their Prometheus metrics."""
 
     def context(self, persona: str = "contributor", project: str = PROJECT) -> Context:
         """A client's context: SHIPYARD_URI, SHIPYARD_TOKEN and SHIPYARD_PROJECT set."""
@@ -234,11 +236,13 @@ def team_server(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> I
     with fresh_database("postgresql", folder) as database:
         team = make_team(database)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
-        env |= {"SHIPYARD_OBJECTS_S3_ENDPOINT_URL": s3_endpoint, "SHIPYARD_SERVER_LOGIN_TTL": "1h"}
+        metrics = folder / "metrics"
+        env |= {"SHIPYARD_OBJECTS_S3_ENDPOINT_URL": s3_endpoint, "SHIPYARD_SERVER_LOGIN_TTL": "1h",
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics)}  # fmt: skip
         uri = database.url.render_as_string(hide_password=False)
         log = folder / "server.log"
         process, url = start_server(["--db", uri, "--store", objects, "--workers", "2"], env, log)
         try:
-            yield TeamServer(url, team, database, objects, process, log)
+            yield TeamServer(url, team, database, objects, process, log, metrics)
         finally:
             stop_server(process)
