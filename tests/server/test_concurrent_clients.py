@@ -23,7 +23,7 @@ from tests.serverkit import TeamServer
 
 CLIENTS = 16
 RUNS_PER_CLIENT = 2
-STEPS = 300
+STEPS = 200
 
 CLIENT = textwrap.dedent(
     """
@@ -44,7 +44,7 @@ CLIENT = textwrap.dedent(
             run.set_tags({"group": "load"})
             for step in range(steps):
                 run.log_metric("loss", client + r / 10 + step / 1000)
-                if step % 50 == 49:
+                if step % 100 == 99:
                     run.flush()  # several batches per run, racing the other clients'
             run.log_artifact(shared, "shared.txt")
             run.log_artifact(own, "own.bin")
