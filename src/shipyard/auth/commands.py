@@ -9,13 +9,16 @@ the token's user (:func:`shipyard.auth.remote.auth_for`).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from shipyard.cli.console import console, print_json, success, warn
+
+if TYPE_CHECKING:
+    from shipyard.auth.service import TokenInfo
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Role
@@ -144,6 +147,7 @@ def tokens_create(
     expires: Annotated[
         str | None, typer.Option("--expires", help="Lifetime such as 30d (default: none).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create an API token. It is shown once: store it in a secret manager."""
     from shipyard.auth.remote import auth_for
@@ -157,9 +161,23 @@ def tokens_create(
         app_ctx.principal, name=name, user=user, role_cap=Role.parse_optional(role),
         project=project, expires_in=parse_duration(expires) if expires else None,
     )  # fmt: skip
+    if as_json:
+        print_json({"token": created.secret, "info": _token_json(created.info)})
+        return
     success(f"created token {created.info.id} for {created.info.user}")
     warn("this is the only time the token is shown; store it now")
     console.file.write(created.secret + "\n")
+
+
+def _token_json(t: TokenInfo) -> dict[str, object]:
+    return {
+        "id": t.id, "user": t.user, "name": t.name,
+        "role_cap": t.role_cap.label if t.role_cap else None, "project": t.project,
+        "created_at": t.created_at.isoformat(),
+        "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+        "revoked": t.revoked,
+        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+    }  # fmt: skip
 
 
 @tokens_app.command("ls")
@@ -168,6 +186,7 @@ def tokens_ls(
     user: Annotated[
         str | None, typer.Option("--user", help="Whose tokens (default: yours).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
     from shipyard.auth.remote import auth_for
@@ -177,6 +196,9 @@ def tokens_ls(
     if user is None and not app_ctx.is_remote and app_ctx.principal.kind == "local":
         raise InvalidInput("say whose tokens to list", hint="pass --user NAME")
     tokens = auth_for(app_ctx).list_tokens(app_ctx.principal, user)
+    if as_json:
+        print_json([_token_json(t) for t in tokens])
+        return
     table = Table("id", "name", "role cap", "project", "expires", "state", "last used")
     for t in tokens:
         table.add_row(
