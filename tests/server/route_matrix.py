@@ -174,7 +174,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         PROJECT_CONTRIBUTORS,
         lambda k, _p: (
             f"/api/v1/runs/{k.run()}/artifacts",
-            {"path": "model.skops", "digest": k.stored().digest.hex, "size": 64},
+            {"artifacts": [{"path": "model.skops", "digest": k.stored().digest.hex, "size": 64}]},
         ),
     ),
     ("GET", "/api/v1/runs/{run_id}/metric-history"): Case(

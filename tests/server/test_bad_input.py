@@ -84,9 +84,13 @@ def test_paths_that_try_to_leave_their_place(
     assert client.put(f"{OBJECTS}/{digest_of(data).hex}", content=data,
                       headers=headers).status_code == 201  # fmt: skip
     for path in ("../../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "a\\..\\b", "./x", ""):
-        body = {"path": path, "digest": digest_of(data).hex, "size": len(data)}
+        body = {"artifacts": [{"path": path, "digest": digest_of(data).hex, "size": len(data)}]}
         answer = client.post(f"/api/v1/runs/{run_id}/artifacts", json=body, headers=headers)
         assert answer.status_code in (400, 422), (path, answer.text)
+    lying = {"artifacts": [{"path": "ok.bin", "digest": digest_of(data).hex, "size": 1}]}
+    answer = client.post(f"/api/v1/runs/{run_id}/artifacts", json=lying, headers=headers)
+    assert answer.status_code == 400
+    assert "has 14 bytes" in answer.json()["error"]["message"]
     assert client.get(f"/api/v1/runs/{run_id}", headers=headers).json()["artifacts"] == []
     for digest in ("..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "abc", "g" * 64):
         answer = client.get(f"{OBJECTS}/{digest}", headers=headers)

@@ -3,9 +3,9 @@
 :func:`shipyard.objects.copy_objects` hands over to :func:`push` or
 :func:`pull` when one side is an :class:`HttpObjectStore`. They work like the
 store-to-store copy: ask the destination in bulk what it lacks, add the
-chunks of large objects and ask again, send only what is missing (small
-objects in framed batches, the rest one per request, in parallel with
-bounded memory), and record manifests last, so an interrupted copy leaves
+chunks of large objects and ask again, send only what is missing (blobs in
+framed batches of up to 8 MiB, in parallel with bounded memory), and record
+manifests last, so an interrupted copy leaves
 only complete objects and running it again sends the rest.
 """
 
@@ -19,7 +19,7 @@ from typing import TypeVar
 from shipyard.core.digest import Digest
 from shipyard.core.errors import NotFound
 from shipyard.core.object_layout import ObjectKind
-from shipyard.objects.http_store import BATCH_BYTES, BATCH_COUNT, SMALL_OBJECT, HttpObjectStore
+from shipyard.objects.http_store import BATCH_BYTES, BATCH_COUNT, HttpObjectStore
 from shipyard.objects.manifest import Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.store import ObjectStore
@@ -88,30 +88,14 @@ def send_blobs(
 ) -> None:
     """Upload blobs ``(digest, size)``, reading each with ``read`` in a worker.
 
-    Small ones go framed, up to 8 MiB per request; at most ``workers`` requests
-    (and their bytes) are in flight.
+    Blobs (at most one chunk, 4 MiB, each) go framed, up to 8 MiB per request;
+    at most ``2 × workers`` requests (and their bytes) are in flight.
     """
-    jobs: list[list[tuple[Digest, int]]] = []
-    batch: list[tuple[Digest, int]] = []
-    batch_bytes = 0
-    for digest, size in items:
-        if size >= SMALL_OBJECT:
-            jobs.append([(digest, size)])
-            continue
-        if batch and (batch_bytes + size > BATCH_BYTES or len(batch) >= BATCH_COUNT):
-            jobs.append(batch)
-            batch, batch_bytes = [], 0
-        batch.append((digest, size))
-        batch_bytes += size
-    if batch:
-        jobs.append(batch)
+    jobs = _batches(items)
 
     def run(job: list[tuple[Digest, int]]) -> None:
         contents = [(digest, read(digest)) for digest, _ in job]
-        if len(job) == 1 and job[0][1] >= SMALL_OBJECT:
-            dest.upload_blob(*contents[0])
-        else:
-            dest.upload_batch(contents)
+        dest.upload_batch(contents)
         for _digest, data in contents:
             stats.wrote(len(data))
             progress.advance(len(data))
@@ -148,15 +132,9 @@ def pull(
         stats.skipped += len(chunks) - len(needed)
         blobs.update((d, chunks[d]) for d in needed)
     progress.begin(f"fetching {len(blobs) + len(manifests):,} objects", sum(blobs.values()))
-    small = [d for d, size in blobs.items() if size < SMALL_OBJECT]
-    jobs: list[list[Digest]] = [
-        small[i : i + BATCH_COUNT] for i in range(0, len(small), BATCH_COUNT)
-    ]
-    jobs.extend([d] for d, size in blobs.items() if size >= SMALL_OBJECT)
+    jobs = [[d for d, _ in batch] for batch in _batches(list(blobs.items()))]
 
     def fetch(job: list[Digest]) -> list[tuple[Digest, bytes]]:
-        if len(job) == 1 and blobs[job[0]] >= SMALL_OBJECT:
-            return [(job[0], source.fetch(job[0]))]
         return list(source.download_batch(job))
 
     with RecordWriter(dest, pack_small=True, stats=stats, workers=workers) as writer:
@@ -169,6 +147,22 @@ def pull(
             writer.add_manifest(digest, Manifest.of(list(refs)))
     stats.requests = source.backend.requests + dest.backend.requests - before
     return stats
+
+
+def _batches(items: Sequence[tuple[Digest, int]]) -> list[list[tuple[Digest, int]]]:
+    """Blobs grouped into requests of at most 8 MiB (or 2,000 objects)."""
+    jobs: list[list[tuple[Digest, int]]] = []
+    batch: list[tuple[Digest, int]] = []
+    batch_bytes = 0
+    for digest, size in items:
+        if batch and (batch_bytes + size > BATCH_BYTES or len(batch) >= BATCH_COUNT):
+            jobs.append(batch)
+            batch, batch_bytes = [], 0
+        batch.append((digest, size))
+        batch_bytes += size
+    if batch:
+        jobs.append(batch)
+    return jobs
 
 
 def _require_all(wanted: set[Digest], found: set[Digest], where: str) -> None:

@@ -82,8 +82,9 @@ class TrackingBackend(Protocol):
         """Record a file the run read (lineage)."""
         ...
 
-    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
-        """Record a file of the run whose bytes are already in the object store."""
+    def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
+        """Record files ``(path, digest, size)`` of the run whose bytes are already in
+        ``objects``, together (one request remotely)."""
         ...
 
     def get_run(self, run_id: str) -> RunDetail:

@@ -83,8 +83,8 @@ class LocalBackend:
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
         self.service.log_input(self._principal, run_id, path, size, digest)
 
-    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
-        self.service.record_artifact(self._principal, run_id, path, digest, size)
+    def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
+        self.service.record_artifacts(self._principal, run_id, items)
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)

@@ -165,8 +165,8 @@ class RemoteTrackingBackend:
         body = {"path": path, "size": size, "digest": digest}
         self._write(self._run_path(run_id, "inputs"), body)
 
-    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
-        body = {"path": path, "digest": digest, "size": size}
+    def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
+        body = {"artifacts": [{"path": p, "digest": d, "size": n} for p, d, n in items]}
         self._write(self._run_path(run_id, "artifacts"), body)
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:

@@ -10,6 +10,7 @@ with the position of the bad token.
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -17,14 +18,16 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from shipyard.context import Context
+from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.server.security import request_context
+from shipyard.store.db import Database
 from shipyard.store.projects import PROJECT_NAME
 from shipyard.tracking import wire
 from shipyard.tracking.entities import GitState, LogBatch, Resources, RunSpec, RunStatus
 from shipyard.tracking.environment import environment_digest
 from shipyard.tracking.limits import check_batch
 from shipyard.tracking.schemas import (
-    ArtifactIn,
+    ArtifactsIn,
     DeleteRunsIn,
     EndRunIn,
     ExperimentOut,
@@ -54,8 +57,17 @@ PAGE_TOKEN_CHARS = r"^[A-Za-z0-9_=-]*$"  # noqa: S105  (base64url, not a secret)
 RunIdText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+_SERVICES: weakref.WeakKeyDictionary[Database, TrackingService] = weakref.WeakKeyDictionary()
+
+
 def _service(ctx: Context) -> TrackingService:
-    return TrackingService(ctx.db, ctx.settings.cost)
+    """One service per database, so its caches (projects, experiments, environments
+    known to exist) serve every request; they hold no principal's data."""
+    db = ctx.db
+    service = _SERVICES.get(db)
+    if service is None:
+        service = _SERVICES.setdefault(db, TrackingService(db, ctx.settings.cost))
+    return service
 
 
 def _json(body: Any, status: int = 200) -> JSONResponse:
@@ -239,19 +251,26 @@ def log_input(run_id: RunIdPath, body: InputIn, ctx: Ctx) -> Response:
 @router.post(
     "/runs/{run_id}/artifacts",
     status_code=204,
-    summary="Record a file of the run, already uploaded to the project's objects",
+    summary="Record files of a run, already uploaded to the project's objects",
 )
-def record_artifact(run_id: RunIdPath, body: ArtifactIn, ctx: Ctx) -> Response:
+def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response:
     from shipyard.core.digest import Digest
     from shipyard.objects.grants import ObjectGrants
 
     service = _service(ctx)
-    digest = Digest.parse(body.digest)
-    project = service.get_run(ctx.principal, run_id).run.project
-    # The object must be one this project holds: naming another project's digest
-    # must not make it readable through this run.
-    ObjectGrants(ctx.db).require(ctx.principal, project, [digest])
-    service.record_artifact(ctx.principal, run_id, body.path, digest.hex, body.size)
+    full_id, project = service.run_project(ctx.principal, run_id)
+    items = [(a.path, Digest.parse(a.digest), a.size) for a in body.artifacts]
+    # Only objects this project holds, of the size they have: naming another
+    # project's digest must not make it readable through this run.
+    held = ObjectGrants(ctx.db).held(ctx.principal, project, [d for _, d, _ in items])
+    for path, digest, size in items:
+        if digest not in held:
+            raise NotFound(f"object {digest.hex} of artifact {path!r} is not in project "
+                           f"{project!r}", hint="upload the file first")  # fmt: skip
+        if held[digest] != size:
+            raise InvalidInput(f"artifact {path!r} says {size:,} bytes; object {digest.hex} "
+                               f"has {held[digest]:,}")  # fmt: skip
+    service.record_artifacts(ctx.principal, full_id, [(p, d.hex, n) for p, d, n in items])
     return Response(status_code=204)
 
 

@@ -222,7 +222,7 @@ class ActiveRun:
         local = Path(path)
         artifact = check_artifact_path(name if name is not None else local.name)
         ref = self.backend.objects.put_file(local)
-        self.backend.record_artifact(self.id, artifact, ref.digest.hex, ref.size)
+        self.backend.record_artifacts(self.id, [(artifact, ref.digest.hex, ref.size)])
         return ref.digest.hex
 
     def log_artifacts(self, folder: str | Path, name: str | None = None) -> dict[str, str]:
@@ -239,8 +239,8 @@ class ActiveRun:
         prefix = check_artifact_path(name) + "/" if name else ""
         names = [check_artifact_path(prefix + p.relative_to(root).as_posix()) for p in files]
         refs = self.backend.objects.put_files(files)
-        for artifact, ref in zip(names, refs, strict=True):
-            self.backend.record_artifact(self.id, artifact, ref.digest.hex, ref.size)
+        items = [(a, r.digest.hex, r.size) for a, r in zip(names, refs, strict=True)]
+        self.backend.record_artifacts(self.id, items)
         return {artifact: ref.digest.hex for artifact, ref in zip(names, refs, strict=True)}
 
     def flush(self) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 __all__ = [
     "ArtifactIn",
+    "ArtifactsIn",
     "DeleteRunsIn",
     "EndRunIn",
     "ExperimentOut",
@@ -124,6 +125,12 @@ class ArtifactIn(_Strict):
     path: Annotated[StrictStr, Field(min_length=1, max_length=1000)]
     digest: Digest
     size: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+
+
+class ArtifactsIn(_Strict):
+    """Files of a run, already uploaded to the project's objects; recorded together."""
+
+    artifacts: list[ArtifactIn] = Field(min_length=1, max_length=100_000)
 
 
 class SearchIn(_Strict):

@@ -393,32 +393,46 @@ class TrackingService:
     def record_artifact(
         self, principal: Principal, run_id: str, path: str, digest: str, size: int
     ) -> None:
-        """Record that ``path`` of the run is stored in the object store as ``digest``.
+        """Record that ``path`` of the run is stored in the object store as ``digest``."""
+        self.record_artifacts(principal, run_id, [(path, digest, size)])
 
-        Metadata only: the caller has stored the bytes already. Raises
-        :class:`InvalidInput` for a path that would leave the run's artifacts.
+    def record_artifacts(
+        self, principal: Principal, run_id: str, items: Sequence[tuple[str, str, int]]
+    ) -> None:
+        """Record files ``(path, digest, size)`` of the run, all in one transaction.
+
+        Metadata only: the caller has stored the bytes already. A path logged
+        again is replaced. Raises :class:`InvalidInput` for a path that would
+        leave the run's artifacts (nothing is recorded then).
         """
-        check_artifact_path(path)
-        Digest.parse(digest)
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise InvalidInput(f"artifact size must be a whole number of bytes, not {size!r}")
+        now = utcnow()
+        rows: dict[str, dict[str, Any]] = {}
+        for path, digest, size in items:
+            check_artifact_path(path)
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise InvalidInput(f"artifact size must be a whole number of bytes, not {size!r}")
+            rows[path] = {"run_id": run_id, "path": path, "digest": Digest.parse(digest).hex,
+                          "size": size, "created_at": now}  # fmt: skip
+        if not rows:
+            return
         with self.db.write() as session:
             check_writable(session.connection(), principal, {run_id}, None)
             upsert(
                 session,
                 RunArtifactRow.__table__,  # type: ignore[arg-type]
-                [
-                    {
-                        "run_id": run_id,
-                        "path": path,
-                        "digest": digest,
-                        "size": size,
-                        "created_at": utcnow(),
-                    }
-                ],
+                list(rows.values()),
                 keys=["run_id", "path"],
                 update=["digest", "size", "created_at"],
             )
+
+    def run_project(self, principal: Principal, run_id: str) -> tuple[str, str]:
+        """The full id of the run ``run_id`` names, and its project (viewers)."""
+        with self.db.read() as session:
+            full = queries.resolve_run_id(session, run_id)
+            project = session.scalar(select(RunRow.project).where(RunRow.id == full))
+        assert project is not None
+        principal.require(Role.VIEWER, project, "read runs")
+        return full, project
 
     # -- upkeep --------------------------------------------------------------
 
