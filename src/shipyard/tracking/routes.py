@@ -269,7 +269,7 @@ def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response
                            f"{project!r}", hint="upload the file first")  # fmt: skip
         if held[digest] != size:
             raise InvalidInput(f"artifact {path!r} says {size:,} bytes; object {digest.hex} "
-                               f"has {held[digest]:,}")  # fmt: skip
+                               f"has {held[digest]:,} bytes")  # fmt: skip
     service.record_artifacts(ctx.principal, full_id, [(p, d.hex, n) for p, d, n in items])
     return Response(status_code=204)
 
