@@ -232,18 +232,22 @@ def main() -> None:
     from shipyard.workspace.create import init_workspace
 
     init_workspace(folder, LOCAL_OWNER, project="bench")
+    # One server at a time, so neither measures while the other starts or idles.
     ours_process, url, token = start_shipyard(folder)
-    theirs_process, mlflow_url = start_mlflow(folder)
     try:
         ours = shipyard_figures(url, token, folder, calls, batch_values, created, runs)
+    finally:
+        ours_process.terminate()
+        ours_process.wait(timeout=30)
+    theirs_process, mlflow_url = start_mlflow(folder)
+    try:
         printed = run_peer_python(
             MLFLOW, mlflow_url, str(calls), str(batch_values), str(created), str(runs), str(folder)
         )
         theirs = json.loads(printed.strip().splitlines()[-1])  # MLflow prints run links first
     finally:
-        for process in (ours_process, theirs_process):
-            process.terminate()
-            process.wait(timeout=30)
+        theirs_process.terminate()
+        theirs_process.wait(timeout=30)
     rows = [
         (f"log_metric loop, {calls:,} calls (calls/s)", f"{calls / ours['loop_s']:,.0f}",
          f"{calls / theirs['loop_s']:,.0f}",
