@@ -20,27 +20,20 @@ make on an :class:`~shipyard.objects.store.ObjectStore`: ``has``,
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
-from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Unavailable
+from shipyard.core.errors import IntegrityError, NotFound, Unavailable
 from shipyard.core.object_layout import ObjectKind
-from shipyard.objects.chunking import DEFAULT_CHUNKING, ChunkParams, iter_chunk_views
+from shipyard.objects.chunking import DEFAULT_CHUNKING, ChunkParams
 from shipyard.objects.files import (
-    _file_size,
-    _open_file,
-    _read_file,
-    _read_up_to,
     _write_atomically,
 )
-from shipyard.objects.files import digest_file as _digest_file
 from shipyard.objects.framing import FrameReader, encode_frames
-from shipyard.objects.hashing import BackgroundHasher
 from shipyard.objects.info import ObjectInfo
 from shipyard.objects.manifest import ChunkRef
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -55,7 +48,6 @@ BATCH_BYTES = 8 * 1024 * 1024
 together, so a 1 GiB file is about 130 requests, not 1,000."""
 BATCH_COUNT = 2000
 _ASK = 10_000  # digests per question
-_GROUP = 16  # chunks of a large file asked about (and held) at once
 _RESUMES = 5
 
 
@@ -232,93 +224,24 @@ class HttpObjectStore:
         """One object's whole content, checked against its digest."""
         return b"".join(self.iter_content(digest))
 
-    # -- putting ---------------------------------------------------------------------------
+    # -- putting (see http_uploads.py) -------------------------------------------------
 
     def put_bytes(self, data: bytes | bytearray | memoryview) -> ObjectRef:
-        if len(data) > self.chunking.threshold:
-            return self.put_stream(io.BytesIO(bytes(data)))
-        digest = digest_of(data)
-        if self.missing([digest]):
-            self.upload_blob(digest, bytes(data))
-        return ObjectRef(digest, len(data))
+        """Upload ``data`` (as its chunks when large); nothing if the project holds it."""
+        from shipyard.objects.http_uploads import put_bytes
+
+        return put_bytes(self, data)
 
     def put_file(self, path: Path | str, *, progress: Progress | None = None) -> ObjectRef:
-        progress = progress or NO_PROGRESS
-        path = Path(path)
-        size = _file_size(path)
-        progress.begin(f"uploading {path.name}", size)
-        if size <= self.chunking.threshold:
-            ref = self.put_bytes(_read_file(path))
-            progress.advance(ref.size)
-            return ref
-        known = _digest_file(path)
-        if not self.missing([known.digest]):
-            progress.advance(known.size)
-            return known
-        with _open_file(path) as stream:
-            ref = self._put_chunked(stream, progress)
-        if ref != known:
-            raise InvalidInput(
-                f"{path} changed while it was being uploaded",
-                hint="upload it again once nothing is writing to it",
-            )
-        return ref
+        """Upload a file: hashed first, so one the project holds costs one question."""
+        from shipyard.objects.http_uploads import put_file
+
+        return put_file(self, Path(path), progress=progress)
 
     def put_stream(self, stream: BinaryIO, *, progress: Progress | None = None) -> ObjectRef:
-        progress = progress or NO_PROGRESS
-        head = _read_up_to(stream, self.chunking.threshold + 1)
-        progress.begin("uploading a stream", None)
-        if len(head) <= self.chunking.threshold:
-            ref = self.put_bytes(head)
-            progress.advance(ref.size)
-            return ref
-        from shipyard.objects.files import _Prefixed
+        from shipyard.objects.http_uploads import put_stream
 
-        return self._put_chunked(_Prefixed(head, stream), progress)
-
-    def _put_chunked(self, stream: Any, progress: Progress) -> ObjectRef:
-        """Cut, ask which chunks the server lacks (a group at a time), send those, then
-        the manifest. At most two groups of chunks are held in memory."""
-        chunks: list[ChunkRef] = []
-        group: list[tuple[Digest, bytes]] = []
-        uploads: list[Future[None]] = []
-        with ThreadPoolExecutor(max_workers=self.workers) as pool, BackgroundHasher() as hasher:
-
-            def send(items: list[tuple[Digest, bytes]]) -> list[Future[None]]:
-                absent = self.missing(d for d, _ in items)
-                batches: list[list[tuple[Digest, bytes]]] = [[]]
-                size = 0
-                for digest, data in items:
-                    if digest not in absent:
-                        progress.advance(len(data))
-                        continue
-                    absent.discard(digest)
-                    if batches[-1] and size + len(data) > BATCH_BYTES:
-                        batches.append([])
-                        size = 0
-                    batches[-1].append((digest, data))
-                    size += len(data)
-                return [pool.submit(self._send_batch, b, progress) for b in batches if b]
-
-            for view, release in iter_chunk_views(stream, self.chunking, on_read=hasher.update):
-                data = bytes(view)
-                release()
-                digest = digest_of(data)
-                chunks.append(ChunkRef(digest, len(data)))
-                group.append((digest, data))
-                if len(group) >= _GROUP:
-                    _wait(uploads)  # the previous group: bounded memory
-                    uploads = send(group)
-                    group = []
-            _wait(uploads)
-            _wait(send(group))
-            digest = hasher.digest()
-        self.upload_manifest(digest, chunks)
-        return ObjectRef(digest, sum(c.size for c in chunks))
-
-    def _send_batch(self, items: list[tuple[Digest, bytes]], progress: Progress) -> None:
-        self.upload_batch(items)
-        progress.advance(sum(len(data) for _, data in items))
+        return put_stream(self, stream, progress=progress)
 
     def put_files(
         self,
@@ -328,48 +251,9 @@ class HttpObjectStore:
         stats: TransferStats | None = None,
     ) -> list[ObjectRef]:
         """Upload many files; small ones in framed batches. References in input order."""
-        progress = progress or NO_PROGRESS
-        stats = stats if stats is not None else TransferStats()
-        files = [Path(p) for p in paths]
-        sizes = [_file_size(p) for p in files]
-        threshold = self.chunking.threshold
-        small = [i for i, size in enumerate(sizes) if size <= threshold]
-        before = self.client.requests
-        progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
+        from shipyard.objects.http_uploads import put_files
 
-        def hash_one(i: int) -> Digest:
-            digest = _digest_file(files[i]).digest
-            progress.advance(sizes[i])
-            return digest
-
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            digests = dict(zip(small, pool.map(hash_one, small), strict=True))
-        absent = self.missing(digests.values())
-        refs: dict[int, ObjectRef] = {i: ObjectRef(d, sizes[i]) for i, d in digests.items()}
-        progress.begin(f"uploading {len(files):,} files", sum(sizes))
-        sending: dict[Digest, int] = {}
-        for i, digest in digests.items():
-            if digest in absent and digest not in sending:
-                sending[digest] = i
-            else:
-                stats.skip(sizes[i])
-                progress.advance(sizes[i])
-
-        def read(digest: Digest) -> bytes:
-            data = _read_file(files[sending[digest]])
-            if digest_of(data) != digest:
-                raise InvalidInput(f"{files[sending[digest]]} changed while it was being uploaded")
-            return data
-
-        from shipyard.objects.http_transfer import send_blobs
-
-        send_blobs(self, [(d, sizes[i]) for d, i in sending.items()], read, stats, progress)
-        for i, size in enumerate(sizes):
-            if size > threshold:
-                refs[i] = self.put_file(files[i])
-                progress.advance(size)
-        stats.requests += self.client.requests - before
-        return [refs[i] for i in range(len(files))]
+        return put_files(self, [Path(p) for p in paths], progress=progress, stats=stats)
 
     # -- getting ---------------------------------------------------------------------------
 
@@ -441,11 +325,6 @@ class HttpObjectStore:
 
 def _ignore(_n: int) -> None:
     pass
-
-
-def _wait(futures: list[Future[None]]) -> None:
-    for future in futures:
-        future.result()
 
 
 def _check(digest: Digest, data: bytes) -> None:
