@@ -346,5 +346,41 @@ step shipyard data pull
 step shipyard data status
 cd "$demo"
 
+# 10. A team server: users, tokens and roles, runs logged remotely, the audit log.
+# (On SQLite in the demo folder; a real deployment uses PostgreSQL and S3: docs/deploy.md.)
+team_db="sqlite:///$demo/team.db"
+step shipyard --uri "$team_db" users add root --role admin --no-password
+step shipyard --uri "$team_db" users add ann --role contributor --project churn --no-password
+admin_token=$(shipyard --uri "$team_db" tokens create --user root --name demo --expires 1h 2>/dev/null | tail -n 1)
+ann_token=$(shipyard --uri "$team_db" tokens create --user ann --name laptop --expires 1h 2>/dev/null | tail -n 1)
+port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '\n\033[1;36m$ shipyard server --db %s --store %s --port %s &\033[0m\n' "$team_db" "$demo/team-objects" "$port"
+shipyard server --db "$team_db" --store "$demo/team-objects" --port "$port" > team-server.log 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do  # at most 20 s
+    python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/health', timeout=1)" \
+        2>/dev/null && break
+    sleep 0.2
+done
+(
+    # What a data scientist's laptop (or a CI job) sets to work against the server.
+    export SHIPYARD_URI="http://127.0.0.1:$port" SHIPYARD_TOKEN="$ann_token"
+    step shipyard whoami
+    step shipyard run -e churn -n remote-lr -- python train.py --model lr --C 1
+    step shipyard runs ls -e churn --order-by "metrics.f1 desc" --limit 2
+    echo "ann is a contributor, not an admin: reading the audit log is refused (and audited):"
+    step shipyard audit ls || true
+)
+(
+    export SHIPYARD_URI="http://127.0.0.1:$port" SHIPYARD_TOKEN="$admin_token"
+    step shipyard audit ls --since 1h --limit 8
+    step shipyard audit verify
+)
+kill -INT "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+trap - EXIT
+echo "(team server stopped)"
+
 echo
 echo "Demo finished. Explore it: cd $demo"

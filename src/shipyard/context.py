@@ -131,15 +131,18 @@ class Context:
         token = client.token or saved_token(url)
         return ApiClient(url, token, ca_bundle=client.ca_bundle, timeout=client.timeout_s)
 
-    @property
-    def db(self) -> Database:
-        """The metadata store with its schema checked (embedded SQLite upgrades itself)."""
+    def _refuse_remote(self) -> None:
         if self.is_remote:
             raise InvalidInput(
                 f"this needs direct access to the metadata store, and "
                 f"{redact_uri(self.metadata_uri)} is a Shipyard server",
                 hint="run it where the database is reachable, with --uri postgresql://…",
             )
+
+    @property
+    def db(self) -> Database:
+        """The metadata store with its schema checked (embedded SQLite upgrades itself)."""
+        self._refuse_remote()
         resources = self._resources
         if resources.db is None:
             with resources.lock:
@@ -163,6 +166,7 @@ class Context:
         """The metadata store without the schema check (for ``db upgrade`` and ``doctor``)."""
         from shipyard.store.db import Database
 
+        self._refuse_remote()
         return Database(self.metadata_uri)
 
     @property

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "active_run",
+    "download_artifacts",
     "end_run",
     "get_run",
     "metric_history",
@@ -152,6 +153,29 @@ def metric_history(run_id: str, key: str, *, context: Context | None = None) -> 
     backend, logger = sdk.backend(context)
     logger.flush()
     return backend.metric_history(run_id, key)
+
+
+def download_artifacts(
+    run_id: str,
+    dest: str | Path,
+    path: str | None = None,
+    *,
+    context: Context | None = None,
+) -> list[Path]:
+    """Write a run's artifacts (all, or the file or folder ``path``) under ``dest``.
+
+    Paths inside the run are kept; each file is verified against its digest and
+    appears whole or not at all. Returns the files written. Raises
+    :class:`NotFound` for an unknown artifact, :class:`InvalidInput` for a stored
+    path that would leave ``dest``.
+    """
+    from shipyard.tracking.artifacts import download_artifacts as download
+    from shipyard.tracking.session import sdk
+
+    backend, logger = sdk.backend(context)
+    logger.flush()
+    artifacts = backend.get_run(run_id).artifacts
+    return download(backend.objects, artifacts, Path(dest), prefix=path)
 
 
 def search_runs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -56,9 +57,37 @@ def test_a_wrong_password_is_a_clear_error(cli: Cli, server_url: str) -> None:
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_database_commands_refuse_a_server_uri(cli: Cli, server_url: str) -> None:
-    result = cli("--uri", server_url, "users", "ls")
+    result = cli("--uri", server_url, "db", "upgrade")
     assert result.exit_code == 2
     assert "needs direct access to the metadata store" in result.stderr
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_users_tokens_and_audit_commands_go_to_the_server(
+    cli: Cli, server_url: str, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "needs authentication" in cli("--uri", server_url, "users", "ls").stderr
+    monkeypatch.setenv("SHIPYARD_TOKEN", team.tokens["viewer"])
+    denied = cli("--uri", server_url, "users", "ls")
+    assert denied.exit_code == 2
+    assert "viewer may not list users" in denied.stderr
+    created = cli("--uri", server_url, "tokens", "create", "--name", "ci", "--expires", "1d")
+    assert created.exit_code == 0, created.output  # your own token: no --user needed
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("shy_")
+    listed = cli("--uri", server_url, "tokens", "ls")
+    assert "ci" in listed.stdout
+    revoked = cli("--uri", server_url, "tokens", "revoke", token.split("_")[1])
+    assert revoked.exit_code == 0, revoked.output
+    monkeypatch.setenv("SHIPYARD_TOKEN", team.tokens["root"])
+    added = cli("--uri", server_url, "users", "add", "bea", "--role", "viewer", "--project",
+                "churn", "--no-password")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "bea" in cli("--uri", server_url, "users", "ls").stdout
+    audit = cli("--uri", server_url, "audit", "ls", "--since", "1h", "--json")
+    actions = [e["action"] for e in json.loads(audit.stdout)]
+    assert {"user.add", "token.revoke", "auth.denied"} <= set(actions)
+    assert "intact" in cli("--uri", server_url, "audit", "verify").stdout
 
 
 def test_login_needs_a_server(cli: Cli, workspace: Path) -> None:

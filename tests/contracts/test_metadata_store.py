@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
 
 from shipyard.core.errors import InvalidInput, NotFound, PermissionDenied
-from shipyard.core.principal import LOCAL_OWNER, Principal
+from shipyard.core.principal import LOCAL_OWNER, Principal, Role
 from shipyard.store import audit
 from shipyard.store.db import Database
 from shipyard.store.projects import ensure_project, get_project, list_projects
@@ -38,11 +39,17 @@ def test_bad_project_names_are_refused(database: Database, name: str) -> None:
         ensure_project(session, LOCAL_OWNER, name)
 
 
-def test_only_an_admin_creates_projects(database: Database) -> None:
+def test_only_someone_who_may_write_into_a_project_creates_it(database: Database) -> None:
+    viewer = Principal("bob", roles=MappingProxyType({"fraud": Role.VIEWER}))
     with pytest.raises(PermissionDenied), database.write() as session:
-        ensure_project(session, Principal("bob"), "fraud")
+        ensure_project(session, viewer, "fraud")
     with database.read() as session:
         assert list_projects(session) == []
+    contributor = Principal("ann", roles=MappingProxyType({"fraud": Role.CONTRIBUTOR}))
+    with database.write() as session:
+        ensure_project(session, contributor, "fraud")
+    with database.read() as session:
+        assert [p.name for p in list_projects(session)] == ["fraud"]
 
 
 def test_audit_events_keep_order_time_and_detail(database: Database) -> None:

@@ -190,13 +190,16 @@ def test_pushing_data_this_store_never_had_is_refused_before_sending(
     assert not (tmp_path / "other").exists()
 
 
-def test_a_remote_kind_this_shipyard_cannot_open_fails_at_push(workspace: Path, cli: Cli) -> None:
-    assert cli("remote", "add", "team", "https://shipyard.example.com/objects").exit_code == 0
+def test_an_unreachable_server_remote_fails_at_push(workspace: Path, cli: Cli) -> None:
+    from tests.serverkit import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    assert cli("remote", "add", "team", url).exit_code == 0
     write_csv(workspace / "t.csv", 5)
     cli("data", "add", "t.csv")
     result = cli("data", "push")
-    assert result.exit_code == 2
-    assert "unsupported object store https://" in result.stderr
+    assert result.exit_code == 1
+    assert "cannot reach the Shipyard server" in result.stderr
 
 
 def test_no_remote_configured_is_a_clear_error(workspace: Path, cli: Cli) -> None:

@@ -1,22 +1,28 @@
 """What every API route allows, persona by persona: the table the matrix test checks.
 
 A new route must be added here (the matrix test fails until it is): say who may
-call it and how to build a valid request for it.
+call it and how to build a valid request for it. ``prepare`` gets a :class:`Kit`
+(the auth service and the server's context, to create what the request needs)
+and the persona, and returns the path and the body (JSON, or bytes sent as is).
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from shipyard.auth.service import AuthService
+from shipyard.context import Context
+from shipyard.core.digest import ObjectRef, digest_of
 from shipyard.core.principal import LOCAL_OWNER
+from shipyard.objects.framing import encode_frames
+from shipyard.objects.grants import ObjectGrants
+from shipyard.tracking.entities import LogBatch, RunSpec
+from shipyard.tracking.service import TrackingService
 from tests.serverkit import PROJECT
-
-PROJECT_VIEWERS = frozenset({"root", "maintainer", "contributor", "viewer"})
-PROJECT_CONTRIBUTORS = frozenset({"root", "maintainer", "contributor"})
 
 AUTHENTICATED = frozenset(
     {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token"}
@@ -24,23 +30,47 @@ AUTHENTICATED = frozenset(
 UNAUTHENTICATED = ("anonymous", "revoked", "expired")
 ADMINS = frozenset({"root"})
 PROJECT_MAINTAINERS = frozenset({"root", "maintainer"})
-MODELS = f"/api/v1/projects/{PROJECT}/models"
+PROJECT_CONTRIBUTORS = PROJECT_MAINTAINERS | {"contributor"}
+PROJECT_VIEWERS = PROJECT_CONTRIBUTORS | {"viewer"}
 
 # persona → the user it acts as (for routes that act on the caller's own things)
 USER_OF = {p: p for p in AUTHENTICATED} | {"other-project-token": "maintainer"}
 
-Request = tuple[str, dict[str, Any] | None]
+Request = tuple[str, dict[str, Any] | bytes | None]
+
+
+@dataclass(frozen=True)
+class Kit:
+    auth: AuthService
+    ctx: Context
+    """The server's own context (its database and object store)."""
+
+    @property
+    def tracking(self) -> TrackingService:
+        return TrackingService(self.ctx.db)
+
+    def run(self) -> str:
+        """A new running run in PROJECT, with a metric."""
+        run_id = self.tracking.create_run(LOCAL_OWNER, PROJECT, RunSpec("matrix", "r")).id
+        self.tracking.log(LOCAL_OWNER, LogBatch(metrics=[(run_id, "loss", 0.5, 0, 1)]))
+        return run_id
+
+    def stored(self, data: bytes | None = None) -> ObjectRef:
+        """Bytes stored on the server and held by PROJECT."""
+        ref = self.ctx.objects.put_bytes(data if data is not None else os.urandom(64))
+        ObjectGrants(self.ctx.db).grant(LOCAL_OWNER, PROJECT, [ref])
+        return ref
 
 
 @dataclass(frozen=True)
 class Case:
     allowed: frozenset[str]
-    prepare: Callable[[AuthService, str], Request]
-    """Given the auth service and the persona, return (path, JSON body)."""
+    prepare: Callable[[Kit, str], Request]
+    """Given the kit and the persona, return (path, body)."""
 
 
-def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[AuthService, str], Request]:
-    return lambda _auth, _persona: (path, body)
+def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
+    return lambda _kit, _persona: (path, body)
 
 
 def _throwaway_user(auth: AuthService) -> str:
@@ -49,49 +79,171 @@ def _throwaway_user(auth: AuthService) -> str:
     return name
 
 
-def _own_token(auth: AuthService, persona: str) -> Request:
-    created = auth.create_token(LOCAL_OWNER, name="doomed", user=USER_OF.get(persona, "root"))
+def _own_token(kit: Kit, persona: str) -> Request:
+    created = kit.auth.create_token(LOCAL_OWNER, name="doomed", user=USER_OF.get(persona, "root"))
     return f"/api/v1/tokens/{created.info.id}", None
 
 
-def _model(auth: AuthService, *, aliases: tuple[int, ...] = ()) -> str:
+def _manifest(kit: Kit, _persona: str) -> Request:
+    data = os.urandom(3000)
+    first, second = kit.stored(data[:1000]), kit.stored(data[1000:])
+    chunks = [[first.digest.hex, first.size], [second.digest.hex, second.size]]
+    return f"{OBJECTS}/{digest_of(data).hex}/manifest", {"chunks": chunks}
+
+
+MODELS = f"/api/v1/projects/{PROJECT}/models"
+P = "/api/v1/projects/{project}/models"
+_DATASETS = f"/api/v1/projects/{PROJECT}/datasets"
+
+
+def _model(kit: Kit, *, aliases: tuple[int, ...] = ()) -> str:
     """A new model with two versions (metadata only) and ``aliases`` moves of @production."""
     from tests.server.registry_seed import seed_model
 
-    return seed_model(auth.db, PROJECT, aliases)
+    return seed_model(kit.auth.db, PROJECT, aliases)
 
 
 def _on_model(
     suffix: str, body: dict[str, Any] | None = None, **seed: Any
-) -> Callable[[AuthService, str], Request]:
-    return lambda auth, _p: (f"{MODELS}/{_model(auth, **seed)}{suffix}", body)
+) -> Callable[[Kit, str], Request]:
+    return lambda kit, _p: (f"{MODELS}/{_model(kit, **seed)}{suffix}", body)
 
 
-def _new_version(_auth: AuthService, _persona: str) -> Request:
+def _new_version(_kit: Kit, _persona: str) -> Request:
     from tests.server.registry_seed import model_files
 
     return f"{MODELS}/m{uuid.uuid4().hex[:8]}/versions", {"files": model_files()}
 
 
-P = "/api/v1/projects/{project}/models"
-
-_DATASETS = f"/api/v1/projects/{PROJECT}/datasets"
-
-
-def _dataset(auth: AuthService) -> str:
+def _dataset(kit: Kit) -> str:
     """A dataset with one version in PROJECT (made directly in the database)."""
     from shipyard.core.digest import Digest
     from shipyard.data.records import NewVersion
     from shipyard.data.records_sql import SqlRecords
 
     name = f"data/{uuid.uuid4().hex[:8]}.csv"
-    SqlRecords(auth.db).register(
+    SqlRecords(kit.auth.db).register(
         LOCAL_OWNER, PROJECT, [NewVersion(name, "file", Digest("cd" * 32), 10, 1)]
     )
     return name
 
 
+WRITER = {"host": "matrix-host", "pid": 1}
+OBJECTS = f"/api/v1/projects/{PROJECT}/objects"
+
 ROUTES: dict[tuple[str, str], Case] = {
+    # -- auth ----------------------------------------------------------------------------
+    ("GET", "/api/v1/me"): Case(AUTHENTICATED, _fixed("/api/v1/me")),
+    ("GET", "/api/v1/users"): Case(ADMINS, _fixed("/api/v1/users")),
+    ("POST", "/api/v1/users"): Case(
+        ADMINS, lambda _k, _p: ("/api/v1/users", {"name": f"n{uuid.uuid4().hex[:8]}"})
+    ),
+    ("POST", "/api/v1/users/{name}/disable"): Case(
+        ADMINS, lambda k, _p: (f"/api/v1/users/{_throwaway_user(k.auth)}/disable", None)
+    ),
+    ("POST", "/api/v1/users/{name}/enable"): Case(
+        ADMINS, lambda k, _p: (f"/api/v1/users/{_throwaway_user(k.auth)}/enable", None)
+    ),
+    ("PUT", "/api/v1/projects/{project}/members/{name}"): Case(
+        PROJECT_MAINTAINERS,
+        lambda k, _p: (
+            f"/api/v1/projects/{PROJECT}/members/{_throwaway_user(k.auth)}",
+            {"role": "viewer"},
+        ),
+    ),
+    ("GET", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens")),
+    ("POST", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens", {"name": "x"})),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Case(AUTHENTICATED, _own_token),
+    ("GET", "/api/v1/audit"): Case(ADMINS, _fixed("/api/v1/audit")),
+    ("GET", "/api/v1/audit/verify"): Case(ADMINS, _fixed("/api/v1/audit/verify")),
+    ("GET", "/metrics"): Case(AUTHENTICATED, _fixed("/metrics")),
+    # -- tracking ------------------------------------------------------------------------
+    ("POST", "/api/v1/projects/{project}/runs"): Case(
+        PROJECT_CONTRIBUTORS, _fixed(f"/api/v1/projects/{PROJECT}/runs", {"name": "r"})
+    ),
+    ("GET", "/api/v1/projects/{project}/runs"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/runs")
+    ),
+    ("POST", "/api/v1/projects/{project}/runs/search"): Case(
+        PROJECT_VIEWERS,
+        _fixed(f"/api/v1/projects/{PROJECT}/runs/search", {"filter": "metrics.loss < 1"}),
+    ),
+    ("GET", "/api/v1/projects/{project}/experiments"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/experiments")
+    ),
+    ("POST", "/api/v1/runs/log"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (
+            "/api/v1/runs/log",
+            {"metrics": [[k.run(), "acc", 0.9, 1, 2]], "params": [], "tags": []},
+        ),
+    ),
+    ("POST", "/api/v1/runs/heartbeat"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: ("/api/v1/runs/heartbeat", {"usage": {k.run(): {}}, "writer": WRITER}),
+    ),
+    ("POST", "/api/v1/runs/delete"): Case(
+        PROJECT_MAINTAINERS,  # the runs are someone else's: deleting them needs a maintainer
+        lambda k, _p: ("/api/v1/runs/delete", {"ids": [k.run()]}),
+    ),
+    ("GET", "/api/v1/runs"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs?id={k.run()}", None)
+    ),
+    ("GET", "/api/v1/runs/{run_id}"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs/{k.run()}", None)
+    ),
+    ("POST", "/api/v1/runs/{run_id}/resume"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (f"/api/v1/runs/{k.run()}/resume", {"writer": WRITER}),
+    ),
+    ("POST", "/api/v1/runs/{run_id}/end"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (f"/api/v1/runs/{k.run()}/end", {"status": "finished"}),
+    ),
+    ("POST", "/api/v1/runs/{run_id}/inputs"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (
+            f"/api/v1/runs/{k.run()}/inputs",
+            {"path": "data/train.csv", "size": 3, "digest": "a" * 64},
+        ),
+    ),
+    ("POST", "/api/v1/runs/{run_id}/artifacts"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (
+            f"/api/v1/runs/{k.run()}/artifacts",
+            {"artifacts": [{"path": "model.skops", "digest": k.stored().digest.hex, "size": 64}]},
+        ),
+    ),
+    ("GET", "/api/v1/runs/{run_id}/metric-history"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history?key=loss", None)
+    ),
+    # -- objects -------------------------------------------------------------------------
+    ("POST", "/api/v1/projects/{project}/objects/missing"): Case(
+        PROJECT_VIEWERS, _fixed(f"{OBJECTS}/missing", {"digests": ["b" * 64]})
+    ),
+    ("POST", "/api/v1/projects/{project}/objects/stat"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"{OBJECTS}/stat", {"digests": [k.stored().digest.hex]}),
+    ),
+    ("PUT", "/api/v1/projects/{project}/objects/{digest}"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda _k, _p: (f"{OBJECTS}/{digest_of(b'matrix').hex}", b"matrix"),
+    ),
+    ("POST", "/api/v1/projects/{project}/objects/upload"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda _k, _p: (f"{OBJECTS}/upload", encode_frames([(digest_of(b"m"), b"m")])),
+    ),
+    ("PUT", "/api/v1/projects/{project}/objects/{digest}/manifest"): Case(
+        PROJECT_CONTRIBUTORS, _manifest
+    ),
+    ("GET", "/api/v1/projects/{project}/objects/{digest}"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"{OBJECTS}/{k.stored().digest.hex}", None)
+    ),
+    ("POST", "/api/v1/projects/{project}/objects/download"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"{OBJECTS}/download", {"digests": [k.stored().digest.hex]}),
+    ),
+    # -- registry ------------------------------------------------------------------------
     ("GET", P): Case(PROJECT_VIEWERS, _fixed(MODELS)),
     ("GET", P + "/{name}"): Case(PROJECT_VIEWERS, _on_model("")),
     ("POST", P + "/{name}/versions"): Case(PROJECT_CONTRIBUTORS, _new_version),
@@ -121,30 +273,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", P + "/{name}/versions/{version}/promote"): Case(
         PROJECT_MAINTAINERS, _on_model("/versions/2/promote", {"alias": "production"})
     ),
-    ("GET", "/api/v1/me"): Case(AUTHENTICATED, _fixed("/api/v1/me")),
-    ("GET", "/api/v1/users"): Case(ADMINS, _fixed("/api/v1/users")),
-    ("POST", "/api/v1/users"): Case(
-        ADMINS, lambda _a, _p: ("/api/v1/users", {"name": f"n{uuid.uuid4().hex[:8]}"})
-    ),
-    ("POST", "/api/v1/users/{name}/disable"): Case(
-        ADMINS, lambda a, _p: (f"/api/v1/users/{_throwaway_user(a)}/disable", None)
-    ),
-    ("POST", "/api/v1/users/{name}/enable"): Case(
-        ADMINS, lambda a, _p: (f"/api/v1/users/{_throwaway_user(a)}/enable", None)
-    ),
-    ("PUT", "/api/v1/projects/{project}/members/{name}"): Case(
-        PROJECT_MAINTAINERS,
-        lambda a, _p: (
-            f"/api/v1/projects/{PROJECT}/members/{_throwaway_user(a)}",
-            {"role": "viewer"},
-        ),
-    ),
-    ("GET", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens")),
-    ("POST", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens", {"name": "x"})),
-    ("DELETE", "/api/v1/tokens/{token_id}"): Case(AUTHENTICATED, _own_token),
-    ("GET", "/api/v1/audit"): Case(ADMINS, _fixed("/api/v1/audit")),
-    ("GET", "/api/v1/audit/verify"): Case(ADMINS, _fixed("/api/v1/audit/verify")),
-    ("GET", "/metrics"): Case(AUTHENTICATED, _fixed("/metrics")),
+    # -- datasets ------------------------------------------------------------------------
     ("GET", "/api/v1/projects/{project}/datasets"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/datasets")
     ),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from shipyard.auth.service import AuthService
+from shipyard.server.app import create_app
 from shipyard.store.db import Database
-from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED
-from tests.serverkit import Team
+from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED, Kit
+from tests.serverkit import Team, make_team, server_context
 
 
 def _app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -27,16 +31,34 @@ def test_every_route_is_in_the_matrix(server_app: FastAPI) -> None:
     assert not stale, f"these routes no longer exist: {sorted(stale)}"
 
 
+@dataclass
+class Matrix:
+    client: TestClient
+    team: Team
+    kit: Kit
+
+
+@pytest.fixture(scope="module")
+def matrix(module_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    """One server and one team per database for all routes (each request makes its own data)."""
+    ctx = server_context(module_database, objects=tmp_path_factory.mktemp("objects"))
+    with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
+        yield Matrix(client, make_team(module_database), Kit(AuthService(module_database), ctx))
+    ctx.close()
+
+
 @pytest.mark.parametrize(("method", "template"), sorted(ROUTES))
-def test_route_answers_each_persona_as_expected(
-    client: TestClient, team: Team, database: Database, method: str, template: str
-) -> None:
+def test_route_answers_each_persona_as_expected(matrix: Matrix, method: str, template: str) -> None:
     case = ROUTES[(method, template)]
-    auth = AuthService(database)
+    client, team, kit = matrix.client, matrix.team, matrix.kit
     problems = []
     for persona in (*sorted(AUTHENTICATED), *UNAUTHENTICATED):
-        path, body = case.prepare(auth, persona)
-        answer = client.request(method, path, json=body, headers=team.headers(persona))
+        path, body = case.prepare(kit, persona)
+        headers = team.headers(persona)
+        if isinstance(body, bytes):
+            answer = client.request(method, path, content=body, headers=headers)
+        else:
+            answer = client.request(method, path, json=body, headers=headers)
         if persona in UNAUTHENTICATED:
             expected = "401"
         elif persona in case.allowed:

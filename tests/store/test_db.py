@@ -81,3 +81,18 @@ def test_a_failed_write_leaves_nothing_behind(database: Database) -> None:
     with database.read() as session:
         names = session.execute(text("SELECT name FROM projects")).scalars().all()
     assert names == ["p"]
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("value", ["nul\x00inside", 2**40])
+def test_values_the_database_cannot_hold_are_invalid_input(
+    database: Database, value: object
+) -> None:
+    with pytest.raises(InvalidInput, match="cannot hold a value"), database.write() as session:
+        session.execute(
+            text("INSERT INTO login_throttle (name, failures) VALUES (:name, :failures)"),
+            {
+                "name": value if isinstance(value, str) else "x",
+                "failures": value if isinstance(value, int) else 1,
+            },
+        )

@@ -1,19 +1,24 @@
 """CLI of users, tokens and the audit log: ``shipyard users|tokens|audit …``.
 
-Run against the metadata store directly (embedded or ``--uri``), these act as
-the local owner; that is how the first admin is created, with no server.
+Run against the metadata store directly (embedded or ``--uri postgresql://…``),
+these act as the local owner; that is how the first admin is created, with no
+server. With ``SHIPYARD_URI=https://…`` they go to the team server and act as
+the token's user (:func:`shipyard.auth.remote.auth_for`).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from shipyard.cli.console import console, print_json, success, warn
+
+if TYPE_CHECKING:
+    from shipyard.auth.service import TokenInfo
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Role
@@ -51,7 +56,7 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user; `--role admin` makes an administrator (the way to create the first one)."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
@@ -59,7 +64,7 @@ def users_add(
     if parsed is not None and parsed is not Role.ADMIN and project is None:
         project = app_ctx.project
     password = None if no_password else _read_password(password_stdin)
-    info = AuthService(app_ctx.db).add_user(
+    info = auth_for(app_ctx).add_user(
         app_ctx.principal, name, password=password, role=parsed, project=project
     )
     what = "admin" if info.admin else ", ".join(f"{r.label} in {p}" for p, r in info.roles.items())
@@ -69,11 +74,11 @@ def users_add(
 @users_app.command("ls")
 def users_ls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List users with their roles."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    users = AuthService(app_ctx.db).list_users(app_ctx.principal)
+    users = auth_for(app_ctx).list_users(app_ctx.principal)
     if as_json:
         print_json([
             {"name": u.name, "admin": u.admin, "disabled": u.disabled,
@@ -93,22 +98,22 @@ def users_ls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")
 @users_app.command("disable")
 def users_disable(ctx: typer.Context, name: str) -> None:
     """Disable a user: its tokens stop working at once."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    AuthService(app_ctx.db).set_disabled(app_ctx.principal, name, True)
+    auth_for(app_ctx).set_disabled(app_ctx.principal, name, True)
     success(f"disabled user {name}")
 
 
 @users_app.command("enable")
 def users_enable(ctx: typer.Context, name: str) -> None:
     """Enable a disabled user again."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    AuthService(app_ctx.db).set_disabled(app_ctx.principal, name, False)
+    auth_for(app_ctx).set_disabled(app_ctx.principal, name, False)
     success(f"enabled user {name}")
 
 
@@ -120,13 +125,13 @@ def users_role(
     project: ProjectOption = None,
 ) -> None:
     """Give a user a role in a project (`none` removes it)."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
     parsed = None if role.lower() == "none" else Role.parse_optional(role)
     target = project or app_ctx.project
-    AuthService(app_ctx.db).set_role(app_ctx.principal, name, target, parsed)
+    auth_for(app_ctx).set_role(app_ctx.principal, name, target, parsed)
     success(f"{name} is now {parsed.label if parsed else 'without a role'} in {target}")
 
 
@@ -142,22 +147,37 @@ def tokens_create(
     expires: Annotated[
         str | None, typer.Option("--expires", help="Lifetime such as 30d (default: none).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create an API token. It is shown once: store it in a secret manager."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
     from shipyard.core.durations import parse_duration
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if user is None and app_ctx.principal.kind == "local":
+    if user is None and not app_ctx.is_remote and app_ctx.principal.kind == "local":
         raise InvalidInput("say whose token this is", hint="pass --user NAME")
-    created = AuthService(app_ctx.db).create_token(
+    created = auth_for(app_ctx).create_token(
         app_ctx.principal, name=name, user=user, role_cap=Role.parse_optional(role),
         project=project, expires_in=parse_duration(expires) if expires else None,
     )  # fmt: skip
+    if as_json:
+        print_json({"token": created.secret, "info": _token_json(created.info)})
+        return
     success(f"created token {created.info.id} for {created.info.user}")
     warn("this is the only time the token is shown; store it now")
     console.file.write(created.secret + "\n")
+
+
+def _token_json(t: TokenInfo) -> dict[str, object]:
+    return {
+        "id": t.id, "user": t.user, "name": t.name,
+        "role_cap": t.role_cap.label if t.role_cap else None, "project": t.project,
+        "created_at": t.created_at.isoformat(),
+        "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+        "revoked": t.revoked,
+        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+    }  # fmt: skip
 
 
 @tokens_app.command("ls")
@@ -166,15 +186,19 @@ def tokens_ls(
     user: Annotated[
         str | None, typer.Option("--user", help="Whose tokens (default: yours).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if user is None and app_ctx.principal.kind == "local":
+    if user is None and not app_ctx.is_remote and app_ctx.principal.kind == "local":
         raise InvalidInput("say whose tokens to list", hint="pass --user NAME")
-    tokens = AuthService(app_ctx.db).list_tokens(app_ctx.principal, user)
+    tokens = auth_for(app_ctx).list_tokens(app_ctx.principal, user)
+    if as_json:
+        print_json([_token_json(t) for t in tokens])
+        return
     table = Table("id", "name", "role cap", "project", "expires", "state", "last used")
     for t in tokens:
         table.add_row(
@@ -189,11 +213,11 @@ def tokens_ls(
 @tokens_app.command("revoke")
 def tokens_revoke(ctx: typer.Context, token_id: str) -> None:
     """Revoke a token at once."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    AuthService(app_ctx.db).revoke_token(app_ctx.principal, token_id)
+    auth_for(app_ctx).revoke_token(app_ctx.principal, token_id)
     success(f"revoked token {token_id}")
 
 
@@ -209,13 +233,13 @@ def audit_ls(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List audit entries, newest first."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
     from shipyard.core.durations import parse_since
 
     state: CliState = ctx.obj
     app_ctx = state.context()
     start = parse_since(since) if since else None
-    events = AuthService(app_ctx.db).audit_entries(
+    events = auth_for(app_ctx).audit_entries(
         app_ctx.principal, since=start, action=action, who=who, limit=limit
     )
     if as_json:
@@ -238,11 +262,11 @@ def audit_ls(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check the hash chain: exit 1 and name every entry edited, deleted or inserted."""
-    from shipyard.auth.service import AuthService
+    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    breaks, total = AuthService(app_ctx.db).verify_audit(app_ctx.principal)
+    breaks, total = auth_for(app_ctx).verify_audit(app_ctx.principal)
     if not breaks:
         success(f"the audit log is intact ({total:,} entries)")
         return

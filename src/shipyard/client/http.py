@@ -2,7 +2,9 @@
 
 Requests that are safe to repeat (reads, and writes carrying an
 ``Idempotency-Key``, which this client adds to every write) are retried with
-exponential backoff and jitter on network errors, 502/503/504 and 429. The
+exponential backoff and jitter on network errors, 502/503/504 and 429, and on
+the 409 a server gives while another attempt with the same key is still
+being answered. The
 server's JSON errors come back as the same :class:`ShipyardError` subclasses
 the local backend raises, so callers cannot tell the two apart.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import random
 import ssl
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -23,7 +26,9 @@ from shipyard import _version
 from shipyard.core import errors as e
 from shipyard.core.redact import redact_uri
 
-__all__ = ["ApiClient"]
+__all__ = ["ApiClient", "read_answer"]
+
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _ERRORS: dict[str, type[e.ShipyardError]] = {
@@ -45,6 +50,7 @@ class ApiClient:
         timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 0.25,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
@@ -61,7 +67,15 @@ class ApiClient:
             verify=verify,
             timeout=timeout,
             limits=httpx.Limits(max_keepalive_connections=16, max_connections=32),
+            transport=transport,
         )
+        self._requests = 0
+        self._count_lock = threading.Lock()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (retries included)."""
+        return self._requests
 
     def close(self) -> None:
         self._http.close()
@@ -81,22 +95,39 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        read_only: bool = False,
+        timeout: float | None = None,
     ) -> httpx.Response:
-        """Send a request, retrying what is safe to retry; raise ShipyardError on 4xx/5xx."""
+        """Send a request, retrying what is safe to retry; raise ShipyardError on 4xx/5xx.
+
+        Writes carry an ``Idempotency-Key`` (the same on every retry) unless
+        ``read_only`` says the request only reads (a search sent as POST).
+        ``timeout`` overrides the client's for this request (long checks).
+        """
         extra = dict(headers or {})
-        if method.upper() != "GET":
+        if method.upper() != "GET" and not read_only:
             extra.setdefault("Idempotency-Key", uuid.uuid4().hex)
+        options: dict[str, Any] = {}
+        if timeout is not None:
+            options["timeout"] = timeout
         attempt = 0
         while True:
+            self._count()
             try:
                 answer = self._http.request(
-                    method, path, json=json, params=params, content=content, headers=extra
+                    method,
+                    path,
+                    json=json,
+                    params=params,
+                    content=content,
+                    headers=extra,
+                    **options,
                 )
             except httpx.TransportError as exc:
                 if attempt >= self.retries:
                     raise self._unreachable(exc) from exc
             else:
-                if answer.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                if not _retryable(answer) or attempt >= self.retries:
                     if answer.status_code >= 400:
                         raise _error_from(answer)
                     return answer
@@ -107,6 +138,10 @@ class ApiClient:
                     time.sleep(retry_after)
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))  # noqa: S311
             attempt += 1
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self._requests += 1
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON answer; parameters that are None are left out."""
@@ -120,6 +155,7 @@ class ApiClient:
     @contextmanager
     def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
         """A streamed answer (large downloads); errors raised as ShipyardError."""
+        self._count()
         try:
             with self._http.stream(method, path, **kwargs) as answer:
                 if answer.status_code >= 400:
@@ -138,6 +174,23 @@ class ApiClient:
             f"cannot reach the Shipyard server at {redact_uri(self.base_url)}: {reason}",
             hint=hint,
         )
+
+
+def read_answer(parse: Callable[[Any], T], data: Any) -> T:
+    """Parse a JSON answer; one this client cannot read is reported as the server's fault."""
+    try:
+        return parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise e.Unavailable(
+            f"the server sent an answer this Shipyard cannot read ({type(exc).__name__}: {exc})",
+            hint="check that client and server run the same Shipyard version",
+        ) from exc
+
+
+def _retryable(answer: httpx.Response) -> bool:
+    if answer.status_code == 409:  # the same request is still being answered
+        return "retry-after" in answer.headers
+    return answer.status_code in RETRY_STATUSES
 
 
 def _seconds(text: str) -> float:
@@ -163,6 +216,12 @@ def _error_from(answer: httpx.Response) -> e.ShipyardError:
     cls = _ERRORS.get(kind)
     if cls is None or cls is e.RateLimited:
         cls = _STATUS_DEFAULTS.get(answer.status_code, e.ShipyardError)
+    fields = body.get("fields")
+    if isinstance(fields, dict) and fields:
+        try:
+            return cls(message, hint=hint, **fields)
+        except (TypeError, ValueError):
+            pass  # fields of another version of the server: keep the message
     return cls(message, hint=hint)
 
 

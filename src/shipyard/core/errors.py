@@ -24,9 +24,14 @@ what to do about it (``hint``)::
 Foreign exceptions (SQLAlchemy, boto3, httpx…) are translated into this tree at
 the adapter that meets them, with ``raise … from exc``. Exit codes are decided
 only in the CLI (``shipyard.cli.errors``); HTTP statuses only in the server.
+Errors that carry fields (``object_id``, ``field``, a query's position) list
+them in :meth:`ShipyardError.fields`, so the server can send them and the remote
+client raise the same error with the same fields.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AlreadyExists",
@@ -72,6 +77,10 @@ class ShipyardError(Exception):
         """Extra lines a terminal may show under the one line (none by default)."""
         return []
 
+    def fields(self) -> dict[str, Any]:
+        """The keyword arguments beyond ``message`` and ``hint`` that rebuild this error."""
+        return {}
+
 
 class InvalidInput(ShipyardError):
     """A value given by the user (argument, file, request body) cannot be used."""
@@ -87,6 +96,9 @@ class SignatureMismatch(InvalidInput):
     def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
         super().__init__(message, hint=hint)
         self.field = field
+
+    def fields(self) -> dict[str, Any]:
+        return {"field": self.field}
 
 
 class QuerySyntaxError(InvalidInput):
@@ -109,6 +121,9 @@ class QuerySyntaxError(InvalidInput):
         self.query = query
         self.position = position
         self.length = max(1, length)
+
+    def fields(self) -> dict[str, Any]:
+        return {"query": self.query, "position": self.position, "length": self.length}
 
     def details(self) -> list[str]:
         # Tabs and newlines would shift the caret: show the query on one line.
@@ -146,6 +161,9 @@ class RateLimited(ShipyardError):
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
 
+    def fields(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
 
 class PermissionDenied(ShipyardError):
     """The principal is known but may not perform this action."""
@@ -165,6 +183,9 @@ class IntegrityError(ShipyardError):
     def __init__(self, message: str, *, object_id: str | None = None, hint: str | None = None):
         super().__init__(message, hint=hint)
         self.object_id = object_id
+
+    def fields(self) -> dict[str, Any]:
+        return {"object_id": self.object_id}
 
 
 class Unavailable(ShipyardError):

@@ -23,6 +23,7 @@ from shipyard.core.settings import RemoteSettings, Settings, parse_remotes
 
 if TYPE_CHECKING:
     from shipyard.context import Context
+    from shipyard.objects.http_store import HttpObjectStore
     from shipyard.objects.store import ObjectStore
 
 __all__ = [
@@ -140,7 +141,9 @@ def default_remote(settings: Settings, *, root: Path) -> Remote | None:
     return resolve_remote(settings, None, root=root)
 
 
-def open_data_remote(ctx: Context, remote: Remote, *, create: bool = False) -> ObjectStore:
+def open_data_remote(
+    ctx: Context, remote: Remote, *, create: bool = False
+) -> ObjectStore | HttpObjectStore:
     """The remote's object store (created on first push only, never by a pull)."""
     from shipyard.objects.open import open_remote
 

@@ -23,6 +23,7 @@ from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer
 from shipyard.data.remotes import Remote, open_data_remote, resolve_remote
 from shipyard.data.tree import Tree
 from shipyard.data.workspace import DataWorkspace
+from shipyard.objects.http_store import HttpObjectStore
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.store import ObjectStore
 from shipyard.objects.transfer import copy_objects
@@ -238,7 +239,9 @@ def _toml(raw: bytes | None, repo: str) -> dict[str, Any]:
         ) from None
 
 
-def _materialise(store: ObjectStore, pointer: Pointer, dest: Path, progress: Progress) -> None:
+def _materialise(
+    store: ObjectStore | HttpObjectStore, pointer: Pointer, dest: Path, progress: Progress
+) -> None:
     try:
         if pointer.kind == "file":
             store.get_file(pointer.digest, dest, progress=progress)

@@ -4,7 +4,7 @@ Public interface for other domains::
 
     ref = ctx.objects.put_file(path)            # ObjectRef(digest, size)
     ctx.objects.get_file(ref.digest, dest)      # atomic, verified
-    remote = open_remote(ctx.settings, "s3://bucket/prefix")
+    remote = open_remote(ctx.settings, "s3://bucket/prefix")   # or https://team-server
     stats = copy_objects(ctx.objects, remote, digests)
     register_reference_source("datasets", fn)   # gc roots
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shipyard.objects.files import digest_file
     from shipyard.objects.fsck import FsckReport, Problem, check_store
     from shipyard.objects.gc import GcReport, collect_garbage
+    from shipyard.objects.http_store import HttpObjectStore
     from shipyard.objects.info import ObjectInfo, StoreUsage
     from shipyard.objects.open import open_remote, open_store
     from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -44,6 +45,7 @@ _WHERE = {
     "check_store": "shipyard.objects.fsck",
     "GcReport": "shipyard.objects.gc",
     "collect_garbage": "shipyard.objects.gc",
+    "HttpObjectStore": "shipyard.objects.http_store",
     "open_remote": "shipyard.objects.open",
     "open_store": "shipyard.objects.open",
     "NO_PROGRESS": "shipyard.objects.progress",
@@ -64,6 +66,7 @@ __all__ = [
     "Digest",
     "FsckReport",
     "GcReport",
+    "HttpObjectStore",
     "ObjectInfo",
     "ObjectKind",
     "ObjectRef",

@@ -17,8 +17,16 @@ from shipyard.objects.store import ObjectStore
 if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.core.settings import Settings
+    from shipyard.objects.http_store import HttpObjectStore
 
-__all__ = ["make_backend", "open_remote", "open_store", "open_workspace_store", "store_key"]
+__all__ = [
+    "make_backend",
+    "open_remote",
+    "open_server_store",
+    "open_store",
+    "open_workspace_store",
+    "store_key",
+]
 
 
 def make_backend(
@@ -34,10 +42,10 @@ def make_backend(
         text = text[len("file://") :]
     elif "://" in text:
         scheme = text.split("://", 1)[0]
-        raise InvalidInput(
-            f"unsupported object store {scheme}://",
-            hint="use a folder path or s3://bucket/prefix",
-        )
+        hint = "use a folder path or s3://bucket/prefix"
+        if scheme in ("http", "https"):
+            hint = "a team server is a remote: open it with open_remote(), not as a store"
+        raise InvalidInput(f"unsupported object store {scheme}://", hint=hint)
     if not text:
         raise InvalidInput("an object store location is empty")
     return LocalBackend(Path(text))
@@ -91,11 +99,29 @@ def open_remote(
     endpoint_url: str | None = None,
     region: str | None = None,
     create: bool = True,
-) -> ObjectStore:
+) -> ObjectStore | HttpObjectStore:
     """A remote store for push/pull, with the S3 options and key from the settings.
 
-    A remote is encrypted with the workspace's key when ``objects.encrypt`` is on.
+    ``url`` is a folder, ``s3://bucket/prefix``, or a team server
+    (``https://host:port``): then the objects of the settings' project there,
+    reached with ``SHIPYARD_TOKEN`` (or the token ``shipyard login`` saved) and
+    ``client.ca_bundle``; the server keeps (and encrypts) its store its own way.
+    A folder or bucket remote is encrypted with the workspace's key when
+    ``objects.encrypt`` is on.
     """
+    if url.startswith(("http://", "https://")):
+        return open_server_store(settings, url)
+    return _open_location(settings, url, endpoint_url=endpoint_url, region=region, create=create)
+
+
+def _open_location(
+    settings: Settings,
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    create: bool = True,
+) -> ObjectStore:
     cache = settings.dot_dir / "cache" / "packs" if settings.dot_dir is not None else None
     return open_store(
         url,
@@ -109,6 +135,20 @@ def open_remote(
     )
 
 
+def open_server_store(settings: Settings, url: str) -> HttpObjectStore:
+    """The objects of ``settings.project.name`` on the team server at ``url``."""
+    from shipyard.client.credentials import saved_token
+    from shipyard.client.http import ApiClient
+    from shipyard.objects.http_store import HttpObjectStore
+
+    client = settings.client
+    token = client.token or saved_token(url)
+    api = ApiClient(url, token, ca_bundle=client.ca_bundle, timeout=client.timeout_s)
+    return HttpObjectStore(
+        api, settings.project.name, workers=settings.objects.workers, owns_client=True
+    )
+
+
 def open_workspace_store(ctx: Context, *, create: bool = True) -> ObjectStore:
     """The store named by ``objects.path`` (default: ``.shipyard/objects``).
 
@@ -116,7 +156,7 @@ def open_workspace_store(ctx: Context, *, create: bool = True) -> ObjectStore:
     """
     configured = ctx.settings.objects.path
     if configured.startswith("s3://"):
-        return open_remote(ctx.settings, configured, create=create)
+        return _open_location(ctx.settings, configured, create=create)
     if ctx.settings.workspace is None and not Path(configured).expanduser().is_absolute():
         raise WorkspaceNotFound(
             f"no Shipyard workspace in {Path.cwd()} or any parent folder",

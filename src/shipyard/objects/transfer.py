@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
-from shipyard.core.errors import NotFound
+from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.object_layout import ObjectKind, pack_key
 from shipyard.objects import records
 from shipyard.objects.manifest import ChunkRef, Manifest
@@ -26,15 +27,18 @@ from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.store import Location, ObjectStore
 from shipyard.objects.writer import RecordWriter
 
-__all__ = ["copy_objects"]
+if TYPE_CHECKING:
+    from shipyard.objects.http_store import HttpObjectStore
+
+__all__ = ["copy_objects", "read_verified_blobs"]
 
 _RANGE_GAP = 1024 * 1024
 _RANGE_MAX = 16 * 1024 * 1024
 
 
 def copy_objects(
-    source: ObjectStore,
-    dest: ObjectStore,
+    source: ObjectStore | HttpObjectStore,
+    dest: ObjectStore | HttpObjectStore,
     digests: Iterable[Digest],
     *,
     progress: Progress | None = None,
@@ -42,10 +46,24 @@ def copy_objects(
 ) -> TransferStats:
     """Copy ``digests`` (and their chunks) from ``source`` to ``dest``.
 
-    Raises :class:`NotFound` naming an object neither store holds, before
-    copying anything. Returns what was done, with the requests made on both
-    sides.
+    Either side may be a team server's store (:class:`HttpObjectStore`, what
+    ``open_remote("https://…")`` opens); not both. Raises :class:`NotFound`
+    naming an object neither store holds, before copying anything. Returns
+    what was done, with the requests made on both sides.
     """
+    from shipyard.objects.http_store import HttpObjectStore
+
+    if isinstance(source, HttpObjectStore) or isinstance(dest, HttpObjectStore):
+        from shipyard.objects import http_transfer
+
+        if isinstance(source, ObjectStore) and isinstance(dest, HttpObjectStore):
+            return http_transfer.push(source, dest, digests, progress=progress, workers=workers)
+        if isinstance(source, HttpObjectStore) and isinstance(dest, ObjectStore):
+            return http_transfer.pull(source, dest, digests, progress=progress, workers=workers)
+        raise InvalidInput(
+            "cannot copy from one team server to another directly",
+            hint="pull into a local store first, then push from there",
+        )
     progress = progress or NO_PROGRESS
     stats = TransferStats()
     before = source.backend.requests + dest.backend.requests
@@ -86,7 +104,7 @@ def copy_objects(
         sum(loc.stored_size for loc in blobs.values()),
     )
     with RecordWriter(dest, pack_small=True, stats=stats, workers=workers) as writer:
-        for digest, data in _read_blobs(source, blobs, workers):
+        for digest, data in read_verified_blobs(source, blobs, workers):
             writer.submit_blob(
                 data, digest, known_missing=True, on_done=_advance(progress, blobs[digest])
             )
@@ -114,10 +132,13 @@ def _decode(store: ObjectStore, digest: Digest, loc: Location) -> records.Record
     return records.decode(store._raw(loc), loc.name, store.codec, digest.hex)
 
 
-def _read_blobs(
+def read_verified_blobs(
     source: ObjectStore, blobs: dict[Digest, Location], workers: int
 ) -> Iterator[tuple[Digest, bytes]]:
-    """Verified content of every blob, read in parallel with a bounded window."""
+    """Verified content of every blob, read in parallel with a bounded window.
+
+    Records of one pack come with a few coalesced ranged reads.
+    """
     by_pack: dict[str, list[tuple[Digest, PackEntry]]] = defaultdict(list)
     jobs: list[list[tuple[Digest, Location]]] = []
     for digest, loc in blobs.items():

@@ -14,22 +14,29 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 
 from shipyard._version import __version__
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
-from shipyard.server.errors import error_body, install_error_handlers
+from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
-from shipyard.server.metrics import HttpMetrics, RequestId
+from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
 from shipyard.server.security import PrincipalCache, request_context
 
 __all__ = ["API_PREFIX", "ROUTE_MODULES", "create_app"]
 
 API_PREFIX = "/api/v1"
 
-ROUTE_MODULES = ("shipyard.auth.routes", "shipyard.data.routes", "shipyard.registry.routes")
+ROUTE_MODULES = (
+    "shipyard.auth.routes",
+    "shipyard.data.routes",
+    "shipyard.objects.routes",
+    "shipyard.registry.routes",
+    "shipyard.tracking.routes",
+)
 """Modules exposing ``router`` (authenticated) and optionally ``public_router``."""
 
 
@@ -40,6 +47,7 @@ def create_app(ctx: Context) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db  # noqa: B018  (fail at start-up, not at the first request, on a bad store)
         yield
+        worker_exiting()
         ctx.close()
 
     max_body = ctx.settings.server.max_body_mb * 1024 * 1024
@@ -64,7 +72,11 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(RequestId)
     app.add_middleware(HttpMetrics, registry=registry)
 
-    @app.get("/health", tags=["operations"], summary="Liveness and metadata store reachability")
+    @app.get(
+        "/health", tags=["operations"], response_model=HealthOut,
+        responses={503: ERROR_RESPONSES[503]},
+        summary="Liveness and metadata store reachability",
+    )  # fmt: skip
     def health() -> Response:
         try:
             ctx.db.ping()
@@ -74,13 +86,23 @@ def create_app(ctx: Context) -> FastAPI:
 
     metrics_deps = [] if ctx.settings.server.public_metrics else [Depends(request_context)]
 
-    @app.get("/metrics", tags=["operations"], dependencies=metrics_deps,
-             summary="Prometheus metrics", response_class=Response)  # fmt: skip
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    metrics_answers: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+              "description": "Prometheus text exposition"},
+        401: ERROR_RESPONSES[401],
+    }  # fmt: skip
 
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(request_context)])
-    public = APIRouter(prefix=API_PREFIX)
+    @app.get("/metrics", tags=["operations"], dependencies=metrics_deps,
+             summary="Prometheus metrics", response_class=Response,
+             responses=metrics_answers)  # fmt: skip
+    def metrics() -> Response:
+        body, media_type = exposition(registry)
+        return Response(body, media_type=media_type)
+
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(request_context)], responses=ERROR_RESPONSES
+    )
+    public = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for name in ROUTE_MODULES:
         module = importlib.import_module(name)
         api.include_router(module.router)
@@ -89,6 +111,11 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(public)
     app.include_router(api)
     return app
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

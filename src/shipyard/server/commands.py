@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +54,7 @@ def server(
         if path and not Path(path).is_file():
             raise InvalidInput(f"cannot read {path}", hint="check the path and its permissions")
     state.context().db  # noqa: B018  (refuse to start on an unreachable or outdated store)
+    _check_objects(state)
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port
     if not cert and bind_host not in ("127.0.0.1", "localhost", "::1"):
@@ -65,12 +70,48 @@ def server(
     state.close()
     from shipyard.server.run import serve
 
-    serve(
-        "shipyard.server.factory:app_from_environment",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        workers=workers,
-        tls_cert=cert,
-        tls_key=key,
-    )
+    with _shared_metrics(workers):
+        serve(
+            "shipyard.server.factory:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            tls_cert=cert,
+            tls_key=key,
+        )
+
+
+def _check_objects(state: CliState) -> None:
+    """Refuse to start without an object store (push, pull and artifacts need one)."""
+    from shipyard.core.errors import WorkspaceNotFound
+
+    try:
+        state.context().objects  # noqa: B018
+    except WorkspaceNotFound:
+        raise InvalidInput(
+            "the server needs an object store",
+            hint="pass --store s3://bucket/prefix (or an absolute folder), "
+            "or start it inside a workspace",
+        ) from None
+
+
+@contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """Several workers write metrics to one folder, so /metrics reports them all."""
+    from shipyard.server.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if workers <= 1 and not given:
+        yield
+        return
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="shipyard-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):  # counts of an earlier run must not add up
+        old.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,9 @@ Every error answer has the same JSON shape::
 
     {"error": {"type": "NotFound", "message": "no model 'churn'", "hint": "…"}}
 
+plus ``"fields"`` for errors that carry some (a query error's position, the
+object an integrity error names), so the remote client raises the same error.
+
 Bad input is always a 4xx with a message naming what was wrong; an
 unexpected failure is a 500 that reveals nothing but a request id.
 """
@@ -16,12 +19,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shipyard.core import errors as e
 from shipyard.server.limits import too_large_message
 
-__all__ = ["STATUS_FOR", "error_body", "install_error_handlers", "status_for"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "STATUS_FOR",
+    "ErrorBody",
+    "error_body",
+    "install_error_handlers",
+    "status_for",
+]
 
 log = logging.getLogger("shipyard.server")
 
@@ -42,6 +53,39 @@ STATUS_FOR: tuple[tuple[type[e.ShipyardError], int], ...] = (
 )
 
 
+class ErrorDetail(BaseModel):
+    type: str = Field(description="The error's class: NotFound, PermissionDenied…")
+    message: str = Field(description="What went wrong.")
+    hint: str | None = Field(default=None, description="What to do about it.")
+    fields: dict[str, Any] | None = Field(
+        default=None, description="Data the error carries (a query error's position…)."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "Bad input: the message names what is wrong",
+    401: "No valid token",
+    403: "The token's user may not do this",
+    404: "No such thing (or not in this project)",
+    409: "The current state forbids the change",
+    413: "The request body is over the limit",
+    416: "The range asked for is beyond the object",
+    422: "A field has the wrong type or shape",
+    429: "Too many attempts: retry after Retry-After seconds",
+    503: "A store the server needs is unreachable",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+"""The error answers every API route may give, for its OpenAPI document."""
+
+
 def status_for(error: e.ShipyardError) -> int:
     for cls, status in STATUS_FOR:
         if isinstance(error, cls):
@@ -49,10 +93,14 @@ def status_for(error: e.ShipyardError) -> int:
     return 500
 
 
-def error_body(kind: str, message: str, hint: str | None = None) -> dict[str, Any]:
+def error_body(
+    kind: str, message: str, hint: str | None = None, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": kind, "message": message}
     if hint:
         body["hint"] = hint
+    if fields:
+        body["fields"] = fields
     return {"error": body}
 
 
@@ -72,7 +120,8 @@ async def _shipyard_error(request: Request, error: e.ShipyardError) -> JSONRespo
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.PermissionDenied):
         _audit_denial(request, error)
-    body = error_body(type(error).__name__, " ".join(error.message.split()), error.hint)
+    message = error.message if error.details() else " ".join(error.message.split())
+    body = error_body(type(error).__name__, message, error.hint, error.fields())
     return JSONResponse(body, status_code=status, headers=headers)
 
 

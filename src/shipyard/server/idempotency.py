@@ -2,7 +2,8 @@
 
 The first request with a key stores a pending row, runs, and stores its
 answer; a retry gets the stored answer replayed (``Idempotent-Replayed: true``)
-instead of writing twice. A retry while the first is still running gets 409.
+instead of writing twice. A retry while the first is still running gets 409
+with ``Retry-After`` (the client retries it with the same key).
 Keys are scoped by the caller's credentials, method and path; answers of 5xx
 are not kept (the retry runs again); rows expire after a day.
 """
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shipyard.context import Context
 from shipyard.core.errors import Conflict, ShipyardError
+from shipyard.server.errors import status_for
 from shipyard.server.tables import IdempotencyRow
 from shipyard.store.base import utcnow
 
@@ -49,7 +51,9 @@ class Idempotency:
         try:
             stored = await anyio.to_thread.run_sync(self._claim, key)
         except ShipyardError as exc:
-            await _answer(send, 409, _error(type(exc).__name__, exc.message))
+            # Retry-After tells the client this is worth retrying with the same key.
+            answer = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
+            await _answer(send, status_for(exc), _error(type(exc).__name__, exc.message), answer)
             return
         if stored is not None:
             await _replay(send, stored)

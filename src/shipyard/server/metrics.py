@@ -1,15 +1,45 @@
-"""Request bookkeeping middleware: Prometheus metrics and request ids."""
+"""Request bookkeeping middleware: Prometheus metrics and request ids.
+
+With several worker processes (``shipyard server --workers N``) each worker
+writes its metrics to files in ``PROMETHEUS_MULTIPROC_DIR`` (the server
+command sets it), and whichever worker answers ``/metrics`` reports the sum
+of all of them (:func:`exposition`).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import generate_latest as _generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shipyard.core.ids import new_id
 
-__all__ = ["HttpMetrics", "RequestId"]
+__all__ = ["MULTIPROC_ENV", "HttpMetrics", "RequestId", "exposition", "worker_exiting"]
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def exposition(registry: CollectorRegistry) -> tuple[bytes, str]:
+    """The text Prometheus scrapes: this process's registry, or every worker's files."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        combined = CollectorRegistry()
+        multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+        return _generate_latest(combined), CONTENT_TYPE_LATEST
+    return _generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def worker_exiting() -> None:
+    """Drop this worker's live gauges from the shared files (in-flight requests)."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -28,8 +58,9 @@ class HttpMetrics:
             ["method", "route"], buckets=_BUCKETS, registry=registry,
         )  # fmt: skip
         self.in_flight = Gauge(
-            "shipyard_http_requests_in_flight", "HTTP requests being answered.", registry=registry
-        )
+            "shipyard_http_requests_in_flight", "HTTP requests being answered.",
+            registry=registry, multiprocess_mode="livesum",
+        )  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -109,6 +109,12 @@ class Database:
             yield
         except ShipyardError:
             raise
+        except exc.DataError as error:
+            # A value the database cannot hold: a NUL character, a number out of range.
+            raise InvalidInput(
+                f"the metadata store cannot hold a value given: {_reason(error)}",
+                hint="check the values for NUL characters or out-of-range numbers",
+            ) from error
         except exc.IntegrityError as error:
             raise Conflict(
                 f"the change conflicts with stored data: {_reason(error)}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from shipyard.core.errors import InvalidInput, NotFound
@@ -39,25 +39,27 @@ def get_project(session: Session, name: str) -> ProjectRow:
 
 
 def ensure_project(session: Session, principal: Principal, name: str) -> ProjectRow:
-    """Return the project called ``name``, creating it (and an audit entry) if needed."""
+    """Return the project called ``name``, creating it (and an audit entry) if needed.
+
+    Creating it needs the contributor role in it: an admin decides a project
+    exists by giving people roles in it, and its first write (a run, a dataset)
+    makes its row, whoever the writer is.
+    """
     check_project_name(name)
-    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    query = select(ProjectRow).where(ProjectRow.name == name)
+    row = session.scalar(query)
     if row is not None:
         return row
-    principal.require(Role.ADMIN, name, "create a project")
-    # Two first writers may both get here: one insert wins, the other finds its row.
-    fresh = new_id()
-    insert_ignoring_conflicts(
-        session,
-        ProjectRow.__table__,  # type: ignore[arg-type]
-        [{"id": fresh, "name": name, "created_by": principal.name, "description": "",
-          "created_at": utcnow()}],
-        ["name"],
-    )  # fmt: skip
-    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
-    assert row is not None
-    if row.id == fresh:
+    principal.require(Role.CONTRIBUTOR, name, "create a project")
+    # Several first writers may race (16 clients starting their first runs): the
+    # insert of all but one does nothing, and every one of them reads the row.
+    values = {"id": new_id(), "name": name, "created_by": principal.name, "description": "",
+              "created_at": utcnow()}  # fmt: skip
+    table: Table = ProjectRow.__table__  # type: ignore[assignment]
+    if insert_ignoring_conflicts(session, table, [values], ["name"]):
         audit.record(session, principal, "project.create", f"project:{name}", project=name)
+    row = session.scalar(query)
+    assert row is not None
     return row
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 import shipyard.auth.tables
 import shipyard.data.tables
 import shipyard.monitoring.tables
+import shipyard.objects.tables
 import shipyard.registry.tables
 import shipyard.server.tables
 import shipyard.serving.tables
@@ -21,7 +22,7 @@ from shipyard.store.base import Base
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
 
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 """Revision id of the newest migration, so start-up can check the schema without
 loading Alembic."""
 

@@ -27,12 +27,18 @@ def _insert(session: Session, table: Table) -> Any:
 
 def insert_ignoring_conflicts(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
-) -> None:
-    """Insert ``rows``, skipping any whose ``keys`` match a stored row."""
+) -> int:
+    """Insert ``rows``, skipping any whose ``keys`` match a stored row.
+
+    Returns how many were inserted (exact for one row; drivers may not count
+    several). Safe against concurrent inserters: the loser inserts nothing.
+    """
     if not rows:
-        return
+        return 0
     stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
-    session.execute(stmt, list(rows))
+    if len(rows) == 1:
+        return int(session.execute(stmt, dict(rows[0])).rowcount)  # type: ignore[attr-defined]
+    return int(session.execute(stmt, list(rows)).rowcount)  # type: ignore[attr-defined]
 
 
 def upsert(

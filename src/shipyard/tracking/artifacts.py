@@ -16,30 +16,16 @@ from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.tracking.limits import check_artifact_path
 
 if TYPE_CHECKING:
+    from shipyard.objects.http_store import HttpObjectStore
     from shipyard.objects.progress import Progress
     from shipyard.objects.store import ObjectStore
+    from shipyard.tracking.backend import TrackingBackend
     from shipyard.tracking.entities import ArtifactRecord
 
-__all__ = ["ARTIFACT_PATH_MAX", "artifact_items", "check_artifact_path", "download_artifacts"]
-
-ARTIFACT_PATH_MAX = 1000
-
-
-def check_artifact_path(path: object) -> str:
-    """A relative POSIX path inside a run (no ``..``, not absolute), or :class:`InvalidInput`."""
-    if not isinstance(path, str) or "\x00" in path or "\\" in path:
-        raise InvalidInput(f"invalid artifact path {path!r}", hint="use a relative path like plots")
-    text = path.rstrip("/")
-    if not text or text.startswith("/") or any(p in ("", ".", "..") for p in text.split("/")):
-        raise InvalidInput(
-            f"invalid artifact path {path!r}: it must stay inside the run's folder",
-            hint="use a relative path without '..' or empty parts, such as plots/roc.png",
-        )
-    if len(text) > ARTIFACT_PATH_MAX:
-        raise InvalidInput(f"artifact path is longer than {ARTIFACT_PATH_MAX} characters")
-    return text
+__all__ = ["artifact_items", "download_artifacts", "folder_items", "store_artifacts"]
 
 
 def artifact_items(source: Path, artifact_path: str | None = None) -> list[tuple[Path, str]]:
@@ -67,8 +53,49 @@ def artifact_items(source: Path, artifact_path: str | None = None) -> list[tuple
     return sorted(items, key=lambda item: item[1])
 
 
+def folder_items(folder: Path, artifact_path: str | None = None) -> list[tuple[Path, str]]:
+    """(local file, artifact path) for every file under ``folder``, placed directly under
+    ``artifact_path`` (the run's root when None), as MLflow's ``log_artifacts`` does."""
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder} is not a folder", hint="use log_artifact for one file")
+    prefix = check_artifact_path(artifact_path) + "/" if artifact_path else ""
+    items = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in files:
+            path = Path(root, name)
+            if path.is_file():
+                relative = path.relative_to(folder).as_posix()
+                items.append((path, check_artifact_path(prefix + relative)))
+    if not items:
+        raise InvalidInput(f"folder {folder} holds no files to log")
+    return sorted(items, key=lambda item: item[1])
+
+
+def store_artifacts(
+    backend: TrackingBackend,
+    run_id: str,
+    files: Sequence[tuple[Path, str]],
+    progress: Progress | None = None,
+) -> list[ArtifactRecord]:
+    """Put ``(local file, artifact path)`` pairs in the backend's object store (the
+    workspace's, or the server's in remote mode), then record them, together.
+
+    Bytes first, metadata after: an interrupted log leaves young unreferenced
+    objects (gc's grace period keeps them), never a record without its bytes.
+    """
+    from shipyard.store.base import utcnow
+    from shipyard.tracking.entities import ArtifactRecord
+
+    refs = backend.objects.put_files([path for path, _ in files], progress=progress)
+    items = [(name, ref.digest.hex, ref.size) for (_, name), ref in zip(files, refs, strict=True)]
+    backend.record_artifacts(run_id, items)
+    now = utcnow()
+    return [ArtifactRecord(name, digest, size, now) for name, digest, size in items]
+
+
 def download_artifacts(
-    store: ObjectStore,
+    store: ObjectStore | HttpObjectStore,
     artifacts: Sequence[ArtifactRecord],
     destination: Path,
     *,

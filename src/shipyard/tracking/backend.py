@@ -3,19 +3,18 @@
 The SDK (:mod:`shipyard.runs`, :class:`~shipyard.tracking.run.ActiveRun`) only
 talks to a :class:`TrackingBackend`. :class:`~shipyard.tracking.local_backend.
 LocalBackend` calls the service in-process (embedded SQLite, or a PostgreSQL
-store reached directly); an HTTP backend for a team server implements the same
-protocol, so the SDK does not change. Every method raises only errors of
+store reached directly); :class:`~shipyard.tracking.remote_backend.
+RemoteTrackingBackend` sends the same calls to a team server, so the SDK does
+not change. :func:`open_backend` picks one for a context. Every method raises only errors of
 :mod:`shipyard.core.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from shipyard.tracking.entities import (
-    ArtifactRecord,
     Experiment,
     LogBatch,
     MetricPoint,
@@ -29,9 +28,11 @@ from shipyard.tracking.entities import (
 )
 
 if TYPE_CHECKING:
-    from shipyard.objects.progress import Progress
+    from shipyard.context import Context
+    from shipyard.objects.http_store import HttpObjectStore
+    from shipyard.objects.store import ObjectStore
 
-__all__ = ["TrackingBackend"]
+__all__ = ["TrackingBackend", "open_backend"]
 
 
 class TrackingBackend(Protocol):
@@ -39,6 +40,11 @@ class TrackingBackend(Protocol):
 
     @property
     def project(self) -> str: ...
+
+    @property
+    def objects(self) -> ObjectStore | HttpObjectStore:
+        """Where the project's artifacts are stored (the workspace's, or the server's)."""
+        ...
 
     def create_run(self, spec: RunSpec) -> Run:
         """Start a run (status running); creates the experiment if it is new."""
@@ -76,19 +82,21 @@ class TrackingBackend(Protocol):
         """Record a file the run read (lineage)."""
         ...
 
-    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
-        """Record a file of the run whose bytes are already in the object store."""
-        ...
-
-    def log_artifacts(
-        self, run_id: str, files: Sequence[tuple[Path, str]], progress: Progress | None = None
-    ) -> list[ArtifactRecord]:
-        """Store local files in the object store as the run's artifacts (local path,
-        artifact path) and record them; returns the records."""
+    def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
+        """Record files ``(path, digest, size)`` of the run whose bytes are already in
+        ``objects``, together (one request remotely)."""
         ...
 
     def get_run(self, run_id: str) -> RunDetail:
         """One run in full; ``run_id`` may be a unique prefix. NotFound if unknown."""
+        ...
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[Run]:
+        """Several runs (ids or unique prefixes), in the order asked."""
+        ...
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        """Delete runs (ids or unique prefixes) with everything they logged, all or none."""
         ...
 
     def search_runs(
@@ -114,3 +122,14 @@ class TrackingBackend(Protocol):
     def close(self) -> None:
         """Release connections; the backend is not used afterwards."""
         ...
+
+
+def open_backend(context: Context, *, owns_context: bool = False) -> TrackingBackend:
+    """The backend for ``context``: the team server it names, or the store in-process."""
+    if context.is_remote:
+        from shipyard.tracking.remote_backend import RemoteTrackingBackend
+
+        return RemoteTrackingBackend(context, owns_context=owns_context)
+    from shipyard.tracking.local_backend import LocalBackend
+
+    return LocalBackend(context, owns_context=owns_context)

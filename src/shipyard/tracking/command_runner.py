@@ -170,7 +170,9 @@ class _Logs:
         ]
         try:
             if files:
-                backend.log_artifacts(run_id, files)
+                from shipyard.tracking.artifacts import store_artifacts
+
+                store_artifacts(backend, run_id, files)
         except ShipyardError as exc:
             print(f"shipyard: could not store the command's output: {exc.one_line()}",
                   file=sys.stderr)  # fmt: skip

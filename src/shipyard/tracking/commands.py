@@ -15,8 +15,8 @@ from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from shipyard.tracking.entities import Resources, Run
-    from shipyard.tracking.local_backend import LocalBackend
+    from shipyard.tracking.backend import TrackingBackend
+    from shipyard.tracking.entities import Run
     from shipyard.tracking.query.nodes import FieldKind
 
 __all__ = ["experiments_app", "register", "runs_app"]
@@ -41,11 +41,12 @@ def _print_wide(table: RenderableType) -> None:
         console.width = saved
 
 
-def _backend(ctx: typer.Context) -> LocalBackend:
-    from shipyard.tracking.local_backend import LocalBackend
+def _backend(ctx: typer.Context) -> TrackingBackend:
+    """In-process, or the team server's when SHIPYARD_URI / --uri names one."""
+    from shipyard.tracking.backend import open_backend
 
     state: CliState = ctx.obj
-    return LocalBackend(state.context())
+    return open_backend(state.context())
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
@@ -115,19 +116,14 @@ def run(
         scratch=scratch,
     )
     usage = outcome.resources
+    cost = backend.get_run(outcome.run.id).run.cost
     err_console.print(
         f"[bold]run {outcome.run.id}[/] {status_text(outcome.status)} "
         f"(exit {outcome.exit_code}) in {duration_text(usage.wall_seconds)} · "
-        f"cpu {usage.cpu_seconds:.1f} s · cost {cost_text(_cost(backend, usage))}"
+        f"cpu {usage.cpu_seconds:.1f} s · cost {cost_text(cost)}"
     )
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
-
-
-def _cost(backend: LocalBackend, usage: Resources) -> float:
-    from shipyard.tracking.cost import estimate_cost
-
-    return estimate_cost(usage, backend.service.rates)
 
 
 @runs_app.command("ls")
@@ -241,8 +237,7 @@ def compare_runs(
 
     if len(run_ids) < 2:
         raise InvalidInput("compare needs at least two runs", hint="shipyard runs compare ID ID…")
-    backend = _backend(ctx)
-    runs = backend.service.get_runs(backend.context.principal, run_ids)
+    runs = _backend(ctx).get_runs(run_ids)
     if as_json:
         print_json([r.to_dict() for r in runs])
         return
@@ -308,24 +303,22 @@ def download_artifacts(
         str | None, typer.Argument(help="An artifact file or folder (default: all of them).")
     ] = None,
     dest: Annotated[
-        Path, typer.Option("--dest", "-d", help="Folder to write into (paths are kept).")
+        Path,
+        typer.Option("--dest", "-d", "--output", "-o", help="Folder to write into (paths kept)."),
     ] = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Download a run's artifacts from the object store (each file verified)."""
-    from shipyard.cli.progress import progress_bars
-    from shipyard.tracking.artifacts import download_artifacts as download
+    """Download a run's artifacts, each verified against its digest."""
+    from shipyard.runs import download_artifacts as download
 
-    backend = _backend(ctx)
-    detail = backend.get_run(run_id)
-    with progress_bars(not as_json) as bars:
-        written = download(
-            backend.context.objects, detail.artifacts, dest, prefix=path, progress=bars
-        )
+    state: CliState = ctx.obj
+    written = download(run_id, dest, path, context=state.context())
     if as_json:
         print_json([str(p) for p in written])
         return
-    success(f"wrote {len(written)} file(s) under {dest}")
+    for target in written:
+        console.print(escape(str(target)))
+    success(f"downloaded {len(written)} artifact(s)")
 
 
 @runs_app.command("delete")
@@ -336,11 +329,10 @@ def delete_runs(
 ) -> None:
     """Delete runs and everything they logged."""
     backend = _backend(ctx)
-    principal = backend.context.principal
-    ids = [backend.service.resolve(principal, r) for r in run_ids]
+    ids = [r.id for r in backend.get_runs(run_ids)]  # unknown ids fail before asking
     if not yes:
         typer.confirm(f"Delete {len(ids)} run(s) and everything they logged?", abort=True)
-    count = backend.service.delete_runs(principal, ids)
+    count = backend.delete_runs(ids)
     success(f"deleted {count} run(s)")
 
 

@@ -13,11 +13,15 @@ from numbers import Real
 from typing import Any
 
 from shipyard.core.errors import InvalidInput
+from shipyard.tracking.entities import LogBatch
 
 __all__ = [
+    "ARTIFACT_PATH_MAX",
     "KEY_MAX",
     "NAME_MAX",
     "VALUE_MAX",
+    "check_artifact_path",
+    "check_batch",
     "check_experiment_name",
     "check_key",
     "check_run_name",
@@ -137,3 +141,49 @@ def is_finite_number(text: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+def check_batch(batch: LogBatch) -> LogBatch:
+    """Check every row of a batch that did not come through the SDK (the HTTP API).
+
+    The SDK checks values at the line that logs them; a batch arriving over
+    HTTP gets the same checks here. Returns the batch; raises :class:`InvalidInput`.
+    """
+    seen: set[str] = set()
+    for _run_id, key, _value, step, stamp in batch.metrics:
+        if key not in seen:
+            check_key(key, "metric")
+            seen.add(key)
+        check_step(key, step)
+        check_step(key, stamp)
+    for what, rows in (("param", batch.params), ("tag", batch.tags)):
+        for _run_id, key, value in rows:
+            check_key(key, what)
+            check_value(key, value, what)
+    return batch
+
+
+ARTIFACT_PATH_MAX = 1000
+
+
+def check_artifact_path(path: object) -> str:
+    """``path`` if it names a file inside a run's artifacts; else raise :class:`InvalidInput`.
+
+    A relative POSIX path of at most 1,000 characters: no leading ``/``, no
+    ``..``, ``.`` or empty parts, no backslashes or control characters, so it
+    can never name a place outside the folder artifacts are downloaded into.
+    """
+    if not isinstance(path, str) or not path or len(path) > ARTIFACT_PATH_MAX:
+        raise InvalidInput(
+            f"an artifact path must be 1 to {ARTIFACT_PATH_MAX} characters of text",
+            hint="use a relative path such as 'plots/loss.png'",
+        )
+    shown = path if len(path) <= 60 else path[:57] + "..."
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in path) or "\\" in path:
+        raise InvalidInput(f"artifact path {shown!r} contains a control character or backslash")
+    if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+        raise InvalidInput(
+            f"artifact path {shown!r} must stay inside the run's artifacts",
+            hint="use a relative path without '..', such as 'plots/loss.png'",
+        )
+    return path

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.context import Context
 from shipyard.core.principal import Principal
 from shipyard.tracking.entities import (
-    ArtifactRecord,
     Experiment,
     LogBatch,
     MetricPoint,
@@ -24,7 +22,7 @@ from shipyard.tracking.entities import (
 from shipyard.tracking.service import TrackingService
 
 if TYPE_CHECKING:
-    from shipyard.objects.progress import Progress
+    from shipyard.objects.store import ObjectStore
 
 __all__ = ["LocalBackend"]
 
@@ -40,6 +38,10 @@ class LocalBackend:
     @property
     def project(self) -> str:
         return self.context.project
+
+    @property
+    def objects(self) -> ObjectStore:
+        return self.context.objects
 
     @property
     def _principal(self) -> Principal:
@@ -81,22 +83,18 @@ class LocalBackend:
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
         self.service.log_input(self._principal, run_id, path, size, digest)
 
-    def record_artifact(self, run_id: str, path: str, digest: str, size: int) -> None:
-        self.service.record_artifact(self._principal, run_id, path, digest, size)
-
-    def log_artifacts(
-        self, run_id: str, files: Sequence[tuple[Path, str]], progress: Progress | None = None
-    ) -> list[ArtifactRecord]:
-        # Bytes first, metadata after: an interrupted log leaves young, unreferenced
-        # objects (gc's grace period keeps them), never a record without its bytes.
-        refs = self.context.objects.put_files([p for p, _ in files], progress=progress)
-        rows = [
-            (name, ref.digest.hex, ref.size) for (_, name), ref in zip(files, refs, strict=True)
-        ]
-        return self.service.record_artifacts(self._principal, run_id, rows)
+    def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
+        self.service.record_artifacts(self._principal, run_id, items)
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[Run]:
+        return self.service.get_runs(self._principal, run_ids)
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        ids = [self.service.resolve(self._principal, r) for r in run_ids]
+        return self.service.delete_runs(self._principal, ids)
 
     def search_runs(
         self,

@@ -1,4 +1,4 @@
-"""gc roots of tracking: every object a run's artifacts name stays."""
+"""Run artifacts are gc roots: ``shipyard gc`` keeps every object a run recorded."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from shipyard.tracking.tables import RunArtifactRow
 if TYPE_CHECKING:
     from shipyard.context import Context
 
-__all__ = ["run_artifact_objects"]
+__all__ = ["run_artifacts"]
 
 
-def run_artifact_objects(ctx: Context) -> Iterator[str]:
-    """The digests of every run artifact (of every project in the store)."""
+def run_artifacts(ctx: Context) -> Iterator[str]:
+    """The digest of every artifact of every run (runs deleted take theirs with them)."""
     with ctx.db.read() as session:
         yield from session.scalars(select(RunArtifactRow.digest).distinct())
 
 
-register_reference_source("runs", run_artifact_objects)
+register_reference_source("run-artifacts", run_artifacts)

@@ -20,7 +20,12 @@ from shipyard.tracking.backend import TrackingBackend
 from shipyard.tracking.batching import BatchLogger
 from shipyard.tracking.entities import LogBatch, MetricRow, Resources, Run, RunStatus
 from shipyard.tracking.inputs import digest_file
-from shipyard.tracking.limits import check_key, check_step, metric_value, param_text
+from shipyard.tracking.limits import (
+    check_key,
+    check_step,
+    metric_value,
+    param_text,
+)
 from shipyard.tracking.resources import ResourceMeter
 
 if TYPE_CHECKING:
@@ -217,10 +222,20 @@ class ActiveRun:
         Returns the records (path, BLAKE3 digest, size). Raises
         :class:`InvalidInput` for a missing path or an artifact path with ``..``.
         """
-        from shipyard.tracking.artifacts import artifact_items
+        from shipyard.tracking.artifacts import artifact_items, store_artifacts
 
         self._check_open()
-        return self.backend.log_artifacts(self.id, artifact_items(Path(path), artifact_path))
+        return store_artifacts(self.backend, self.id, artifact_items(Path(path), artifact_path))
+
+    def log_artifacts(
+        self, folder: str | Path, artifact_path: str | None = None
+    ) -> list[ArtifactRecord]:
+        """Store every file under ``folder`` as ``ARTIFACT_PATH/<relative path>`` (at the
+        run's root by default), like MLflow's ``log_artifacts``; small files travel packed."""
+        from shipyard.tracking.artifacts import folder_items, store_artifacts
+
+        self._check_open()
+        return store_artifacts(self.backend, self.id, folder_items(Path(folder), artifact_path))
 
     def log_model(
         self,

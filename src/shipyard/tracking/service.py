@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from shipyard.core.digest import Digest
 from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
@@ -42,7 +43,13 @@ from shipyard.tracking.entities import (
     RunStatus,
     Writer,
 )
-from shipyard.tracking.limits import check_experiment_name, check_key, check_run_name, check_value
+from shipyard.tracking.limits import (
+    check_artifact_path,
+    check_experiment_name,
+    check_key,
+    check_run_name,
+    check_value,
+)
 from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
@@ -201,7 +208,7 @@ class TrackingService:
         )
         found = session.scalar(query)
         if found is None:
-            insert_ignoring_conflicts(
+            created = insert_ignoring_conflicts(
                 session,
                 ExperimentRow.__table__,  # type: ignore[arg-type]
                 [
@@ -218,9 +225,10 @@ class TrackingService:
             )
             found = session.scalar(query)
             assert found is not None
-            audit.insert_event(
-                session, principal, "experiment.create", f"experiment:{name}", project=project
-            )
+            if created:  # not when a concurrent writer created it first
+                audit.insert_event(
+                    session, principal, "experiment.create", f"experiment:{name}", project=project
+                )
         self._experiments[(project, name)] = found
         return found
 
@@ -386,22 +394,26 @@ class TrackingService:
     def record_artifact(
         self, principal: Principal, run_id: str, path: str, digest: str, size: int
     ) -> None:
-        """Record that ``path`` of the run is stored in the object store as ``digest``.
-
-        Metadata only: the caller has stored the bytes already.
-        """
+        """Record that ``path`` of the run is stored in the object store as ``digest``."""
         self.record_artifacts(principal, run_id, [(path, digest, size)])
 
     def record_artifacts(
-        self, principal: Principal, run_id: str, files: Sequence[tuple[str, str, int]]
+        self, principal: Principal, run_id: str, items: Sequence[tuple[str, str, int]]
     ) -> list[ArtifactRecord]:
-        """Record several stored files of the run, (path, digest, size) each, in one
-        transaction; a path logged again is replaced. Returns the records."""
+        """Record files ``(path, digest, size)`` of the run, all in one transaction.
+
+        Metadata only: the caller has stored the bytes already. A path logged
+        again is replaced. Returns the records. Raises :class:`InvalidInput` for
+        a path that would leave the run's artifacts (nothing is recorded then).
+        """
         now = utcnow()
-        rows = [
-            {"run_id": run_id, "path": path, "digest": digest, "size": size, "created_at": now}
-            for path, digest, size in files
-        ]
+        rows: dict[str, dict[str, Any]] = {}
+        for path, digest, size in items:
+            check_artifact_path(path)
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise InvalidInput(f"artifact size must be a whole number of bytes, not {size!r}")
+            rows[path] = {"run_id": run_id, "path": path, "digest": Digest.parse(digest).hex,
+                          "size": size, "created_at": now}  # fmt: skip
         if not rows:
             return []
         with self.db.write() as session:
@@ -409,11 +421,20 @@ class TrackingService:
             upsert(
                 session,
                 RunArtifactRow.__table__,  # type: ignore[arg-type]
-                rows,
+                list(rows.values()),
                 keys=["run_id", "path"],
                 update=["digest", "size", "created_at"],
             )
-        return [ArtifactRecord(path, digest, size, now) for path, digest, size in files]
+        return [ArtifactRecord(r["path"], r["digest"], r["size"], now) for r in rows.values()]
+
+    def run_project(self, principal: Principal, run_id: str) -> tuple[str, str]:
+        """The full id of the run ``run_id`` names, and its project (viewers)."""
+        with self.db.read() as session:
+            full = queries.resolve_run_id(session, run_id)
+            project = session.scalar(select(RunRow.project).where(RunRow.id == full))
+        assert project is not None
+        principal.require(Role.VIEWER, project, "read runs")
+        return full, project
 
     # -- upkeep --------------------------------------------------------------
 

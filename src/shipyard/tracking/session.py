@@ -1,8 +1,9 @@
 """The SDK's process-wide state: backends by workspace, the stack of active runs, exit.
 
 One backend (and one background logger) per store and project, opened on first
-use. Active runs form a stack: ``start_run(nested=True)`` pushes a child of the
-top run; ending a run pops it. At interpreter exit, runs still active are ended
+use: in-process, or a team server's when ``SHIPYARD_URI`` names one. Active runs
+form a stack: ``start_run(nested=True)`` pushes a child of the top run; ending
+a run pops it. At interpreter exit, runs still active are ended
 (failed if an uncaught exception is ending the process, finished otherwise) and
 every logger is flushed.
 """
@@ -45,8 +46,8 @@ class SdkSession:
 
     def backend(self, context: Context | None = None) -> tuple[TrackingBackend, BatchLogger]:
         """The backend and logger for ``context`` (default: the workspace around the cwd)."""
+        from shipyard.tracking.backend import open_backend
         from shipyard.tracking.batching import BatchLogger
-        from shipyard.tracking.local_backend import LocalBackend
 
         owns = context is None
         ctx = context or open_context()
@@ -57,7 +58,7 @@ class SdkSession:
                 if owns:
                     ctx.close()
                 return found
-            backend = LocalBackend(ctx, owns_context=owns)
+            backend = open_backend(ctx, owns_context=owns)
             logger = BatchLogger(backend, self.writer())
             self._backends[key] = (backend, logger)
             self._hook()

@@ -1,0 +1,213 @@
+"""Users, tokens and the audit log of a team server, for the CLI in remote mode.
+
+:class:`RemoteAuth` has the methods of :class:`~shipyard.auth.service.AuthService`
+that the ``users``, ``tokens`` and ``audit`` commands call, with the same
+arguments and results; it sends them to the server's routes, where the
+token's principal is checked (the ``principal`` argument is not sent: the
+server knows who is asking). :func:`auth_for` picks one for a context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
+from shipyard.client.http import read_answer
+from shipyard.core.durations import format_duration
+from shipyard.core.principal import Principal, Role
+from shipyard.store.audit import ChainBreak
+
+if TYPE_CHECKING:
+    from shipyard.client.http import ApiClient
+    from shipyard.context import Context
+
+__all__ = ["AuditEntry", "AuthApi", "RemoteAuth", "auth_for"]
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit entry as the server reports it (the fields of a stored entry)."""
+
+    seq: int
+    time: datetime
+    principal: str
+    action: str
+    target: str
+    project: str | None
+    source: str
+    detail: dict[str, Any]
+
+
+class AuthApi(Protocol):
+    """What the CLI needs of users, tokens and the audit log, local or remote."""
+
+    def add_user(
+        self, principal: Principal, name: str, *, password: str | None = ...,
+        admin: bool = ..., project: str | None = ..., role: Role | None = ...,
+    ) -> UserInfo: ...  # fmt: skip
+
+    def list_users(self, principal: Principal) -> list[UserInfo]: ...
+
+    def set_disabled(self, principal: Principal, name: str, disabled: bool = ...) -> UserInfo: ...
+
+    def set_role(
+        self, principal: Principal, name: str, project: str, role: Role | None
+    ) -> None: ...
+
+    def create_token(
+        self, principal: Principal, *, name: str, user: str | None = ...,
+        role_cap: Role | None = ..., project: str | None = ..., expires_in: timedelta | None = ...,
+    ) -> CreatedToken: ...  # fmt: skip
+
+    def list_tokens(self, principal: Principal, user: str | None = ...) -> list[TokenInfo]: ...
+
+    def revoke_token(self, principal: Principal, token_id: str) -> None: ...
+
+    def audit_entries(
+        self, principal: Principal, *, since: datetime | None = ..., action: str | None = ...,
+        who: str | None = ..., limit: int = ...,
+    ) -> list[Any]: ...  # fmt: skip
+
+    def verify_audit(self, principal: Principal) -> tuple[list[ChainBreak], int]: ...
+
+
+def auth_for(ctx: Context) -> AuthApi:
+    """The team server's users and tokens in remote mode; else the database's, directly."""
+    if ctx.is_remote:
+        return RemoteAuth(ctx.remote)
+    return AuthService(ctx.db)
+
+
+class RemoteAuth:
+    """:class:`AuthApi` over a team server's HTTP API."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def add_user(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        password: str | None = None,
+        admin: bool = False,
+        project: str | None = None,
+        role: Role | None = None,
+    ) -> UserInfo:
+        chosen = Role.ADMIN if admin else role
+        body = {
+            "name": name,
+            "password": password,
+            "role": chosen.label if chosen else None,
+            "project": project,
+        }
+        return read_answer(_user, self.client.post(f"{API}/users", body))
+
+    def list_users(self, principal: Principal) -> list[UserInfo]:
+        return [read_answer(_user, u) for u in self.client.get(f"{API}/users")]
+
+    def set_disabled(self, principal: Principal, name: str, disabled: bool = True) -> UserInfo:
+        verb = "disable" if disabled else "enable"
+        return read_answer(_user, self.client.post(f"{API}/users/{quote(name, safe='')}/{verb}"))
+
+    def set_role(self, principal: Principal, name: str, project: str, role: Role | None) -> None:
+        path = f"{API}/projects/{quote(project, safe='')}/members/{quote(name, safe='')}"
+        self.client.request("PUT", path, json={"role": role.label if role else None})
+
+    def create_token(
+        self,
+        principal: Principal,
+        *,
+        name: str,
+        user: str | None = None,
+        role_cap: Role | None = None,
+        project: str | None = None,
+        expires_in: timedelta | None = None,
+    ) -> CreatedToken:
+        body = {
+            "name": name,
+            "user": user,
+            "role": role_cap.label if role_cap else None,
+            "project": project,
+            "expires": format_duration(expires_in) if expires_in is not None else None,
+        }
+        answer = self.client.post(f"{API}/tokens", body)
+        return read_answer(
+            lambda a: CreatedToken(info=_token(a["info"]), secret=a["token"]), answer
+        )
+
+    def list_tokens(self, principal: Principal, user: str | None = None) -> list[TokenInfo]:
+        return [read_answer(_token, t) for t in self.client.get(f"{API}/tokens", user=user)]
+
+    def revoke_token(self, principal: Principal, token_id: str) -> None:
+        self.client.request("DELETE", f"{API}/tokens/{quote(token_id, safe='')}")
+
+    def audit_entries(
+        self,
+        principal: Principal,
+        *,
+        since: datetime | None = None,
+        action: str | None = None,
+        who: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        answer = self.client.get(
+            f"{API}/audit", since=since.isoformat() if since else None, action=action,
+            principal=who, limit=limit,
+        )  # fmt: skip
+        return [read_answer(_entry, e) for e in answer]
+
+    def verify_audit(self, principal: Principal) -> tuple[list[ChainBreak], int]:
+        answer = self.client.get(f"{API}/audit/verify")
+        breaks = [ChainBreak(b["seq"], b["problem"]) for b in answer["breaks"]]
+        return breaks, int(answer["entries"])
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _user(data: dict[str, Any]) -> UserInfo:
+    return UserInfo(
+        name=data["name"],
+        admin=bool(data["admin"]),
+        disabled=bool(data["disabled"]),
+        roles={p: Role.parse(r) for p, r in data["roles"].items()},
+        created_at=datetime.fromisoformat(data["created_at"]),
+    )
+
+
+def _token(data: dict[str, Any]) -> TokenInfo:
+    return TokenInfo(
+        id=data["id"],
+        user=data["user"],
+        name=data["name"],
+        role_cap=Role.parse(data["role_cap"]) if data.get("role_cap") else None,
+        project=data.get("project"),
+        created_at=datetime.fromisoformat(data["created_at"]),
+        expires_at=_time(data.get("expires_at")),
+        revoked=bool(data["revoked"]),
+        last_used_at=_time(data.get("last_used_at")),
+    )
+
+
+def _created(data: dict[str, Any]) -> CreatedToken:
+    return CreatedToken(info=_token(data["info"]), secret=data["token"])
+
+
+def _entry(data: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        seq=int(data["seq"]),
+        time=datetime.fromisoformat(data["time"]),
+        principal=data["principal"],
+        action=data["action"],
+        target=data["target"],
+        project=data.get("project"),
+        source=data["source"],
+        detail=dict(data.get("detail") or {}),
+    )

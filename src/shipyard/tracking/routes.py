@@ -1,0 +1,286 @@
+"""HTTP routes of experiment tracking (thin over :class:`TrackingService`).
+
+What :class:`~shipyard.tracking.remote_backend.RemoteTrackingBackend` calls:
+one request per SDK call, one request per batch of logged values. The service
+checks roles (contributors log, viewers read); values that did not come
+through the SDK's own checks are checked here (:func:`check_batch`). Filters
+are parsed on the server: a syntax error comes back as ``QuerySyntaxError``
+with the position of the bad token.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
+
+from shipyard.context import Context
+from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.server.security import request_context
+from shipyard.store.db import Database
+from shipyard.store.projects import PROJECT_NAME
+from shipyard.tracking import wire
+from shipyard.tracking.entities import GitState, LogBatch, Resources, RunSpec, RunStatus
+from shipyard.tracking.environment import environment_digest
+from shipyard.tracking.limits import check_batch
+from shipyard.tracking.schemas import (
+    ArtifactsIn,
+    DeleteRunsIn,
+    EndRunIn,
+    ExperimentOut,
+    HeartbeatIn,
+    InputIn,
+    LogBatchIn,
+    MetricPointOut,
+    ResourcesIn,
+    ResumeIn,
+    RunDetailOut,
+    RunOut,
+    RunPageOut,
+    RunSpecIn,
+    SearchIn,
+    WriterIn,
+)
+from shipyard.tracking.service import TrackingService
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["tracking"])
+Ctx = Annotated[Context, Depends(request_context)]
+Project = Annotated[str, Path(pattern=PROJECT_NAME.pattern, max_length=100)]
+RunIdPath = Annotated[str, Path(min_length=1, max_length=64)]
+ExperimentName = Annotated[str, StringConstraints(max_length=250)]
+PAGE_TOKEN_CHARS = r"^[A-Za-z0-9_=-]*$"  # noqa: S105  (base64url, not a secret)
+RunIdText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+_SERVICES: weakref.WeakKeyDictionary[Database, TrackingService] = weakref.WeakKeyDictionary()
+
+
+def _service(ctx: Context) -> TrackingService:
+    """One service per database, so its caches (projects, experiments, environments
+    known to exist) serve every request; they hold no principal's data."""
+    db = ctx.db
+    service = _SERVICES.get(db)
+    if service is None:
+        service = _SERVICES.setdefault(db, TrackingService(db, ctx.settings.cost))
+    return service
+
+
+def _json(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def _batch(body: LogBatchIn) -> LogBatch:
+    return check_batch(wire.batch_from_wire(body.metrics, body.params, body.tags))
+
+
+def _resources(body: ResourcesIn) -> Resources:
+    return Resources(
+        wall_seconds=float(body.wall_seconds),
+        cpu_seconds=float(body.cpu_seconds),
+        peak_rss_bytes=body.peak_rss_bytes,
+        gpu_seconds=float(body.gpu_seconds),
+    )
+
+
+def _writer(body: WriterIn | None) -> Any:
+    return None if body is None else wire.writer_from_wire(body.model_dump())
+
+
+def _spec(body: RunSpecIn) -> RunSpec:
+    environment = None
+    if body.environment is not None:
+        environment = body.environment.model_dump(exclude={"digest"})
+        environment["digest"] = environment_digest(environment)  # never trust the client's
+    git = body.git
+    return RunSpec(
+        experiment=body.experiment,
+        name=body.name,
+        parent_id=body.parent_id,
+        tags=body.tags,
+        host=body.host,
+        pid=body.pid,
+        command=body.command,
+        git=GitState(git.commit, git.branch, git.dirty, git.diff_digest) if git else None,
+        environment=environment,
+    )
+
+
+@router.post(
+    "/projects/{project}/runs",
+    status_code=201,
+    response_model=RunOut,
+    summary="Start a run (contributors); the experiment is created if new",
+)
+def create_run(project: Project, body: RunSpecIn, ctx: Ctx) -> JSONResponse:
+    run = _service(ctx).create_run(ctx.principal, project, _spec(body))
+    return _json(wire.run_to_wire(run), 201)
+
+
+@router.get(
+    "/projects/{project}/runs",
+    response_model=RunPageOut,
+    summary="Search runs: filter and order in the query language, keyset pages",
+    description="For long filters or many experiments use `POST …/runs/search` (URLs are "
+    "limited to 64 KiB on the way).",
+)
+def search_runs(
+    project: Project,
+    ctx: Ctx,
+    experiment: Annotated[list[ExperimentName] | None, Query(max_length=10)] = None,
+    filter: Annotated[str, Query(max_length=2_000)] = "",
+    order_by: Annotated[str, Query(max_length=500)] = "",
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    page_token: Annotated[
+        str | None, Query(max_length=12_000, pattern=r"^[A-Za-z0-9_=-]*$")
+    ] = None,
+) -> JSONResponse:
+    page = _service(ctx).search_runs(
+        ctx.principal,
+        project,
+        experiments=experiment or [],
+        filter=filter,
+        order_by=order_by,
+        limit=limit,
+        page_token=page_token,
+    )
+    return _json(wire.page_to_wire(page))
+
+
+@router.post(
+    "/projects/{project}/runs/search",
+    response_model=RunPageOut,
+    summary="Search runs (the query in the body, for long filters)",
+)
+def search_runs_posted(project: Project, body: SearchIn, ctx: Ctx) -> JSONResponse:
+    page = _service(ctx).search_runs(
+        ctx.principal,
+        project,
+        experiments=body.experiments,
+        filter=body.filter,
+        order_by=body.order_by,
+        limit=body.limit,
+        page_token=body.page_token,
+    )
+    return _json(wire.page_to_wire(page))
+
+
+@router.get(
+    "/projects/{project}/experiments",
+    response_model=list[ExperimentOut],
+    summary="Experiments of a project with run counts and total cost",
+)
+def list_experiments(project: Project, ctx: Ctx) -> JSONResponse:
+    experiments = _service(ctx).list_experiments(ctx.principal, project)
+    return _json([e.to_dict() for e in experiments])
+
+
+@router.post("/runs/log", status_code=204, summary="Log a batch of metrics, params and tags")
+def log_batch(body: LogBatchIn, ctx: Ctx) -> Response:
+    _service(ctx).log(ctx.principal, _batch(body), _writer(body.writer))
+    return Response(status_code=204)
+
+
+@router.post("/runs/heartbeat", status_code=204, summary="Runs' process is alive, with usage")
+def heartbeat(body: HeartbeatIn, ctx: Ctx) -> Response:
+    usage = {run_id: _resources(r) for run_id, r in body.usage.items()}
+    writer = wire.writer_from_wire(body.writer.model_dump())
+    assert writer is not None
+    _service(ctx).heartbeat(ctx.principal, usage, writer)
+    return Response(status_code=204)
+
+
+@router.post("/runs/delete", summary="Delete runs and everything they logged")
+def delete_runs(body: DeleteRunsIn, ctx: Ctx) -> dict[str, int]:
+    service = _service(ctx)
+    ids = [service.resolve(ctx.principal, r) for r in body.ids]
+    return {"deleted": service.delete_runs(ctx.principal, ids)}
+
+
+@router.get("/runs", response_model=list[RunOut], summary="Several runs, in the order asked")
+def get_runs(
+    ctx: Ctx, id: Annotated[list[RunIdText], Query(min_length=1, max_length=200)]
+) -> JSONResponse:
+    runs = _service(ctx).get_runs(ctx.principal, id)
+    return _json([wire.run_to_wire(r) for r in runs])
+
+
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunDetailOut,
+    summary="One run in full (the id may be a unique prefix of 6+ characters)",
+)
+def get_run(run_id: RunIdPath, ctx: Ctx) -> JSONResponse:
+    return _json(wire.detail_to_wire(_service(ctx).get_run(ctx.principal, run_id)))
+
+
+@router.post("/runs/{run_id}/resume", response_model=RunOut, summary="Mark a run running again")
+def resume_run(run_id: RunIdPath, body: ResumeIn, ctx: Ctx) -> JSONResponse:
+    service = _service(ctx)
+    full_id = service.resolve(ctx.principal, run_id)
+    writer = wire.writer_from_wire(body.writer.model_dump())
+    assert writer is not None
+    return _json(wire.run_to_wire(service.resume_run(ctx.principal, full_id, writer)))
+
+
+@router.post("/runs/{run_id}/end", status_code=204, summary="Write the last batch and end a run")
+def end_run(run_id: RunIdPath, body: EndRunIn, ctx: Ctx) -> Response:
+    _service(ctx).end_run(
+        ctx.principal,
+        run_id,
+        RunStatus(body.status),
+        _resources(body.resources),
+        exit_code=body.exit_code,
+        batch=_batch(body.batch) if body.batch else None,
+        writer=_writer(body.writer),
+    )
+    return Response(status_code=204)
+
+
+@router.post("/runs/{run_id}/inputs", status_code=204, summary="Record a file the run read")
+def log_input(run_id: RunIdPath, body: InputIn, ctx: Ctx) -> Response:
+    digest = body.digest.lower().removeprefix("blake3:")
+    _service(ctx).log_input(ctx.principal, run_id, body.path, body.size, digest)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/runs/{run_id}/artifacts",
+    status_code=204,
+    summary="Record files of a run, already uploaded to the project's objects",
+)
+def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response:
+    from shipyard.core.digest import Digest
+    from shipyard.objects.grants import ObjectGrants
+
+    service = _service(ctx)
+    full_id, project = service.run_project(ctx.principal, run_id)
+    items = [(a.path, Digest.parse(a.digest), a.size) for a in body.artifacts]
+    # Only objects this project holds, of the size they have: naming another
+    # project's digest must not make it readable through this run.
+    held = ObjectGrants(ctx.db).held(ctx.principal, project, [d for _, d, _ in items])
+    for path, digest, size in items:
+        if digest not in held:
+            raise NotFound(f"object {digest.hex} of artifact {path!r} is not in project "
+                           f"{project!r}", hint="upload the file first")  # fmt: skip
+        if held[digest] != size:
+            raise InvalidInput(f"artifact {path!r} says {size:,} bytes; object {digest.hex} "
+                               f"has {held[digest]:,} bytes")  # fmt: skip
+    service.record_artifacts(ctx.principal, full_id, [(p, d.hex, n) for p, d, n in items])
+    return Response(status_code=204)
+
+
+@router.get(
+    "/runs/{run_id}/metric-history",
+    response_model=list[MetricPointOut],
+    summary="Every logged value of one metric of a run, by step",
+)
+def metric_history(
+    run_id: RunIdPath, ctx: Ctx, key: Annotated[str, Query(min_length=1, max_length=250)]
+) -> JSONResponse:
+    points = _service(ctx).metric_history(ctx.principal, run_id, key)
+    return _json([p.to_dict() for p in points])
