@@ -81,15 +81,21 @@ def test_four_processes_register_at_once(
         )
         for _ in range(PROCESSES)
     ]
-    deadline = time.monotonic() + 60
-    while len(list(tmp_path.glob("go.ready-*"))) < PROCESSES:  # every child has its store open
-        assert time.monotonic() < deadline, "the child processes did not start"
-        assert all(c.poll() is None for c in children), children[0].communicate()[1][-2000:]
-        time.sleep(0.02)
-    go.touch()
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("go.ready-*"))) < PROCESSES:  # every store is open
+            if time.monotonic() > deadline or any(c.poll() is not None for c in children):
+                break
+            time.sleep(0.02)
+        go.touch()
+        results = [child.communicate(timeout=120) for child in children]
+    finally:  # never leave a child (or its pipes) behind for the next test
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
     numbers = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
+    for child, (out, err) in zip(children, results, strict=True):
         assert child.returncode == 0, err[-2000:]
         numbers.extend(json.loads(out))
     assert sorted(numbers) == list(range(1, PROCESSES * EACH + 1))  # unique and gap-free

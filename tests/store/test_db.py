@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from shipyard.core.errors import Conflict, InvalidInput, SchemaOutOfDate, Unavailable
-from shipyard.store.db import Database
+from shipyard.store.db import Busy, Database
 
 
 def test_unreachable_postgres_is_unavailable_with_the_password_hidden() -> None:
@@ -96,3 +98,64 @@ def test_values_the_database_cannot_hold_are_invalid_input(
                 "failures": value if isinstance(value, int) else 1,
             },
         )
+
+
+def _opposite_order_writers(db: Database, tries: int) -> tuple[dict[int, int], list[Exception]]:
+    """Two writers lock two rows in opposite orders, so PostgreSQL aborts one of them."""
+    with db.connect(write=True) as conn:
+        conn.execute(text("CREATE TABLE deadlock_probe (id int PRIMARY KEY, n int NOT NULL)"))
+        conn.execute(text("INSERT INTO deadlock_probe VALUES (1, 0), (2, 0)"))
+    both_hold_one = threading.Barrier(2, timeout=10)
+    attempts = {1: 0, 2: 0}
+    failures: list[Exception] = []
+
+    def writer(first: int, second: int) -> None:
+        try:
+            for attempt in db.write_attempts(tries=tries):
+                with attempt as session:
+                    attempts[first] += 1
+                    bump = text("UPDATE deadlock_probe SET n = n + 1 WHERE id = :id")
+                    session.execute(bump, {"id": first})
+                    if attempts[first] == 1:
+                        both_hold_one.wait()  # now each waits for the other's row
+                    session.execute(bump, {"id": second})
+        except Exception as error:  # reported to the test, not lost in the thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=pair) for pair in ((1, 2), (2, 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return attempts, failures
+
+
+@pytest.fixture
+def probe_db(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    yield db
+    with db.connect(write=True) as conn:
+        conn.execute(text("DROP TABLE IF EXISTS deadlock_probe"))
+    db.dispose()
+
+
+def test_a_deadlocked_write_is_retried_until_both_writers_commit(probe_db: Database) -> None:
+    attempts, failures = _opposite_order_writers(probe_db, tries=3)
+    assert failures == []
+    assert sorted(attempts.values()) == [1, 2]  # exactly one was aborted and tried again
+    with probe_db.read() as session:
+        counts = session.execute(text("SELECT n FROM deadlock_probe ORDER BY id")).all()
+    assert [row[0] for row in counts] == [2, 2]  # both committed, once each
+
+
+def test_a_deadlock_on_the_last_try_is_a_clear_busy_error(probe_db: Database) -> None:
+    attempts, failures = _opposite_order_writers(probe_db, tries=1)
+    assert attempts == {1: 1, 2: 1}
+    assert len(failures) == 1
+    assert isinstance(failures[0], Busy)
+    line = failures[0].one_line()
+    assert "collided with concurrent ones" in line
+    assert "retry" in line
+    with probe_db.read() as session:
+        counts = session.execute(text("SELECT n FROM deadlock_probe ORDER BY id")).all()
+    assert [row[0] for row in counts] == [1, 1]  # the aborted writer left nothing behind

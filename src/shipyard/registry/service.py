@@ -81,65 +81,67 @@ class RegistryService:
         principal.require(Role.CONTRIBUTOR, project, "register model versions")
         _check_draft(draft)
         now = utcnow()
-        with self.db.write() as session:
-            _note_project(session, principal, project)
-            insert_ignoring_conflicts(
-                session,
-                RegisteredModelRow.__table__,  # type: ignore[arg-type]
-                [
-                    {
-                        "id": new_id(),
-                        "project": project,
-                        "name": name,
-                        "created_at": now,
-                        "created_by": principal.name,
-                        "last_version": 0,
-                        "card": {},
-                        "updated_at": now,
-                    }
-                ],
-                ["project", "name"],
-            )
-            bumped = session.execute(
-                update(RegisteredModelRow)
-                .where(RegisteredModelRow.project == project, RegisteredModelRow.name == name)
-                .values(last_version=RegisteredModelRow.last_version + 1, updated_at=now)
-                .returning(RegisteredModelRow.id, RegisteredModelRow.last_version)
-            ).one()
-            model_id, number = str(bumped[0]), int(bumped[1])
-            row = ModelVersionRow(
-                model_id=model_id,
-                version=number,
-                flavor=draft.flavor,
-                files={"files": [f.to_dict() for f in draft.files]},
-                manifest_digest=draft.manifest_digest,
-                size=draft.size,
-                schema=draft.schema.to_dict() if draft.schema is not None else None,
-                signer=draft.signer,
-                run_id=draft.run_id,
-                lineage=dict(draft.lineage),
-                source=draft.source,
-                description=draft.description[:DESCRIPTION_MAX],
-                created_at=now,
-                created_by=principal.name,
-            )
-            session.add(row)
-            session.flush()
-            audit.record(
-                session,
-                principal,
-                "model.register",
-                f"model:{name}/{number}",
-                project=project,
-                detail={
-                    "flavor": draft.flavor,
-                    "manifest": draft.manifest_digest,
-                    "signed": draft.signer is not None,
-                    "run_id": draft.run_id,
-                    "source": draft.source,
-                },
-            )
-            return version_entity(project, name, row, ())
+        for attempt in self.db.write_attempts():
+            with attempt as session:
+                _note_project(session, principal, project)
+                insert_ignoring_conflicts(
+                    session,
+                    RegisteredModelRow.__table__,  # type: ignore[arg-type]
+                    [
+                        {
+                            "id": new_id(),
+                            "project": project,
+                            "name": name,
+                            "created_at": now,
+                            "created_by": principal.name,
+                            "last_version": 0,
+                            "card": {},
+                            "updated_at": now,
+                        }
+                    ],
+                    ["project", "name"],
+                )
+                bumped = session.execute(
+                    update(RegisteredModelRow)
+                    .where(RegisteredModelRow.project == project, RegisteredModelRow.name == name)
+                    .values(last_version=RegisteredModelRow.last_version + 1, updated_at=now)
+                    .returning(RegisteredModelRow.id, RegisteredModelRow.last_version)
+                ).one()
+                model_id, number = str(bumped[0]), int(bumped[1])
+                row = ModelVersionRow(
+                    model_id=model_id,
+                    version=number,
+                    flavor=draft.flavor,
+                    files={"files": [f.to_dict() for f in draft.files]},
+                    manifest_digest=draft.manifest_digest,
+                    size=draft.size,
+                    schema=draft.schema.to_dict() if draft.schema is not None else None,
+                    signer=draft.signer,
+                    run_id=draft.run_id,
+                    lineage=dict(draft.lineage),
+                    source=draft.source,
+                    description=draft.description[:DESCRIPTION_MAX],
+                    created_at=now,
+                    created_by=principal.name,
+                )
+                session.add(row)
+                session.flush()
+                audit.record(
+                    session,
+                    principal,
+                    "model.register",
+                    f"model:{name}/{number}",
+                    project=project,
+                    detail={
+                        "flavor": draft.flavor,
+                        "manifest": draft.manifest_digest,
+                        "signed": draft.signer is not None,
+                        "run_id": draft.run_id,
+                        "source": draft.source,
+                    },
+                )
+                return version_entity(project, name, row, ())
+        raise AssertionError("write_attempts ends in a commit or raises")
 
     # -- reading ---------------------------------------------------------------
 

@@ -8,9 +8,12 @@ to upgrade a read lock at once. PostgreSQL goes through psycopg 3.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import create_engine, event, exc, text
@@ -26,10 +29,18 @@ from shipyard.core.errors import (
 )
 from shipyard.core.redact import redact_uri
 
-__all__ = ["Database", "normalise_url"]
+__all__ = ["Busy", "Database", "normalise_url"]
 
 SQLITE_BUSY_TIMEOUT_S = 60
 POSTGRES_CONNECT_TIMEOUT_S = 5
+WRITE_ATTEMPTS = 6
+
+
+class Busy(Unavailable):
+    """PostgreSQL broke a deadlock or a serialisation conflict by aborting this transaction.
+
+    Normal under concurrent writers; :meth:`Database.write_attempts` retries it.
+    """
 
 
 def normalise_url(uri: str) -> URL:
@@ -87,6 +98,21 @@ class Database:
         with self.translate_errors(), self._write() as session, session.begin():
             yield session
 
+    def write_attempts(self, tries: int = WRITE_ATTEMPTS) -> Iterator[_Attempt]:
+        """Write transactions to run the same body in until one commits.
+
+        For bodies that concurrent writers may deadlock (PostgreSQL aborts one of
+        them): ``for attempt in db.write_attempts(): with attempt as session: ...``.
+        The body must compute anything random (ids, times) outside the loop.
+        """
+        for n in range(1, tries + 1):
+            attempt = _Attempt(self, last=n == tries)
+            yield attempt
+            if attempt.committed:
+                return
+            # Jitter (not cryptography): rivals that collided wake apart and stop colliding.
+            time.sleep(random.uniform(0.005, 0.02) * 2**n)  # noqa: S311
+
     @contextmanager
     def connect(self, *, write: bool = False) -> Iterator[Connection]:
         """A raw connection in a transaction (for migrations and health checks)."""
@@ -126,6 +152,12 @@ class Database:
     def _classify(self, error: exc.DBAPIError) -> ShipyardError:
         reason = _reason(error)
         state = getattr(error.orig, "sqlstate", None)
+        if state in _TRANSIENT:
+            return Busy(
+                f"the metadata store at {self.display_uri} aborted a change that collided "
+                f"with concurrent ones ({reason})",
+                hint="retry; nothing of the aborted change was kept",
+            )
         if state in _UNDEFINED_OBJECT or re.search(r"no such (table|column)", reason):
             return SchemaOutOfDate(
                 f"the metadata store at {self.display_uri} lacks part of the schema ({reason})",
@@ -151,6 +183,38 @@ class Database:
 # PostgreSQL SQLSTATE codes: undefined table / column, and unknown database.
 _UNDEFINED_OBJECT = frozenset({"42P01", "42703"})
 _NO_SUCH_DATABASE = "3D000"
+# Deadlock detected, serialisation failure: the transaction was rolled back, retry it.
+_TRANSIENT = frozenset({"40P01", "40001"})
+
+
+class _Attempt(AbstractContextManager[Session]):
+    """One try of a write transaction; swallows :class:`Busy` unless it is the last."""
+
+    def __init__(self, db: Database, *, last: bool) -> None:
+        self._db, self._last = db, last
+        self._context: AbstractContextManager[Session] | None = None
+        self.committed = False
+
+    def __enter__(self) -> Session:
+        self._context = self._db.write()
+        return self._context.__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool:
+        assert self._context is not None
+        try:
+            self._context.__exit__(kind, error, trace)
+        except Busy:
+            if self._last:
+                raise
+            return True
+        if error is None:
+            self.committed = True
+        return False
 
 
 def _create_engine(url: URL) -> Engine:

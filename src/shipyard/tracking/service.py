@@ -108,76 +108,82 @@ class TrackingService:
         run_id, now = new_id(), utcnow()
         git = spec.git or GitState()
         env_digest = spec.environment.get("digest") if spec.environment else None
-        with self.db.write() as session:
-            if project not in self._projects:
-                ensure_project(session, principal, project)
-                session.flush()  # keep the audit log in order with the core inserts below
-            experiment_id = self._experiment_id(session, principal, project, spec.experiment)
-            if spec.environment and env_digest not in self._environments:
-                insert_ignoring_conflicts(
-                    session,
-                    EnvironmentRow.__table__,  # type: ignore[arg-type]
-                    [
-                        {
-                            "digest": env_digest,
-                            "python": spec.environment["python"][:100],
-                            "platform": spec.environment["platform"][:200],
-                            "packages": spec.environment["packages"],
-                            "created_at": now,
-                        }
-                    ],
-                    ["digest"],
-                )
-            if spec.parent_id is not None:
-                parent = session.scalar(select(RunRow.project).where(RunRow.id == spec.parent_id))
-                if parent is None:
-                    raise NotFound(f"no parent run with id {spec.parent_id!r}")
-                if parent != project:
-                    raise InvalidInput("a nested run must be in the same project as its parent")
-            conn = session.connection()
-            conn.execute(
-                _INSERT_RUN,
-                {
-                    "id": run_id,
-                    "project": project,
-                    "experiment_id": experiment_id,
-                    "name": spec.name,
-                    "status": RunStatus.RUNNING.value,
-                    "parent_id": spec.parent_id,
-                    "created_by": principal.name,
-                    "start_time": now,
-                    "end_time": None,
-                    "heartbeat_at": now,
-                    "host": spec.host,
-                    "pid": spec.pid,
-                    "command": spec.command,
-                    "exit_code": None,
-                    "git_commit": git.commit,
-                    "git_branch": git.branch,
-                    "git_dirty": git.dirty,
-                    "git_diff_digest": git.diff_digest,
-                    "environment": env_digest,
-                    "wall_seconds": 0.0,
-                    "cpu_seconds": 0.0,
-                    "gpu_seconds": 0.0,
-                    "peak_rss_bytes": 0,
-                    "cost": 0.0,
-                },
-            )
-            if tags:
+        for attempt in self.db.write_attempts():
+            with attempt as session:
+                if project not in self._projects:
+                    ensure_project(session, principal, project)
+                    session.flush()  # keep the audit log in order with the core inserts below
+                experiment_id = self._experiment_id(session, principal, project, spec.experiment)
+                if spec.environment and env_digest not in self._environments:
+                    insert_ignoring_conflicts(
+                        session,
+                        EnvironmentRow.__table__,  # type: ignore[arg-type]
+                        [
+                            {
+                                "digest": env_digest,
+                                "python": spec.environment["python"][:100],
+                                "platform": spec.environment["platform"][:200],
+                                "packages": spec.environment["packages"],
+                                "created_at": now,
+                            }
+                        ],
+                        ["digest"],
+                    )
+                if spec.parent_id is not None:
+                    parent = session.scalar(
+                        select(RunRow.project).where(RunRow.id == spec.parent_id)
+                    )
+                    if parent is None:
+                        raise NotFound(f"no parent run with id {spec.parent_id!r}")
+                    if parent != project:
+                        raise InvalidInput("a nested run must be in the same project as its parent")
+                conn = session.connection()
                 conn.execute(
-                    _INSERT_TAGS,
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+                    _INSERT_RUN,
+                    {
+                        "id": run_id,
+                        "project": project,
+                        "experiment_id": experiment_id,
+                        "name": spec.name,
+                        "status": RunStatus.RUNNING.value,
+                        "parent_id": spec.parent_id,
+                        "created_by": principal.name,
+                        "start_time": now,
+                        "end_time": None,
+                        "heartbeat_at": now,
+                        "host": spec.host,
+                        "pid": spec.pid,
+                        "command": spec.command,
+                        "exit_code": None,
+                        "git_commit": git.commit,
+                        "git_branch": git.branch,
+                        "git_dirty": git.dirty,
+                        "git_diff_digest": git.diff_digest,
+                        "environment": env_digest,
+                        "wall_seconds": 0.0,
+                        "cpu_seconds": 0.0,
+                        "gpu_seconds": 0.0,
+                        "peak_rss_bytes": 0,
+                        "cost": 0.0,
+                    },
                 )
-            audit.insert_event(
-                session,
-                principal,
-                "run.start",
-                f"run:{run_id}",
-                project=project,
-                detail={"experiment": spec.experiment, "name": spec.name},
-            )
+                if tags:
+                    conn.execute(
+                        _INSERT_TAGS,
+                        [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+                    )
+                audit.insert_event(
+                    session,
+                    principal,
+                    "run.start",
+                    f"run:{run_id}",
+                    project=project,
+                    detail={"experiment": spec.experiment, "name": spec.name},
+                )
+        # Only what committed goes into the caches: another thread of this worker
+        # must never name a row that a rolled-back transaction took with it.
         self._projects.add(project)
+        self._experiments[(project, spec.experiment)] = experiment_id
         if env_digest:
             self._environments.add(env_digest)
         return Run(
@@ -229,8 +235,7 @@ class TrackingService:
                 audit.insert_event(
                     session, principal, "experiment.create", f"experiment:{name}", project=project
                 )
-        self._experiments[(project, name)] = found
-        return found
+        return found  # cached by the caller once its transaction commits
 
     def resume_run(self, principal: Principal, run_id: str, writer: Writer) -> Run:
         """Mark an existing run running again (for more logging); returns it as stored."""
