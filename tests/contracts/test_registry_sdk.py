@@ -123,3 +123,24 @@ def test_a_tampered_file_is_refused(mode: Mode) -> None:
     with pytest.raises(IntegrityError, match=weights.name) as caught:
         load_model(version.uri, context=mode.context)
     assert caught.value.object_id == weights.name
+
+
+def test_card_approval_and_promotion_from_the_cli(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = mode.unique("card")
+    register_model(_model(6), name, input_example=X[:5], context=mode.context)
+    described = mode.cli("models", "describe", name, "--overview", "Predicts churn.")
+    assert described.exit_code == 0, described.output
+    card = mode.cli("models", "card", name, "--format", "md")
+    assert card.exit_code == 0, card.output
+    assert "Predicts churn." in card.stdout
+    as_admin(mode, monkeypatch)
+    approved = mode.cli("models", "approve", name, "1", "--for", "staging", "--json")
+    assert approved.exit_code == 0, approved.output
+    assert json.loads(approved.stdout)["alias"] == "staging"
+    promoted = mode.cli("models", "promote", name, "latest", "--to", "staging", "--json")
+    assert promoted.exit_code == 0, promoted.output
+    outcome = json.loads(promoted.stdout)
+    assert (outcome["moved"], outcome["candidate"], outcome["previous"]) == (True, 1, None)
+    assert alias_version(mode.context, name, "staging") == 1
