@@ -16,11 +16,10 @@ names them and the server checks and registers (:mod:`.stored`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from shipyard.client.http import read_answer
 from shipyard.core.errors import NotFound
 from shipyard.core.model_ref import ModelRef
 from shipyard.core.principal import Principal
@@ -46,6 +45,15 @@ if TYPE_CHECKING:
 __all__ = ["RemoteAliases", "RemoteRegistry", "aliases_for", "model_store", "registry_for"]
 
 API = "/api/v1"
+T = TypeVar("T")
+
+
+def read_answer(parse: Callable[[Any], T], data: Any) -> T:
+    """:func:`shipyard.client.http.read_answer`, imported on use: embedded mode never
+    pays for the HTTP client (about 70 ms)."""
+    from shipyard.client.http import read_answer as read
+
+    return read(parse, data)
 
 
 def registry_for(ctx: Context) -> RegistryService | RemoteRegistry:
