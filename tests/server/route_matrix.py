@@ -115,6 +115,19 @@ def _new_version(_kit: Kit, _persona: str) -> Request:
     return f"{MODELS}/m{uuid.uuid4().hex[:8]}/versions", {"files": model_files()}
 
 
+def _stored_version(kit: Kit, _persona: str) -> Request:
+    """A small model's files uploaded to PROJECT, named for registration."""
+    import base64
+
+    from tests.server.registry_seed import model_files
+
+    files = []
+    for path, content in model_files().items():
+        ref = kit.stored(base64.b64decode(content))
+        files.append({"path": path, "blake3": ref.digest.hex, "size": ref.size})
+    return f"{MODELS}/m{uuid.uuid4().hex[:8]}/versions/stored", {"files": files}
+
+
 def _dataset(kit: Kit) -> str:
     """A dataset with one version in PROJECT (made directly in the database)."""
     from shipyard.core.digest import Digest
@@ -247,6 +260,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", P): Case(PROJECT_VIEWERS, _fixed(MODELS)),
     ("GET", P + "/{name}"): Case(PROJECT_VIEWERS, _on_model("")),
     ("POST", P + "/{name}/versions"): Case(PROJECT_CONTRIBUTORS, _new_version),
+    ("POST", P + "/{name}/versions/stored"): Case(PROJECT_CONTRIBUTORS, _stored_version),
     ("GET", P + "/{name}/versions/{version}"): Case(PROJECT_VIEWERS, _on_model("/versions/2")),
     ("GET", P + "/{name}/versions/{version}/card"): Case(
         PROJECT_VIEWERS, _on_model("/versions/latest/card")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from shipyard.store.db import Database
 from tests.server.registry_seed import model_files
 from tests.serverkit import PROJECT, Team
 
@@ -83,3 +84,70 @@ def test_bad_requests_answer_with_one_clear_error(client: TestClient, team: Team
         if text:
             assert text in answer.json()["error"]["message"], answer.text
     assert client.get(MODELS, headers=headers).json() == []  # nothing was registered
+
+
+def _upload(client: TestClient, headers: dict[str, str], files: dict[str, bytes]) -> list[dict]:
+    """Upload files through the object routes; the entries that name them."""
+    from shipyard.core.digest import digest_of
+
+    entries = []
+    for path, data in files.items():
+        digest = digest_of(data).hex
+        binary = headers | {"Content-Type": "application/octet-stream"}
+        path_of = f"/api/v1/projects/{PROJECT}/objects/{digest}"
+        put = client.put(path_of, content=data, headers=binary)
+        assert put.status_code < 300, put.text
+        entries.append({"path": path, "blake3": digest, "size": len(data)})
+    return entries
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_registering_uploaded_files_trusts_only_what_the_server_holds(
+    client: TestClient, team: Team, database: Database
+) -> None:
+    import base64
+
+    from shipyard.core.principal import LOCAL_OWNER
+    from shipyard.tracking.entities import LogBatch, RunSpec
+    from shipyard.tracking.service import TrackingService
+
+    headers = team.headers("contributor")
+    files = {p: base64.b64decode(c) for p, c in model_files().items()}
+    entries = _upload(client, headers, files)
+    stored = f"{MODELS}/uploaded/versions/stored"
+    tracking = TrackingService(database)
+    run_id = tracking.create_run(LOCAL_OWNER, PROJECT, RunSpec("exp", "r")).id
+    tracking.log(LOCAL_OWNER, LogBatch(params=[(run_id, "C", "1.0")]))
+    elsewhere = tracking.create_run(LOCAL_OWNER, "fraud", RunSpec("exp", "r")).id
+
+    weights = next(e for e in entries if e["path"].endswith(".skops"))
+    rest = [e for e in entries if e is not weights]
+    changed = _upload(client, headers, {weights["path"]: files[weights["path"]] + b"!"})
+    refusals = [
+        ({"files": [*rest, weights | {"blake3": "ab" * 32}]}, 404, "is not in project"),
+        ({"files": [*rest, *changed]}, 400, "does not match the stored manifest"),
+        ({"files": [*rest, weights | {"size": 1}]}, 400, "bytes on the server"),
+        ({"files": [e for e in entries if e["path"] != "shipyard-model.json"]}, 400, "needs its"),
+        ({"files": entries, "run_id": elsewhere}, 404, "has no run"),
+    ]
+    for body, status, text in refusals:
+        answer = client.post(stored, json=body, headers=headers)
+        assert answer.status_code == status, (body, answer.text)
+        assert text in answer.json()["error"]["message"], answer.text
+    assert client.get(f"{MODELS}/uploaded", headers=headers).status_code == 404  # none half-made
+
+    lineage = {"run": {"id": "forged"}, "params": {"C": "999"}}  # ignored: not in the schema
+    body = {"files": entries, "run_id": run_id, "lineage": lineage, "description": "v1"}
+    created = client.post(stored, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    version = created.json()
+    assert (version["version"], version["run_id"], version["flavor"]) == (1, run_id, "sklearn")
+    assert version["lineage"]["run"]["id"] == run_id
+    assert version["lineage"]["params"] == {"C": "1.0"}
+    viewer = team.headers("viewer")
+    manifest = next(e for e in entries if e["path"] == "shipyard-model.json")
+    fetched = client.get(f"/api/v1/projects/{PROJECT}/objects/{manifest['blake3']}", headers=viewer)
+    assert fetched.status_code == 200
+    outsider = client.post(stored.replace(PROJECT, "fraud"), json={"files": entries},
+                           headers=team.headers("outsider"))  # fmt: skip
+    assert outsider.status_code == 404  # the bytes were uploaded to churn, not to fraud

@@ -61,6 +61,6 @@ def alias_version(ctx: Context, name: str, alias: str) -> int | None:
     One indexed query and no file access: cheap enough to poll every few
     seconds for hot reload. ``alias="latest"`` gives the newest version.
     """
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import registry_for
 
-    return RegistryService(ctx.db).alias_version(ctx.principal, ctx.project, name, alias)
+    return registry_for(ctx).alias_version(ctx.principal, ctx.project, name, alias)

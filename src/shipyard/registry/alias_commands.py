@@ -66,14 +66,13 @@ def alias_set(
     as_json: JsonOption = False,
 ) -> None:
     """Point ALIAS at a version directly (no gates; maintainers only)."""
-    from shipyard.registry.aliases import AliasService
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import aliases_for, registry_for
 
     context = _context(ctx)
-    number = RegistryService(context.db).get_version(
+    number = registry_for(context).get_version(
         context.principal, context.project, _version_ref(name, version)
     )
-    result = AliasService(context.db).set_alias(
+    result = aliases_for(context).set_alias(
         context.principal, context.project, name, alias, number.version, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -88,10 +87,10 @@ def alias_rm(
     as_json: JsonOption = False,
 ) -> None:
     """Unset an alias (recorded; `models rollback` restores it)."""
-    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.remote import aliases_for
 
     context = _context(ctx)
-    result = AliasService(context.db).remove_alias(
+    result = aliases_for(context).remove_alias(
         context.principal, context.project, name, alias, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -105,11 +104,11 @@ def alias_history(
     as_json: JsonOption = False,
 ) -> None:
     """Every move of an alias: who, when, from, to, why, and the gates it passed."""
-    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.remote import aliases_for
     from shipyard.registry.render import history_table
 
     context = _context(ctx)
-    events = AliasService(context.db).history(context.principal, context.project, name, alias)
+    events = aliases_for(context).history(context.principal, context.project, name, alias)
     if as_json:
         print_json([e.to_dict() for e in events])
         return
@@ -129,10 +128,10 @@ def models_rollback(
     as_json: JsonOption = False,
 ) -> None:
     """Move an alias back to the version it pointed at before (recorded like any move)."""
-    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.remote import aliases_for
 
     context = _context(ctx)
-    result = AliasService(context.db).rollback(
+    result = aliases_for(context).rollback(
         context.principal, context.project, name, alias, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -148,14 +147,13 @@ def models_approve(
     as_json: JsonOption = False,
 ) -> None:
     """Approve a version for an alias (maintainers; the `approval` gate reads it)."""
-    from shipyard.registry.aliases import AliasService
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import aliases_for, registry_for
 
     context = _context(ctx)
-    number = RegistryService(context.db).get_version(
+    number = registry_for(context).get_version(
         context.principal, context.project, _version_ref(name, version)
     )
-    approval = AliasService(context.db).approve(
+    approval = aliases_for(context).approve(
         context.principal, context.project, name, number.version, alias, note=note
     )
     if as_json:
@@ -185,12 +183,19 @@ def models_promote(
     alias stayed where it was.
     """
     from shipyard.registry.gates.promote import promote
+    from shipyard.registry.remote import RemoteAliases
     from shipyard.registry.render import gates_table
 
     context = _context(ctx)
-    outcome = promote(
-        context, _version_ref(name, version), alias, dry_run=dry_run, reason=reason, trusted=trust
-    )
+    if context.is_remote:  # the server's gates and policy decide
+        outcome = RemoteAliases(context.remote).promote(
+            context.project, _version_ref(name, version), alias, dry_run=dry_run, reason=reason
+        )
+    else:
+        outcome = promote(
+            context, _version_ref(name, version), alias, dry_run=dry_run, reason=reason,
+            trusted=trust,
+        )  # fmt: skip
     label = f"{outcome.name}/{outcome.version}"
     if as_json:
         print_json(outcome.to_dict())

@@ -62,6 +62,8 @@ def materialize(ctx: Context, version: ModelVersion, *, progress: Progress | Non
     A file missing from the object store is :class:`NotFound`, a corrupt one
     :class:`IntegrityError`; both name the model file, and leave no cache entry.
     """
+    from shipyard.registry.remote import model_store
+
     target = version_dir(ctx, version)
     if target.is_dir():
         return target
@@ -73,7 +75,7 @@ def materialize(ctx: Context, version: ModelVersion, *, progress: Progress | Non
     items = [(Digest(e.blake3), staging / e.path) for e in version.files]
     try:
         try:
-            ctx.objects.get_files(items, progress=progress)
+            model_store(ctx).get_files(items, progress=progress)
         except IntegrityError as exc:
             path = by_digest.get(exc.object_id or "", exc.object_id or "?")
             raise IntegrityError(

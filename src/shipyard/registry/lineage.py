@@ -82,9 +82,13 @@ def version_inputs(ctx: Context, version: ModelVersion) -> list[dict[str, Any]]:
 
 
 def _run(ctx: Context, run_id: str) -> RunDetail | None:
-    from shipyard.tracking.service import TrackingService
-
     try:
+        if ctx.is_remote:  # the server's record of the run, through its routes
+            from shipyard.tracking.remote_backend import RemoteTrackingBackend
+
+            return RemoteTrackingBackend(ctx).get_run(run_id)
+        from shipyard.tracking.service import TrackingService
+
         return TrackingService(ctx.db, ctx.settings.cost).get_run(ctx.principal, run_id)
     except NotFound:
         return None

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.objects.progress import Progress
 
-__all__ = ["publish_directory", "publish_model", "scratch_dir"]
+__all__ = ["publish_directory", "publish_model", "scratch_dir", "signer_hint"]
 
 
 def publish_model(
@@ -111,7 +111,10 @@ def _publish(
     source: str,
     progress: Progress | None,
 ) -> ModelVersion:
+    """Sign, store and register ``folder``; remotely, the server records the lineage of
+    ``run_id`` itself (``lineage`` is used only in-process)."""
     from shipyard.registry.cache import adopt
+    from shipyard.registry.remote import RemoteRegistry, model_store
     from shipyard.registry.service import RegistryService
 
     manifest = read_manifest(folder)
@@ -119,25 +122,31 @@ def _publish(
     entries = [*manifest.files, _entry(folder, MANIFEST_FILE)]
     if (folder / SIGNATURE_FILE).is_file():
         entries.append(_entry(folder, SIGNATURE_FILE))
-    refs = ctx.objects.put_files([folder / e.path for e in entries], progress=progress)
+    refs = model_store(ctx).put_files([folder / e.path for e in entries], progress=progress)
     for entry, ref in zip(entries, refs, strict=True):
         if ref.digest.hex != entry.blake3:
             raise IntegrityError(
                 f"model file {entry.path} changed while it was stored", object_id=entry.path
             )
-    manifest_entry = next(e for e in entries if e.path == MANIFEST_FILE)
-    draft = VersionDraft(
-        flavor=manifest.flavor,
-        files=tuple(sorted(entries, key=lambda e: e.path)),
-        manifest_digest=manifest_entry.blake3,
-        schema=manifest.signature,
-        signer=signer,
-        run_id=run_id,
-        lineage=dict(lineage or {}),
-        source=source,
-        description=description,
-    )
-    version = RegistryService(ctx.db).register_version(ctx.principal, ctx.project, name, draft)
+    files = tuple(sorted(entries, key=lambda e: e.path))
+    if ctx.is_remote:
+        version = RemoteRegistry(ctx.remote).register_files(
+            ctx.project, name, files, run_id=run_id, description=description, source=source
+        )
+    else:
+        manifest_entry = next(e for e in entries if e.path == MANIFEST_FILE)
+        draft = VersionDraft(
+            flavor=manifest.flavor,
+            files=files,
+            manifest_digest=manifest_entry.blake3,
+            schema=manifest.signature,
+            signer=signer,
+            run_id=run_id,
+            lineage=dict(lineage or {}),
+            source=source,
+            description=description,
+        )
+        version = RegistryService(ctx.db).register_version(ctx.principal, ctx.project, name, draft)
     adopt(ctx, version, folder)
     return version
 
@@ -177,12 +186,21 @@ def _sign(ctx: Context, folder: Path) -> str | None:
 
 def claimed_signer(folder: Path) -> str:
     """The key fingerprint a model's signature bundle names (not verified)."""
+    try:
+        data = (folder / SIGNATURE_FILE).read_bytes()
+    except OSError:
+        data = b""
+    return signer_hint(data)
+
+
+def signer_hint(bundle_bytes: bytes) -> str:
+    """The key fingerprint a signature bundle's bytes name (not verified)."""
     import json
 
     try:
-        bundle = json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8"))
+        bundle = json.loads(bundle_bytes)
         hint = bundle["verificationMaterial"]["publicKey"]["hint"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         hint = None
     if not isinstance(hint, str) or len(hint) != 64:
         raise IntegrityError(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
-from shipyard.core.model_manifest import check_relative_path
+from shipyard.core.model_manifest import FileEntry, check_relative_path
 from shipyard.core.model_ref import ModelRef, check_alias
 from shipyard.server.security import request_context
 
@@ -27,7 +27,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["models"])
 Ctx = Annotated[Context, Depends(request_context)]
 PREFIX = "/projects/{project}/models"
-MAX_FILES = 10_000
+MAX_FILES = 10_000  # as registry.stored.MAX_FILES
 
 
 class NewVersion(BaseModel):
@@ -36,6 +36,26 @@ class NewVersion(BaseModel):
         "(shipyard-model.json, the flavor's files, model.sig if signed)."
     )
     description: str = Field(default="", max_length=5000)
+
+
+class StoredFile(BaseModel):
+    path: str = Field(min_length=1, max_length=4096)
+    blake3: str = Field(pattern="^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+class StoredVersion(BaseModel):
+    files: list[StoredFile] = Field(
+        max_length=MAX_FILES,
+        description="Every file of the model directory (shipyard-model.json, the flavor's "
+        "files, model.sig if signed), each already uploaded to the project's objects.",
+    )
+    run_id: str | None = Field(
+        default=None, max_length=64, description="The run that made it: the server records its "
+        "lineage from its own record of the run, which must be in this project.",
+    )  # fmt: skip
+    description: str = Field(default="", max_length=5000)
+    source: str = Field(default="sdk", pattern="^(api|directory|mlflow|run|sdk)$")
 
 
 class AliasMove(BaseModel):
@@ -86,11 +106,29 @@ def get_model(project: str, name: str, ctx: Ctx) -> dict[str, Any]:
     return model.to_dict() | {"versions": [v.to_dict() for v in versions]}
 
 
+@router.post(PREFIX + "/{name}/versions/stored", status_code=201,
+             summary="Register the next version from files uploaded to the project")  # fmt: skip
+def register_stored_version(
+    project: str, name: str, body: StoredVersion, ctx: Ctx
+) -> dict[str, Any]:
+    from shipyard.registry.stored import register_stored
+
+    files = [FileEntry.from_dict(f.model_dump()) for f in body.files]
+    version = register_stored(_in(ctx, project), name, files, run_id=body.run_id,
+                              description=body.description, source=body.source)  # fmt: skip
+    return version.to_dict()
+
+
 @router.post(PREFIX + "/{name}/versions", status_code=201,
-             summary="Register the next version from a model directory (contributors)")  # fmt: skip
+             summary="Register the next version from files sent inline (base64)")  # fmt: skip
 def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dict[str, Any]:
+    """For small models and scripts without the SDK: the files come as base64, are stored
+    and granted to the project, then registered exactly as uploaded files are."""
     from shipyard.core.principal import Role
-    from shipyard.registry.publish import publish_directory, scratch_dir
+    from shipyard.objects.grants import ObjectGrants
+    from shipyard.registry.model_dir.load import read_manifest
+    from shipyard.registry.publish import scratch_dir
+    from shipyard.registry.stored import register_stored
 
     ctx.principal.require(Role.CONTRIBUTOR, project, "register model versions")
     if not body.files or len(body.files) > MAX_FILES:
@@ -98,6 +136,7 @@ def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dic
     here = _in(ctx, project)
     with scratch_dir(here, "upload") as scratch:
         folder = scratch / "model"
+        paths = []
         for path, content in body.files.items():
             target = folder / check_relative_path(path)
             try:
@@ -106,7 +145,12 @@ def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dic
                 raise InvalidInput(f"file {path!r} is not valid base64") from None
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        version = publish_directory(here, folder, name, description=body.description, source="api")
+            paths.append(path)
+        read_manifest(folder)  # not a model directory: refused before anything is stored
+        refs = here.objects.put_files([folder / p for p in paths])
+    ObjectGrants(ctx.db).grant(ctx.principal, project, refs, action="model.upload")
+    files = [FileEntry(p, r.digest.hex, r.size) for p, r in zip(paths, refs, strict=True)]
+    version = register_stored(here, name, files, description=body.description, source="api")
     return version.to_dict()
 
 

@@ -27,11 +27,11 @@ def _context(ctx: typer.Context) -> Context:
 @models_app.command("ls")
 def models_ls(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the project's registered models with their aliases."""
+    from shipyard.registry.remote import registry_for
     from shipyard.registry.render import models_table
-    from shipyard.registry.service import RegistryService
 
     context = _context(ctx)
-    models = RegistryService(context.db).list_models(context.principal, context.project)
+    models = registry_for(context).list_models(context.principal, context.project)
     if as_json:
         print_json([m.to_dict() for m in models])
         return
@@ -53,12 +53,12 @@ def models_show(
     """Show a model (card fields, aliases, versions) or one version (lineage, metrics)."""
     from shipyard.core.model_ref import ModelRef
     from shipyard.registry.lineage import version_metrics
+    from shipyard.registry.remote import RemoteRegistry, registry_for
     from shipyard.registry.render import model_view, version_view
-    from shipyard.registry.service import RegistryService
 
     context = _context(ctx)
     parsed = ModelRef.parse(ref)
-    registry = RegistryService(context.db)
+    registry = registry_for(context)
     principal, project = context.principal, context.project
     if parsed.is_model:
         model = registry.get_model(principal, project, parsed.name)
@@ -68,9 +68,12 @@ def models_show(
             return
         print_wide(model_view(model, versions))
         return
-    version = registry.get_version(principal, project, parsed)
-    metrics = version_metrics(context, version)
-    evaluations = registry.evaluations(principal, project, version.name, version.version)
+    if isinstance(registry, RemoteRegistry):  # one request: the server reads the run
+        version, metrics, evaluations = registry.version_details(project, parsed)
+    else:
+        version = registry.get_version(principal, project, parsed)
+        metrics = version_metrics(context, version)
+        evaluations = registry.evaluations(principal, project, version.name, version.version)
     if as_json:
         print_json(
             version.to_dict()
@@ -128,7 +131,7 @@ def models_describe(
     as_json: JsonOption = False,
 ) -> None:
     """Write the model card's editable fields ("" clears one). Use "- a\\n- b" for lists."""
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import registry_for
 
     given = {
         "overview": overview,
@@ -147,7 +150,7 @@ def models_describe(
             hint="e.g. shipyard models describe churn --overview 'Predicts churn within 30 days'",
         )
     context = _context(ctx)
-    model = RegistryService(context.db).describe(context.principal, context.project, name, fields)
+    model = registry_for(context).describe(context.principal, context.project, name, fields)
     if as_json:
         print_json(model.to_dict())
         return
@@ -168,13 +171,18 @@ def models_card(
     from shipyard.profiling.files import write_text_atomic
     from shipyard.registry.card.build import build_card
     from shipyard.registry.card.render import FORMATS, render_card
+    from shipyard.registry.remote import RemoteRegistry
 
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown card format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     parsed = ModelRef.parse(ref)
     if parsed.is_model:
         parsed = ModelRef(parsed.name, alias="latest")
-    text = render_card(build_card(_context(ctx), parsed), fmt)
+    context = _context(ctx)
+    if context.is_remote:  # the server builds it: the lineage and history are there
+        text = RemoteRegistry(context.remote).card(context.project, parsed, fmt)
+    else:
+        text = render_card(build_card(context, parsed), fmt)
     if output is None:
         console.file.write(text)
         return

@@ -252,7 +252,8 @@ class ActiveRun:
         """Save ``model`` in a safe format and register it as the next version of ``name``.
 
         The version records this run as its lineage (git commit, params, metrics,
-        inputs) and is signed when the workspace has a signing key. Returns the
+        inputs) and is signed when the workspace has a signing key. Against a team
+        server, the files travel through its object routes and it registers them. Returns the
         :class:`~shipyard.registry.entities.ModelVersion` (``.version``, ``.uri``).
         Raises :class:`InvalidInput` for a model no flavor supports (naming the
         supported ones) or an input example the model cannot predict on.
@@ -264,11 +265,12 @@ class ActiveRun:
         context = getattr(self.backend, "context", None)
         if context is None:
             raise InvalidInput(
-                "log_model needs the workspace's stores; this run logs through a remote backend",
-                hint="register the model with `shipyard models register` where the store is",
+                "log_model needs a context; this run's backend has none",
+                hint="start the run with shipyard.start_run(...)",
             )
         self._logger.flush()
-        lineage = run_lineage(self.backend.get_run(self.id))
+        # Against a team server the server records the lineage from its own copy of the run.
+        lineage = None if context.is_remote else run_lineage(self.backend.get_run(self.id))
         return publish_model(
             context,
             model,
