@@ -346,7 +346,7 @@ step shipyard data pull
 step shipyard data status
 cd "$demo"
 
-# 10. A team server: users, tokens and roles, runs logged remotely, the audit log.
+# 10. A team server: users, tokens and roles, runs and models logged remotely, the audit log.
 # (On SQLite in the demo folder; a real deployment uses PostgreSQL and S3: docs/deploy.md.)
 team_db="sqlite:///$demo/team.db"
 step shipyard --uri "$team_db" users add root --role admin --no-password
@@ -367,13 +367,18 @@ done
     # What a data scientist's laptop (or a CI job) sets to work against the server.
     export SHIPYARD_URI="http://127.0.0.1:$port" SHIPYARD_TOKEN="$ann_token"
     step shipyard whoami
-    step shipyard run -e churn -n remote-lr -- python train.py --model lr --C 1
+    step shipyard run -e churn -n remote-lr -- python train.py --model lr --C 1 --register churn
     step shipyard runs ls -e churn --order-by "metrics.f1 desc" --limit 2
+    step shipyard models ls
+    echo "ann may register versions but not move aliases (maintainers do):"
+    step shipyard models alias set churn production 1 || true
     echo "ann is a contributor, not an admin: reading the audit log is refused (and audited):"
     step shipyard audit ls || true
 )
 (
     export SHIPYARD_URI="http://127.0.0.1:$port" SHIPYARD_TOKEN="$admin_token"
+    step shipyard models alias set churn production 1 --reason "first model on the team server"
+    step python -c "import shipyard; m = shipyard.load_model('models:/churn@production'); print(m)"
     step shipyard audit ls --since 1h --limit 8
     step shipyard audit verify
 )
