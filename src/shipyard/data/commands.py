@@ -154,8 +154,9 @@ def push_command(
     s = result.stats
     success(
         f"pushed {len(result.paths)} path(s) to {escape(result.remote)}: {s.objects:,} objects "
-        f"({human_bytes(s.bytes)}) sent, {s.skipped:,} already there; "
-        f"{result.remote_requests:,} requests to the remote"
+        f"({human_bytes(s.bytes)}) sent, {s.skipped:,} already there"
+        # A folder's "requests" are cheap file-system calls: count only network ones.
+        + (f"; {result.remote_requests:,} requests to the remote" if "://" in result.remote else "")
     )
 
 
