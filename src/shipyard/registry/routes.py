@@ -88,7 +88,7 @@ class EvaluationIn(BaseModel):
         description="The file, as the client names it (a record: the server never reads it).",
     )
     data_digest: str = Field(pattern="^[0-9a-f]{64}$", description="The file's BLAKE3.")
-    rows: int = Field(ge=1)
+    rows: int = Field(ge=1, le=2**63 - 1)
     target: str = Field(min_length=1, max_length=250)
     metrics: dict[str, FiniteFloat] = Field(
         max_length=len(METRICS), description="Metric → value: " + ", ".join(METRICS) + "."
