@@ -2,8 +2,8 @@
 
 Viewers read models, versions, aliases, history and cards; contributors
 register versions, write card fields and record evaluations; maintainers move
-aliases, roll back, approve and promote. ``GET …/aliases/{alias}`` is one indexed query, for
-model servers that poll for hot reload.
+aliases, roll back, approve and promote. ``GET …/aliases/{alias}`` is one
+indexed query, for model servers that poll for hot reload.
 """
 
 from __future__ import annotations
