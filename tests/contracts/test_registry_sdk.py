@@ -144,3 +144,64 @@ def test_card_approval_and_promotion_from_the_cli(
     outcome = json.loads(promoted.stdout)
     assert (outcome["moved"], outcome["candidate"], outcome["previous"]) == (True, 1, None)
     assert alias_version(mode.context, name, "staging") == 1
+
+
+def _holdout(mode: Mode, seed: int) -> str:
+    """A labelled CSV in the workspace for ``_model(seed)``'s features."""
+    labels = X[:, seed % 4] + 0.1 * seed > 0
+    lines = ["f0,f1,f2,f3,y"] + [
+        ",".join(f"{v:.6f}" for v in row) + f",{int(label)}"
+        for row, label in zip(X, labels, strict=True)
+    ]
+    (mode.root / "holdout.csv").write_text("\n".join(lines) + "\n")
+    return "holdout.csv"
+
+
+def test_evaluate_from_the_cli_shows_on_the_version(mode: Mode) -> None:
+    name = mode.unique("eval")
+    model = _model(7)
+    register_model(model, name, input_example=X[:5], context=mode.context)
+    data = _holdout(mode, 7)
+    evaluated = mode.cli(
+        "models", "evaluate", f"{name}/1", "--data", data, "--target", "y", "-m", "accuracy",
+        "--json",
+    )  # fmt: skip
+    assert evaluated.exit_code == 0, evaluated.output
+    expected = float(np.mean(model.predict(X) == (X[:, 3] + 0.7 > 0)))
+    assert json.loads(evaluated.stdout)["metrics"] == {"accuracy": pytest.approx(expected)}
+    shown = mode.cli("models", "show", f"{name}/1", "--json")
+    assert shown.exit_code == 0, shown.output
+    [evaluation] = json.loads(shown.stdout)["evaluations"]
+    assert evaluation["metrics"] == {"accuracy": pytest.approx(expected)}
+    assert (evaluation["data_path"], evaluation["rows"], evaluation["target"]) == (data, 60, "y")
+    assert evaluation["source"] == "evaluate"
+    assert evaluation["created_by"] == ("contributor" if mode.remote else "local")
+    table = mode.cli("models", "show", f"{name}/1")
+    assert data in table.stdout
+
+
+def test_evaluating_an_unknown_version_is_not_found(mode: Mode) -> None:
+    name = mode.unique("eval")
+    register_model(_model(8), name, input_example=X[:5], context=mode.context)
+    data = _holdout(mode, 8)
+    for ref in (f"{name}/9", f"{mode.unique('nothing')}/1"):
+        result = mode.cli("models", "evaluate", ref, "--data", data, "--target", "y")
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: "), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "no version 9" in result.stderr or "no model named" in result.stderr
+
+
+def test_alias_rm_keeps_its_reason(mode: Mode, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = mode.unique("retire")
+    register_model(_model(9), name, input_example=X[:5], context=mode.context)
+    as_admin(mode, monkeypatch)
+    assert mode.cli("models", "alias", "set", name, "staging", "1").exit_code == 0
+    reason = "retired: drift on 2026-11 data & co"
+    removed = mode.cli("models", "alias", "rm", name, "staging", "--reason", reason)
+    assert removed.exit_code == 0, removed.output
+    assert alias_version(mode.context, name, "staging") is None
+    history = json.loads(mode.cli("models", "alias", "history", name, "--json").stdout)
+    assert [(e["action"], e["reason"]) for e in history] == [("set", ""), ("remove", reason)]
+    table = mode.cli("models", "alias", "history", name, "staging")
+    assert "retired: drift" in table.stdout

@@ -184,3 +184,30 @@ def test_a_policy_reads_thresholds_and_paths() -> None:
     assert policy.beats.alias == "production"
     assert not policy.empty
     assert parse_policy("x", {}, Path(".")).empty
+
+
+def test_beats_scores_both_versions_itself_whatever_evaluations_claim(
+    two_versions: Path,
+) -> None:
+    """Evaluations a client recorded (over HTTP, ``models evaluate``) are never the evidence."""
+    from shipyard.objects.files import digest_file
+
+    ctx = _configure(
+        two_versions,
+        '[gates.production]\nbeats = { data = "holdout.csv", target = "label", '
+        'metric = "accuracy", min_delta = 0.0 }\n',
+    )
+    with ctx:
+        registry = RegistryService(ctx.db)
+        AliasService(ctx.db).set_alias(ctx.principal, ctx.project, "churn", "production", 1)
+        digest = digest_file(two_versions / "holdout.csv").digest.hex
+        for version, claimed in ((2, 1.0), (1, 0.0)):
+            registry.record_evaluation(
+                ctx.principal, ctx.project, "churn", version, data_path="holdout.csv",
+                data_digest=digest, rows=400, target="label", metrics={"accuracy": claimed},
+            )  # fmt: skip
+        outcome = promote(ctx, ModelRef("churn", version=2), "production")
+        [beats] = outcome.results
+        assert not beats.passed
+        assert beats.details["candidate"] < beats.details["champion"]
+        assert not outcome.moved

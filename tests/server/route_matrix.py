@@ -141,6 +141,13 @@ def _dataset(kit: Kit) -> str:
     return name
 
 
+EVALUATION = {
+    "data_path": "data/holdout.csv",
+    "data_digest": "ef" * 32,
+    "rows": 200,
+    "target": "churned",
+    "metrics": {"accuracy": 0.91},
+}
 WRITER = {"host": "matrix-host", "pid": 1}
 OBJECTS = f"/api/v1/projects/{PROJECT}/objects"
 
@@ -268,6 +275,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("PUT", P + "/{name}/card"): Case(
         PROJECT_CONTRIBUTORS, _on_model("/card", {"fields": {"overview": "Predicts churn."}})
     ),
+    ("POST", P + "/{name}/versions/{version}/evaluations"): Case(
+        PROJECT_CONTRIBUTORS, _on_model("/versions/2/evaluations", EVALUATION)
+    ),
     ("GET", P + "/{name}/aliases/{alias}"): Case(
         PROJECT_VIEWERS, _on_model("/aliases/production", aliases=(1,))
     ),
@@ -275,7 +285,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         PROJECT_MAINTAINERS, _on_model("/aliases/production", {"version": 2, "reason": "go"})
     ),
     ("DELETE", P + "/{name}/aliases/{alias}"): Case(
-        PROJECT_MAINTAINERS, _on_model("/aliases/production", aliases=(1,))
+        PROJECT_MAINTAINERS, _on_model("/aliases/production?reason=retired", aliases=(1,))
     ),
     ("POST", P + "/{name}/aliases/{alias}/rollback"): Case(
         PROJECT_MAINTAINERS, _on_model("/aliases/production/rollback", {}, aliases=(1, 2))

@@ -151,3 +151,66 @@ def test_registering_uploaded_files_trusts_only_what_the_server_holds(
     outsider = client.post(stored.replace(PROJECT, "fraud"), json={"files": entries},
                            headers=team.headers("outsider"))  # fmt: skip
     assert outsider.status_code == 404  # the bytes were uploaded to churn, not to fraud
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_evaluations_are_recorded_and_bad_ones_refused(
+    client: TestClient, team: Team, database: Database
+) -> None:
+    from tests.server.registry_seed import seed_model
+
+    name = seed_model(database, PROJECT)
+    headers = team.headers("contributor")
+    good = {
+        "data_path": "data/holdout.csv",
+        "data_digest": "ab" * 32,
+        "rows": 120,
+        "target": "churned",
+        "metrics": {"accuracy": 0.9, "log_loss": 0.3},
+    }
+    made = client.post(f"{MODELS}/{name}/versions/latest/evaluations", json=good, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["version"] == 2
+    assert (made.json()["source"], made.json()["created_by"]) == ("evaluate", "contributor")
+    refusals: list[tuple[str, dict[str, object] | bytes, int, str]] = [
+        ("2", good | {"metrics": {"acuracy": 0.9}}, 422, "unknown metric 'acuracy'"),
+        ("2", b'{"data_path": "d", "data_digest": "' + b"ab" * 32
+         + b'", "rows": 1, "target": "y", "metrics": {"accuracy": NaN}}', 422, "metrics"),
+        ("2", good | {"source": "gate"}, 422, "source"),
+        ("2", good | {"rows": 0}, 422, "rows"),
+        ("2", good | {"data_digest": "not-a-digest"}, 422, "data_digest"),
+        ("9", good, 404, "no version 9"),
+        ("@production", good, 404, "no alias 'production'"),
+    ]  # fmt: skip
+    for version, body, status, text in refusals:
+        path = f"{MODELS}/{name}/versions/{version}/evaluations"
+        if isinstance(body, bytes):
+            json_headers = headers | {"content-type": "application/json"}
+            answer = client.post(path, content=body, headers=json_headers)
+        else:
+            answer = client.post(path, json=body, headers=headers)
+        assert answer.status_code == status, (body, answer.text)
+        assert text in answer.json()["error"]["message"], answer.text
+    shown = client.get(f"{MODELS}/{name}/versions/2", headers=team.headers("viewer")).json()
+    assert [e["metrics"] for e in shown["evaluations"]] == [good["metrics"]]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_unsetting_an_alias_keeps_its_reason(
+    client: TestClient, team: Team, database: Database
+) -> None:
+    from tests.server.registry_seed import seed_model
+
+    name = seed_model(database, PROJECT, aliases=(1,))
+    headers = team.headers("maintainer")
+    alias = f"{MODELS}/{name}/aliases/production"
+    too_long = client.delete(alias, params={"reason": "x" * 2001}, headers=headers)
+    assert too_long.status_code == 422, too_long.text
+    removed = client.delete(alias, params={"reason": "retired: drift & co"}, headers=headers)
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["event"]["reason"] == "retired: drift & co"
+    history = client.get(f"{MODELS}/{name}/history", headers=headers).json()
+    assert [(e["action"], e["reason"]) for e in history] == [
+        ("set", ""),
+        ("remove", "retired: drift & co"),
+    ]

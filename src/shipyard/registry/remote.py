@@ -183,6 +183,35 @@ class RemoteRegistry:
         """Evaluations of one version, oldest first."""
         return self.version_details(project, ModelRef(name, version=version))[2]
 
+    def record_evaluation(
+        self,
+        principal: Principal,
+        project: str,
+        name: str,
+        version: int,
+        *,
+        data_path: str,
+        data_digest: str,
+        rows: int,
+        target: str,
+        metrics: Mapping[str, float],
+        source: str = "evaluate",
+    ) -> Evaluation:
+        """Store metrics of a version measured here on a data file (shown on its model card).
+
+        The server keeps them as a record: its ``beats`` gate scores models itself.
+        """
+        body = {
+            "data_path": data_path,
+            "data_digest": data_digest,
+            "rows": rows,
+            "target": target,
+            "metrics": {k: float(v) for k, v in metrics.items()},
+            "source": source,
+        }
+        path = f"{_models(project, name)}/versions/{version}/evaluations"
+        return read_answer(wire.evaluation, self.client.post(path, body))
+
     def card(self, project: str, ref: ModelRef, fmt: str) -> str:
         """The model card of a version, rendered by the server (``json``, ``md`` or ``html``)."""
         path = f"{_models(project, ref.name)}/versions/{_segment(ref)}/card"
@@ -215,8 +244,8 @@ class RemoteAliases:
     def remove_alias(
         self, principal: Principal, project: str, name: str, alias: str, *, reason: str = ""
     ) -> MoveResult:
-        # The route takes no reason: an unset is recorded without one.
-        answer = self.client.request("DELETE", self._alias(project, name, alias))
+        params = {"reason": reason} if reason else None
+        answer = self.client.request("DELETE", self._alias(project, name, alias), params=params)
         return read_answer(_move, answer.json())
 
     def rollback(

@@ -1,9 +1,9 @@
 """HTTP routes of the model registry (thin over the services; they check the roles).
 
 Viewers read models, versions, aliases, history and cards; contributors
-register versions and write card fields; maintainers move aliases, roll back,
-approve and promote. ``GET …/aliases/{alias}`` is one indexed query, for
-model servers that poll for hot reload.
+register versions, write card fields and record evaluations; maintainers move
+aliases, roll back, approve and promote. ``GET …/aliases/{alias}`` is one
+indexed query, for model servers that poll for hot reload.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
 from shipyard.core.model_manifest import FileEntry, check_relative_path
 from shipyard.core.model_ref import ModelRef, check_alias
+from shipyard.registry.gates.scoring import METRICS
 from shipyard.server.security import request_context
 
 __all__ = ["router"]
@@ -28,6 +29,8 @@ router = APIRouter(tags=["models"])
 Ctx = Annotated[Context, Depends(request_context)]
 PREFIX = "/projects/{project}/models"
 MAX_FILES = 10_000  # as registry.stored.MAX_FILES
+REASON_MAX = 2_000  # as registry.aliases.REASON_MAX
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class NewVersion(BaseModel):
@@ -60,11 +63,11 @@ class StoredVersion(BaseModel):
 
 class AliasMove(BaseModel):
     version: int = Field(ge=1)
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
 class Reason(BaseModel):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
 class ApprovalIn(BaseModel):
@@ -75,7 +78,34 @@ class ApprovalIn(BaseModel):
 class PromotionIn(BaseModel):
     alias: str = Field(min_length=1, max_length=63)
     dry_run: bool = False
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=REASON_MAX)
+
+
+class EvaluationIn(BaseModel):
+    data_path: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The file, as the client names it (a record: the server never reads it).",
+    )
+    data_digest: str = Field(pattern="^[0-9a-f]{64}$", description="The file's BLAKE3.")
+    rows: int = Field(ge=1, le=2**63 - 1)
+    target: str = Field(min_length=1, max_length=250)
+    metrics: dict[str, FiniteFloat] = Field(
+        max_length=len(METRICS), description="Metric → value: " + ", ".join(METRICS) + "."
+    )
+    source: str = Field(
+        default="evaluate",
+        pattern="^evaluate$",
+        description="Only `evaluate`: `gate` marks the scores a promotion gate measured here.",
+    )
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, metrics: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown:
+            raise ValueError(f"unknown metric {unknown[0]!r} (known: {', '.join(METRICS)})")
+        return metrics
 
 
 class CardFields(BaseModel):
@@ -193,6 +223,33 @@ def describe(project: str, name: str, body: CardFields, ctx: Ctx) -> dict[str, A
     return RegistryService(ctx.db).describe(ctx.principal, project, name, body.fields).to_dict()
 
 
+@router.post(PREFIX + "/{name}/versions/{version}/evaluations", status_code=201,
+             summary="Record metrics a client measured on a data file (contributors)")  # fmt: skip
+def record_evaluation(
+    project: str, name: str, version: str, body: EvaluationIn, ctx: Ctx
+) -> dict[str, Any]:
+    """What ``shipyard models evaluate`` measured on the client: stored as a record
+    (shown on the card and by ``GET …/versions/{version}``), with ``source`` always
+    ``evaluate``.
+
+    No gate takes these numbers for the ``beats`` gate: it loads and scores the
+    candidate and the alias's current version itself, on the server's copy of its
+    data file, and records those scores with ``source`` ``gate``. A ``metrics``
+    threshold does read the newest evaluation of a metric the run did not log —
+    a number a client reported, as the run's logged metrics are.
+    """
+    from shipyard.registry.service import RegistryService
+
+    registry = RegistryService(ctx.db)
+    found = registry.get_version(ctx.principal, project, _ref(name, version))
+    evaluation = registry.record_evaluation(
+        ctx.principal, project, name, found.version, data_path=body.data_path,
+        data_digest=body.data_digest, rows=body.rows, target=body.target,
+        metrics=body.metrics, source=body.source,
+    )  # fmt: skip
+    return evaluation.to_dict()
+
+
 @router.get(PREFIX + "/{name}/aliases/{alias}",
             summary="The version an alias points at (cheap: for hot-reload polling)")  # fmt: skip
 def get_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
@@ -218,10 +275,19 @@ def set_alias(project: str, name: str, alias: str, body: AliasMove, ctx: Ctx) ->
 
 
 @router.delete(PREFIX + "/{name}/aliases/{alias}", summary="Unset an alias (maintainers)")
-def remove_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
+def remove_alias(
+    project: str,
+    name: str,
+    alias: str,
+    ctx: Ctx,
+    reason: Annotated[
+        str, Query(max_length=REASON_MAX, description="Why (kept in the history).")
+    ] = "",
+) -> dict[str, Any]:
     from shipyard.registry.aliases import AliasService
 
-    return _move(AliasService(ctx.db).remove_alias(ctx.principal, project, name, alias))
+    moved = AliasService(ctx.db).remove_alias(ctx.principal, project, name, alias, reason=reason)
+    return _move(moved)
 
 
 @router.post(PREFIX + "/{name}/aliases/{alias}/rollback",

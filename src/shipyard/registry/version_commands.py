@@ -204,14 +204,18 @@ def models_evaluate(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a version on a labelled file and record the metrics (shown on its card)."""
+    """Score a version on a labelled file and record the metrics (shown on its card).
+
+    The scoring runs here, on this machine's copy of the file; a team server stores
+    the result as a record (its `beats` gates score models themselves).
+    """
     from shipyard.core.model_ref import ModelRef
     from shipyard.registry.fetch import load_registered
     from shipyard.registry.gates.scoring import read_labelled, score_model
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import registry_for
 
     context = _context(ctx)
-    registry = RegistryService(context.db)
+    registry = registry_for(context)
     parsed = ModelRef.parse(ref, require_version=True)
     version = registry.get_version(context.principal, context.project, parsed).version
     model = load_registered(context, ModelRef(parsed.name, version=version), trusted=trust)
