@@ -1,4 +1,4 @@
-"""The tracking service: start, log to, end, resume, reap and delete runs; read them.
+"""The tracking service: start, log to, end, resume and delete runs (reads: :mod:`.reads`).
 
 Every method takes the :class:`Principal` asking and checks its role in the
 run's project (contributor to write, viewer to read). Each write is one
@@ -11,7 +11,6 @@ not audited one by one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, or_, select, update
@@ -31,14 +30,10 @@ from shipyard.tracking import queries, upkeep
 from shipyard.tracking.cost import estimate_cost
 from shipyard.tracking.entities import (
     ArtifactRecord,
-    Experiment,
     GitState,
     LogBatch,
-    MetricPoint,
     Resources,
     Run,
-    RunDetail,
-    RunPage,
     RunSpec,
     RunStatus,
     Writer,
@@ -50,6 +45,7 @@ from shipyard.tracking.limits import (
     check_run_name,
     check_value,
 )
+from shipyard.tracking.reads import RunReader
 from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
@@ -83,7 +79,7 @@ _END_RUN = (
 )
 
 
-class TrackingService:
+class TrackingService(RunReader):
     """Runs of every project in one metadata store."""
 
     def __init__(self, db: Database, rates: CostSettings | None = None) -> None:
@@ -432,30 +428,7 @@ class TrackingService:
             )
         return [ArtifactRecord(r["path"], r["digest"], r["size"], now) for r in rows.values()]
 
-    def run_project(self, principal: Principal, run_id: str) -> tuple[str, str]:
-        """The full id of the run ``run_id`` names, and its project (viewers)."""
-        with self.db.read() as session:
-            full = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == full))
-        assert project is not None
-        principal.require(Role.VIEWER, project, "read runs")
-        return full, project
-
     # -- upkeep --------------------------------------------------------------
-
-    def reap(
-        self,
-        principal: Principal,
-        project: str,
-        *,
-        run_ids: Sequence[str] | None = None,
-        now: datetime | None = None,
-    ) -> list[str]:
-        """Mark running runs whose process vanished as killed; returns their ids.
-
-        Needs the contributor role; for anyone else it changes nothing.
-        """
-        return upkeep.reap(self.db, principal, project, run_ids=run_ids, now=now)
 
     def delete_runs(self, principal: Principal, run_ids: Sequence[str]) -> int:
         """Delete runs with everything they logged; their children become top-level runs.
@@ -464,69 +437,3 @@ class TrackingService:
         the maintainer role. Returns how many runs were deleted.
         """
         return upkeep.delete_runs(self.db, principal, run_ids)
-
-    # -- reading -------------------------------------------------------------
-
-    def resolve(self, principal: Principal, text: str) -> str:
-        """The full id of the run named by ``text`` (an id or a unique prefix)."""
-        with self.db.read() as session:
-            return queries.resolve_run_id(session, text)
-
-    def get_run(self, principal: Principal, run_id: str) -> RunDetail:
-        """One run in full (params, metrics, tags, inputs, artifacts, children, environment)."""
-        with self.db.read() as session:
-            run_id = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
-        assert project is not None
-        principal.require(Role.VIEWER, project, "read runs")
-        self.reap(principal, project, run_ids=[run_id])
-        with self.db.read() as session:
-            return queries.get_run_detail(session, run_id)
-
-    def get_runs(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
-        """Several runs (for comparing), in the order asked."""
-        with self.db.read() as session:
-            ids = [queries.resolve_run_id(session, r) for r in run_ids]
-            runs = queries.load_runs(session, ids)
-        for project in {r.project for r in runs}:
-            principal.require(Role.VIEWER, project, "read runs")
-        return runs
-
-    def search_runs(
-        self,
-        principal: Principal,
-        project: str,
-        *,
-        experiments: Sequence[str] = (),
-        filter: str = "",
-        order_by: str = "",
-        limit: int = 100,
-        page_token: str | None = None,
-    ) -> RunPage:
-        """A page of runs matching ``filter`` (see :mod:`shipyard.tracking.query`)."""
-        principal.require(Role.VIEWER, project, "read runs")
-        self.reap(principal, project)
-        with self.db.read() as session:
-            return queries.search_runs(
-                session,
-                project,
-                experiments=experiments,
-                filter=filter,
-                order_by=order_by,
-                limit=limit,
-                page_token=page_token,
-            )
-
-    def metric_history(self, principal: Principal, run_id: str, key: str) -> list[MetricPoint]:
-        with self.db.read() as session:
-            run_id = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
-            assert project is not None
-            principal.require(Role.VIEWER, project, "read runs")
-            return queries.metric_history(session, run_id, key)
-
-    def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
-        principal.require(Role.VIEWER, project, "read experiments")
-        self.reap(principal, project)
-        with self.db.read() as session:
-            return queries.list_experiments(session, project)

@@ -1,0 +1,117 @@
+"""Reading runs: one run, several, a filtered page, a metric's history, experiments.
+
+A mixin of :class:`~shipyard.tracking.service.TrackingService`. Every read
+checks the viewer role in the run's project, and reads of a project's runs
+first mark runs whose process vanished as killed (:meth:`RunReader.reap`),
+so nobody sees a dead run as running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from shipyard.core.principal import Principal, Role
+from shipyard.store.db import Database
+from shipyard.tracking import queries, upkeep
+from shipyard.tracking.entities import Experiment, MetricPoint, Run, RunDetail, RunPage
+from shipyard.tracking.tables import RunRow
+
+__all__ = ["RunReader"]
+
+
+class RunReader:
+    """The read side of the tracking service (needs ``self.db``)."""
+
+    db: Database
+
+    def reap(
+        self,
+        principal: Principal,
+        project: str,
+        *,
+        run_ids: Sequence[str] | None = None,
+        now: datetime | None = None,
+    ) -> list[str]:
+        """Mark running runs whose process vanished as killed; returns their ids.
+
+        Needs the contributor role; for anyone else it changes nothing.
+        """
+        return upkeep.reap(self.db, principal, project, run_ids=run_ids, now=now)
+
+    def run_project(self, principal: Principal, run_id: str) -> tuple[str, str]:
+        """The full id of the run ``run_id`` names, and its project (viewers)."""
+        with self.db.read() as session:
+            full = queries.resolve_run_id(session, run_id)
+            project = session.scalar(select(RunRow.project).where(RunRow.id == full))
+        assert project is not None
+        principal.require(Role.VIEWER, project, "read runs")
+        return full, project
+
+    # -- reading -------------------------------------------------------------
+
+    def resolve(self, principal: Principal, text: str) -> str:
+        """The full id of the run named by ``text`` (an id or a unique prefix)."""
+        with self.db.read() as session:
+            return queries.resolve_run_id(session, text)
+
+    def get_run(self, principal: Principal, run_id: str) -> RunDetail:
+        """One run in full (params, metrics, tags, inputs, artifacts, children, environment)."""
+        with self.db.read() as session:
+            run_id = queries.resolve_run_id(session, run_id)
+            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
+        assert project is not None
+        principal.require(Role.VIEWER, project, "read runs")
+        self.reap(principal, project, run_ids=[run_id])
+        with self.db.read() as session:
+            return queries.get_run_detail(session, run_id)
+
+    def get_runs(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
+        """Several runs (for comparing), in the order asked."""
+        with self.db.read() as session:
+            ids = [queries.resolve_run_id(session, r) for r in run_ids]
+            runs = queries.load_runs(session, ids)
+        for project in {r.project for r in runs}:
+            principal.require(Role.VIEWER, project, "read runs")
+        return runs
+
+    def search_runs(
+        self,
+        principal: Principal,
+        project: str,
+        *,
+        experiments: Sequence[str] = (),
+        filter: str = "",
+        order_by: str = "",
+        limit: int = 100,
+        page_token: str | None = None,
+    ) -> RunPage:
+        """A page of runs matching ``filter`` (see :mod:`shipyard.tracking.query`)."""
+        principal.require(Role.VIEWER, project, "read runs")
+        self.reap(principal, project)
+        with self.db.read() as session:
+            return queries.search_runs(
+                session,
+                project,
+                experiments=experiments,
+                filter=filter,
+                order_by=order_by,
+                limit=limit,
+                page_token=page_token,
+            )
+
+    def metric_history(self, principal: Principal, run_id: str, key: str) -> list[MetricPoint]:
+        with self.db.read() as session:
+            run_id = queries.resolve_run_id(session, run_id)
+            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
+            assert project is not None
+            principal.require(Role.VIEWER, project, "read runs")
+            return queries.metric_history(session, run_id, key)
+
+    def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
+        principal.require(Role.VIEWER, project, "read experiments")
+        self.reap(principal, project)
+        with self.db.read() as session:
+            return queries.list_experiments(session, project)
