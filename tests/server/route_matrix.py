@@ -188,6 +188,9 @@ ROUTES: dict[tuple[str, str], Case] = {
         PROJECT_VIEWERS,
         _fixed(f"/api/v1/projects/{PROJECT}/runs/search", {"filter": "metrics.loss < 1"}),
     ),
+    ("GET", "/api/v1/projects/{project}/monitors"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors")
+    ),
     ("GET", "/api/v1/projects/{project}/experiments"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/experiments")
     ),

@@ -33,6 +33,7 @@ API_PREFIX = "/api/v1"
 ROUTE_MODULES = (
     "shipyard.auth.routes",
     "shipyard.data.routes",
+    "shipyard.monitoring.live.routes",
     "shipyard.objects.routes",
     "shipyard.registry.routes",
     "shipyard.tracking.routes",

@@ -271,12 +271,18 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The newest result of every monitor of this project."""
+    from urllib.parse import quote
+
     from shipyard.monitoring.live.render import render_status
-    from shipyard.monitoring.live.results_store import latest_results
+    from shipyard.monitoring.live.results_store import StoredResult, project_status
 
     state: CliState = ctx.obj
     context = state.context()
-    results = latest_results(context.db, context.project)
+    if context.is_remote:  # the team server's view of the shared store
+        answer = context.remote.get(f"/api/v1/projects/{quote(context.project, safe='')}/monitors")
+        results = [StoredResult.from_dict(r) for r in answer["monitors"]]
+    else:
+        results = project_status(context.db, context.principal, context.project)
     if as_json:
         print_json({"monitors": [r.to_dict() for r in results]})
         return

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from shipyard.core.digest import Digest
 from shipyard.core.errors import NotFound
 from shipyard.core.ids import new_id
-from shipyard.core.principal import Role
+from shipyard.core.principal import Principal, Role
 from shipyard.monitoring.tables import MonitorResultRow
 from shipyard.store.audit import record
 
@@ -37,6 +37,7 @@ __all__ = [
     "latest_results",
     "load_report",
     "previous_notified",
+    "project_status",
     "save_result",
 ]
 
@@ -76,6 +77,18 @@ class StoredResult:
             "notified": self.notified,
             "created_at": self.created_at.isoformat(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredResult:
+        """Read back :meth:`to_dict` (what the team server answers; no gauges)."""
+        return cls(
+            str(data["id"]), str(data["project"]), str(data["monitor"]), str(data["model"]),
+            datetime.fromisoformat(data["window_start"]),
+            datetime.fromisoformat(data["window_end"]), str(data["status"]),
+            [str(b) for b in data["breaches"]], int(data["rows"]), int(data["labelled_rows"]),
+            {}, data.get("report_digest"), data.get("interval_s"), bool(data["notified"]),
+            datetime.fromisoformat(data["created_at"]),
+        )  # fmt: skip
 
 
 def _stored(row: MonitorResultRow) -> StoredResult:
@@ -154,6 +167,12 @@ def latest_results(db: Database, project: str | None = None) -> list[StoredResul
     query = select(row).join(ids, row.id == ids.c.id).order_by(row.project, row.monitor)
     with db.read() as session:
         return [_stored(r) for r in session.scalars(query)]
+
+
+def project_status(db: Database, principal: Principal, project: str) -> list[StoredResult]:
+    """The newest result of each of ``project``'s monitors, for a viewer of it."""
+    principal.require(Role.VIEWER, project, "read monitor results")
+    return latest_results(db, project)
 
 
 def history(ctx: Context, monitor: str, *, limit: int = 50) -> list[StoredResult]:
