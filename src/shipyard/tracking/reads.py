@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shipyard.core.principal import Principal, Role
 from shipyard.store.db import Database
@@ -44,11 +45,7 @@ class RunReader:
     def run_project(self, principal: Principal, run_id: str) -> tuple[str, str]:
         """The full id of the run ``run_id`` names, and its project (viewers)."""
         with self.db.read() as session:
-            full = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == full))
-        assert project is not None
-        principal.require(Role.VIEWER, project, "read runs")
-        return full, project
+            return _readable_run(session, principal, run_id)
 
     # -- reading -------------------------------------------------------------
 
@@ -59,11 +56,7 @@ class RunReader:
 
     def get_run(self, principal: Principal, run_id: str) -> RunDetail:
         """One run in full (params, metrics, tags, inputs, artifacts, children, environment)."""
-        with self.db.read() as session:
-            run_id = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
-        assert project is not None
-        principal.require(Role.VIEWER, project, "read runs")
+        run_id, project = self.run_project(principal, run_id)
         self.reap(principal, project, run_ids=[run_id])
         with self.db.read() as session:
             return queries.get_run_detail(session, run_id)
@@ -104,10 +97,7 @@ class RunReader:
 
     def metric_history(self, principal: Principal, run_id: str, key: str) -> list[MetricPoint]:
         with self.db.read() as session:
-            run_id = queries.resolve_run_id(session, run_id)
-            project = session.scalar(select(RunRow.project).where(RunRow.id == run_id))
-            assert project is not None
-            principal.require(Role.VIEWER, project, "read runs")
+            run_id, _project = _readable_run(session, principal, run_id)
             return queries.metric_history(session, run_id, key)
 
     def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
@@ -115,3 +105,12 @@ class RunReader:
         self.reap(principal, project)
         with self.db.read() as session:
             return queries.list_experiments(session, project)
+
+
+def _readable_run(session: Session, principal: Principal, run_id: str) -> tuple[str, str]:
+    """The full id of the run ``run_id`` names and its project, if ``principal`` may read it."""
+    full = queries.resolve_run_id(session, run_id)
+    project = session.scalar(select(RunRow.project).where(RunRow.id == full))
+    assert project is not None
+    principal.require(Role.VIEWER, project, "read runs")
+    return full, project
