@@ -11,14 +11,14 @@ only complete objects and running it again sends the rest.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import NotFound
 from shipyard.core.object_layout import ObjectKind
+from shipyard.objects.bounded import bounded_results
 from shipyard.objects.http_store import BATCH_BYTES, BATCH_COUNT, HttpObjectStore
 from shipyard.objects.manifest import Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -184,21 +184,4 @@ def _run_bounded(
 
 def _bounded_results(jobs: Sequence[J], run: Callable[[J], R], workers: int) -> Iterator[R]:
     """Results of ``run(job)`` in job order, with at most ``2 × workers`` jobs in flight."""
-    window = max(2, workers * 2)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shipyard-http") as pool:
-        pending: deque[Future[R]] = deque()
-        queue = iter(jobs)
-        try:
-            for job in queue:
-                pending.append(pool.submit(run, job))
-                if len(pending) >= window:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                following = next(queue, None)
-                if following is not None:
-                    pending.append(pool.submit(run, following))
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
+    return bounded_results(jobs, run, workers, window=max(2, workers * 2), name="shipyard-http")

@@ -12,15 +12,16 @@ running it again copies just the rest.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.object_layout import ObjectKind, pack_key
 from shipyard.objects import records
+from shipyard.objects.bounded import bounded_results
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.packs import PackEntry, iter_ranges
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -178,24 +179,8 @@ def read_verified_blobs(
             out.append((digest, source._verified_blob(digest, record)))
         return out
 
-    window = max(2, workers)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shipyard-copy") as pool:
-        pending: deque[Future[list[tuple[Digest, bytes]]]] = deque()
-        queue = iter(jobs)
-        try:
-            for job in queue:
-                pending.append(pool.submit(run, job))
-                if len(pending) >= window:
-                    break
-            while pending:
-                done = pending.popleft().result()
-                following = next(queue, None)
-                if following is not None:
-                    pending.append(pool.submit(run, following))
-                yield from done
-        finally:
-            for future in pending:
-                future.cancel()
+    for done in bounded_results(jobs, run, workers, window=max(2, workers), name="shipyard-copy"):
+        yield from done
 
 
 def _pack_job(
