@@ -30,15 +30,13 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import peer_bin, print_table, ratio  # type: ignore[import-not-found]
+from _common import peer_bin, print_table, ratio, start_moto  # type: ignore[import-not-found]
 
 MiB = 1024 * 1024
 HERE = Path(__file__).resolve().parent
@@ -95,27 +93,6 @@ def change_one_mib(path: Path) -> None:
     with open(path, "r+b") as handle:
         handle.seek(size // 2)
         handle.write(b"\x5a" * MiB)
-
-
-def start_moto() -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            return server, url
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("moto server did not start")
 
 
 def repo(root: Path, name: str, env: dict[str, str]) -> Path:

@@ -19,16 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import blake3
-from _common import print_table, timed  # type: ignore[import-not-found]
+from _common import print_table, start_moto, timed  # type: ignore[import-not-found]
 
 from shipyard.objects import copy_objects, open_store
 from shipyard.objects.backends.s3 import S3Backend
@@ -134,26 +132,6 @@ def bench_put_and_dedup(work: Path, size: int) -> list[list[object]]:
             f"{100 * added / size:.2f} % of the file (target < 1 %)",
         ],
     ]
-
-
-def start_moto() -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            return server, url
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("moto server did not start")
 
 
 def bench_small_files(work: Path, count: int) -> list[list[object]]:
