@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import cast
 
-from rich import box
 from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from shipyard.monitoring.report import DriftReport, FeatureDrift
+from shipyard.profiling.render import report_table
 
 __all__ = ["render_report"]
 
@@ -59,13 +59,7 @@ def render_report(report: DriftReport) -> RenderableType:
         )
     ]
     if report.features or report.prediction:
-        table = Table(
-            show_header=True,
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-        )
+        table = report_table()
         for name, justify in (
             ("feature", "left"),
             ("type", "left"),

@@ -76,13 +76,7 @@ def render_profile(profile: Profile, *, title: str | None = None) -> RenderableT
         (title or profile.source or "profile", "bold"),
         f"  {profile.rows:,} rows × {len(profile.columns)} columns",
     )
-    table = Table(
-        show_header=True,
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    table = report_table()
     for name, justify in (
         ("column", "left"),
         ("type", "left"),
@@ -127,3 +121,14 @@ def render_profile(profile: Profile, *, title: str | None = None) -> RenderableT
             ]
         table.add_row(*cells)
     return Group(heading, table)
+
+
+def report_table() -> Table:
+    """The terminal table every data report uses: bold header, one rule, tight cells."""
+    return Table(
+        show_header=True,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )

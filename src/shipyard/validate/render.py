@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
+from shipyard.profiling.render import report_table
 from shipyard.validate.runner import ValidationResult
 
 __all__ = ["render_result"]
@@ -27,13 +26,7 @@ def render_result(result: ValidationResult) -> RenderableType:
             f"[green]✓[/] {escape(result.data)} passes suite {escape(result.suite)!s} "
             f"({result.rows:,} rows, {result.checked_columns} columns checked)"
         )
-    table = Table(
-        show_header=True,
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    table = report_table()
     table.add_column("column", overflow="fold")
     table.add_column("rule")
     table.add_column("expected", overflow="fold")

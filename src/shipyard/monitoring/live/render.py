@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -12,6 +11,7 @@ from shipyard.monitoring.live.performance import LOWER_IS_BETTER
 from shipyard.monitoring.live.result import MonitorResult
 from shipyard.monitoring.live.results_store import StoredResult
 from shipyard.monitoring.render import render_report
+from shipyard.profiling.render import report_table
 
 __all__ = ["render_monitor", "render_status"]
 
@@ -19,8 +19,7 @@ _SEVERITY = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
 def _table(*columns: str) -> Table:
-    table = Table(show_header=True, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)  # fmt: skip
+    table = report_table()
     for name in columns:
         table.add_column(
             name, justify="right" if name in ("window", "training", "rows") else "left"
