@@ -25,6 +25,18 @@ def _flip_byte(path: Path, offset: int = -5) -> None:
     path.write_bytes(bytes(data))
 
 
+def _where(store: ObjectStore, name: str) -> tuple[Path, int]:
+    """The file holding record ``name`` and the record's offset in it (loose or packed)."""
+    loc = store._locate(name)
+    assert loc is not None
+    root: Path = store.backend.root  # type: ignore[attr-defined]
+    if loc.key is not None:
+        return root / loc.key, 0
+    assert loc.pack_id is not None
+    assert loc.entry is not None
+    return root / pack_key(loc.pack_id), loc.entry.offset
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> ObjectStore:
     return open_store(tmp_path / "store")
@@ -68,7 +80,8 @@ def test_a_corrupt_chunk_of_a_large_file(store: ObjectStore, tmp_path: Path) -> 
     manifest = store.manifest(ref.digest)
     assert manifest is not None
     chunk = manifest.chunks[1].digest
-    _flip_byte(store.backend.root / loose_key(chunk.hex, ObjectKind.BLOB), 100)  # type: ignore[attr-defined]
+    path, offset = _where(store, chunk.hex)  # chunks of large files are packed
+    _flip_byte(path, offset + 100)
     with pytest.raises(IntegrityError, match=chunk.hex):
         store.get_file(ref.digest, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -82,13 +95,14 @@ def test_a_missing_chunk_and_a_missing_reference(store: ObjectStore, tmp_path: P
     ref = store.put_file(tmp_path / "big")
     manifest = store.manifest(ref.digest)
     assert manifest is not None
-    gone = manifest.chunks[0].digest
-    (store.backend.root / loose_key(gone.hex, ObjectKind.BLOB)).unlink()  # type: ignore[attr-defined]
+    path, _ = _where(store, manifest.chunks[0].digest.hex)
+    path.unlink()  # the pack holding the file's chunks: every chunk in it is gone
     other = store.put_bytes(b"to be lost")
     store.delete([other.digest])
     report = check_store(store, [ref.digest, other.digest])
     found = {(p.object_id, p.kind) for p in report.problems}
-    assert found == {(gone.hex, "missing"), (other.digest.hex, "missing")}
+    gone = {(c.digest.hex, "missing") for c in manifest.chunks}
+    assert found == gone | {(other.digest.hex, "missing")}
 
 
 _WRITER = textwrap.dedent(
@@ -116,7 +130,7 @@ def test_a_writer_killed_mid_write_leaves_a_clean_store(tmp_path: Path) -> None:
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready"
     deadline = time.monotonic() + 60
-    while not list((root / "objects").rglob("*")) and time.monotonic() < deadline:
+    while not list((root / "tmp").glob("*.tmp")) and time.monotonic() < deadline:
         time.sleep(0.005)
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait()

@@ -115,7 +115,12 @@ class PackCatalog:
 
     def added(self, built: BuiltPack, modified: float) -> None:
         """Register a pack this process has just written."""
-        self._add(PackInfo(built.pack_id, built.entries, modified, len(built.data)))
+        self.added_pack(built.pack_id, built.entries, len(built.data), modified)
+
+    def added_pack(
+        self, pack_id: str, entries: tuple[PackEntry, ...], size: int, modified: float
+    ) -> None:
+        self._add(PackInfo(pack_id, entries, modified, size))
 
     def removed(self, pack_id: str) -> None:
         with self._lock:

@@ -1,5 +1,7 @@
 """Content-defined chunking with FastCDC, streamed with bounded memory.
 
+The chunker is pyfastcdc's compiled FastCDC 2020 (two bytes per step), which
+cuts without holding the GIL: the hashing and writing threads run meanwhile.
 Cut points depend only on the bytes since the previous cut (FastCDC restarts
 its rolling hash at every cut), so a file read block by block is cut exactly
 as if it were chunked whole: a chunk is final once the buffer holds
@@ -18,13 +20,20 @@ import mmap
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, BinaryIO
 
-from fastcdc import fastcdc  # the compiled (Cython) chunker
+from pyfastcdc.cy import FastCDC
 
 from shipyard.core.errors import InvalidInput
 
-__all__ = ["DEFAULT_CHUNKING", "ChunkParams", "iter_chunk_views", "iter_chunks"]
+__all__ = [
+    "DEFAULT_CHUNKING",
+    "ChunkParams",
+    "cut_points",
+    "iter_chunk_views",
+    "iter_chunks",
+]
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -36,15 +45,22 @@ class ChunkParams:
 
     min_size: int = 512 * KiB
     avg_size: int = 1 * MiB
+    """FastCDC's target past ``min_size``: chunks average about ``min_size + avg_size``."""
     max_size: int = 4 * MiB
     threshold: int = 4 * MiB
     """Files of at most this many bytes are stored as one blob."""
 
     def __post_init__(self) -> None:
-        if not (256 <= self.min_size <= self.avg_size <= self.max_size <= 64 * MiB):
+        fits = (
+            256 <= self.min_size <= self.avg_size <= self.max_size
+            and self.min_size <= MiB
+            and self.avg_size <= 4 * MiB
+            and 1024 <= self.max_size <= 16 * MiB
+        )
+        if not fits:
             raise InvalidInput(
                 f"bad chunk sizes min={self.min_size} avg={self.avg_size} max={self.max_size}",
-                hint="need 256 <= min <= avg <= max <= 64 MiB",
+                hint="need 256 <= min <= avg <= max, min <= 1 MiB, avg <= 4 MiB, max <= 16 MiB",
             )
         if self.threshold < self.max_size:
             raise InvalidInput("the chunking threshold must be at least the maximum chunk size")
@@ -68,6 +84,17 @@ class ChunkParams:
 
 
 DEFAULT_CHUNKING = ChunkParams()
+
+
+@cache
+def _chunker(params: ChunkParams) -> Any:
+    return FastCDC(params.avg_size, min_size=params.min_size, max_size=params.max_size)
+
+
+def cut_points(data: bytes | memoryview, params: ChunkParams) -> Iterator[tuple[int, int]]:
+    """``(offset, length)`` of each chunk of ``data`` taken as a whole."""
+    for chunk in _chunker(params).cut_buf(data):
+        yield int(chunk.offset), int(chunk.length)
 
 
 class _Block:
@@ -141,8 +168,7 @@ def iter_chunk_views(
         if on_read is not None and filled > len(tail):
             on_read(data[len(tail) :], current.hold())
         start = 0
-        for chunk in fastcdc(data, params.min_size, params.avg_size, params.max_size):
-            offset, length = int(chunk.offset), int(chunk.length)
+        for offset, length in cut_points(data, params):
             if not eof and filled - offset < params.max_size:
                 break  # not enough bytes seen to be sure of this cut: carry over
             yield data[offset : offset + length], current.hold()

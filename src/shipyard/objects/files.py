@@ -94,7 +94,7 @@ def put_file(store: ObjectStore, path: Path, *, progress: Progress | None = None
         ref = put_bytes(store, _read_file(path))
         progress.advance(ref.size)
         return ref
-    with RecordWriter(store, pack_small=False) as writer:
+    with RecordWriter(store, pack_small=False, pack_large=True) as writer:
         return _put_large(store, path, writer, progress)
 
 
@@ -132,7 +132,7 @@ def put_stream(
         ref = put_bytes(store, head)
         progress.advance(ref.size)
         return ref
-    with RecordWriter(store, pack_small=False) as writer:
+    with RecordWriter(store, pack_small=False, pack_large=True) as writer:
         return _put_chunked(_Prefixed(head, stream), writer, progress)
 
 
@@ -174,7 +174,7 @@ def put_files(
 
     to_write = sum(sizes)
     progress.begin(f"storing {len(paths):,} files", to_write)
-    with RecordWriter(store, pack_small=True, stats=stats) as writer:
+    with RecordWriter(store, pack_small=True, pack_large=True, stats=stats) as writer:
         futures: dict[int, Future[Any]] = {}
         for i in small:
             if missing is not None:

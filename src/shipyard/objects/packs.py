@@ -2,7 +2,12 @@
 
 Pushing 20,000 small files as 20,000 requests is slow on any object store, so
 batch writes gather records smaller than the pack threshold into packs of
-about 16 MiB. A pack is named by the BLAKE3 of its bytes and never changes;
+about 16 MiB. A pack is named by the BLAKE3 of its entry table (each record's
+name, offset, length and kind, sorted by name): a record's name is the hash of
+its content, so the table pins the content down without hashing the pack's
+bytes once more (a gigabyte of chunks costs 0.3 CPU-seconds to hash). Packs
+written before named themselves by the BLAKE3 of their bytes; ``fsck``
+accepts both. A pack never changes;
 ``gc`` rewrites a pack to drop dead records. Reading one record fetches only
 its byte range.
 
@@ -24,7 +29,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from shipyard.core.digest import DIGEST_SIZE, digest_of, new_hasher
+from shipyard.core.digest import DIGEST_SIZE, digest_of
 from shipyard.core.errors import IntegrityError
 from shipyard.core.object_layout import ObjectKind
 from shipyard.objects.encryption import RecordCodec
@@ -38,6 +43,7 @@ __all__ = [
     "decode_index",
     "encode_index",
     "iter_ranges",
+    "pack_id_of",
 ]
 
 DEFAULT_PACK_SIZE = 16 * 1024 * 1024
@@ -103,8 +109,8 @@ class PackBuilder:
 
     def finish(self) -> BuiltPack:
         data = b"".join(self._parts)
-        pack_id = new_hasher(len(data)).update(data).hexdigest()
         entries = tuple(self._entries)
+        pack_id = pack_id_of(entries)
         return BuiltPack(pack_id, data, encode_index(pack_id, entries, self.codec), entries)
 
 
@@ -112,13 +118,22 @@ def _index_header(codec: RecordCodec) -> bytes:
     return _INDEX_MAGIC + bytes((PACK_VERSION, codec.codec_id, 0, 0))
 
 
-def encode_index(pack_id: str, entries: tuple[PackEntry, ...], codec: RecordCodec) -> bytes:
+def _entry_table(entries: tuple[PackEntry, ...]) -> bytes:
     ordered = sorted(entries, key=lambda e: e.name)
     parts = [_COUNT.pack(len(ordered))]
     parts.extend(
         _ENTRY.pack(bytes.fromhex(e.name), e.offset, e.length, int(e.kind)) for e in ordered
     )
-    body = b"".join(parts)
+    return b"".join(parts)
+
+
+def pack_id_of(entries: tuple[PackEntry, ...]) -> str:
+    """A pack's id: the BLAKE3 of its entry table."""
+    return digest_of(_entry_table(entries)).hex
+
+
+def encode_index(pack_id: str, entries: tuple[PackEntry, ...], codec: RecordCodec) -> bytes:
+    body = _entry_table(entries)
     body += digest_of(body).raw
     header = _index_header(codec)
     return b"".join((header, codec.seal(body, header + bytes.fromhex(pack_id))))

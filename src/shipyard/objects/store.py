@@ -175,6 +175,10 @@ class ObjectStore:
                     listing[parsed.name] = Location(parsed.name, kind, info.size, key=info.key)
         return listing
 
+    def in_pack(self, name: str) -> bool:
+        """True if a pack (as last loaded) holds a record of this stored name."""
+        return self._in_pack(name) is not None
+
     def has_name(self, name: str, kind: ObjectKind | None = None) -> bool:
         """True if a record of this stored name (and ``kind``) exists (packs as last loaded)."""
         kinds = (ObjectKind.BLOB, ObjectKind.MANIFEST) if kind is None else (kind,)

@@ -3,7 +3,9 @@
 A :class:`RecordWriter` is one batch of writes. Each blob is hashed, named,
 skipped if the store has it, encoded (encrypted) and written by a worker
 thread; records smaller than the pack threshold go into a shared pack when
-``pack_small`` is on. Manifests are written last, after every chunk and pack
+``pack_small`` is on; with ``pack_large`` the chunks of large files in a local
+store go into big packs streamed to disk (:mod:`shipyard.objects.streampack`).
+Manifests are written last, after every chunk and pack
 is durable, so a manifest in the store always means its chunks are there too
 (transfers and ``fsck`` rely on it). On error the writer still flushes the
 packs it filled (a retry then skips their records) but writes no manifest.
@@ -24,6 +26,7 @@ from shipyard.objects import records
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.packs import PackBuilder
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
+from shipyard.objects.streampack import StreamingPack, streams_packs
 
 if TYPE_CHECKING:
     from shipyard.objects.store import ObjectStore
@@ -97,6 +100,7 @@ class RecordWriter:
         store: ObjectStore,
         *,
         pack_small: bool,
+        pack_large: bool = False,
         stats: TransferStats | None = None,
         progress: Progress | None = None,
         workers: int | None = None,
@@ -106,6 +110,9 @@ class RecordWriter:
         self.stats = stats if stats is not None else TransferStats()
         self.progress = progress or NO_PROGRESS
         self._pack_small = pack_small
+        self._pack_large = pack_large and streams_packs(store)
+        self._large: StreamingPack | None = None
+        self._large_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
             max_workers=workers or store.workers, thread_name_prefix="shipyard-put"
         )
@@ -219,17 +226,28 @@ class RecordWriter:
             digest = digest_of(data)
         ref = ChunkRef(digest, len(data))
         name = self.store.name_for(digest)
-        if not known_missing and self.store.has_name(name, ObjectKind.BLOB):
+        if not known_missing and self._stored_already(name, len(data)):
             self.stats.skip(len(data))
             return ref
         self._store_record(name, ObjectKind.BLOB, data, len(data))
         return ref
+
+    def _stored_already(self, name: str, size: int) -> bool:
+        """Whether to skip writing ``name``. A blob bound for a pack in a local store is
+        looked up in the packs only: a stat per tiny file cost more than hashing it,
+        and the rare copy of a loose record is harmless (``gc`` keeps one)."""
+        if self._pack_small and size < INLINE_BELOW and not self.store.backend.remote:
+            return self.store.in_pack(name)
+        return self.store.has_name(name, ObjectKind.BLOB)
 
     def _store_record(
         self, name: str, kind: ObjectKind, plaintext: bytes | memoryview, size: int
     ) -> None:
         parts = records.encode_parts(kind, plaintext, name, self.store.codec)
         stored_size = len(parts[0]) + len(parts[1])
+        if self._pack_large and kind is ObjectKind.BLOB and stored_size >= INLINE_BELOW:
+            self._add_large(name, parts, size)
+            return
         if self._pack_small and stored_size < self.store.pack_threshold:
             record = b"".join(parts)
             full = None
@@ -247,6 +265,36 @@ class RecordWriter:
             return
         self.store.backend.write(loose_key(name, kind), parts)
         self.stats.wrote(size)
+
+    def _add_large(self, name: str, parts: tuple[bytes, bytes | memoryview], size: int) -> None:
+        full = None
+        with self._large_lock:
+            if self._large is None:
+                self._large = StreamingPack(self.store)
+            if not self._large.add(name, ObjectKind.BLOB, parts):
+                self.stats.skip(size)
+                return
+            if self._large.full:
+                full, self._large = self._large, None
+        self.stats.wrote(size)
+        if full is not None:
+            full.finish()
+            self.stats.packed()
+
+    def _end_large(self, *, ok: bool) -> None:
+        with self._large_lock:
+            pack, self._large = self._large, None
+        if pack is None:
+            return
+        if not ok:
+            pack.abort()
+            return
+        try:
+            pack.finish()
+        except BaseException:
+            pack.abort()
+            raise
+        self.stats.packed()
 
     def _write_pack(self, builder: PackBuilder) -> None:
         built = builder.finish()
@@ -277,6 +325,7 @@ class RecordWriter:
         """Wait for every write, flush the pack, then write the manifests (if ``ok``)."""
         try:
             self._drain()
+            self._end_large(ok=ok and self._error is None)
             loose: list[tuple[str, bytes]] = []
             if ok and self._error is None:
                 # A manifest may share the open pack with its chunks (the pack

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from shipyard.core.errors import NotFound, PermissionDenied, Unavailable
 from shipyard.core.object_layout import TMP_PREFIX
 from shipyard.objects.backends.base import Data, KeyInfo, RequestCounter
+from shipyard.objects.backends.scratch import DIRECT_FROM, ScratchFile, ScratchFiles
 
 __all__ = ["LocalBackend"]
 
@@ -30,6 +31,7 @@ class LocalBackend:
         self.remote = False
         self._tmp = self.root / TMP_PREFIX.rstrip("/")
         self._counter = RequestCounter()
+        self._scratch = ScratchFiles(self._tmp)
 
     def __repr__(self) -> str:
         return f"LocalBackend({self.url!r})"
@@ -58,32 +60,38 @@ class LocalBackend:
             raise _translate(exc, path) from exc
 
     def write(self, key: str, data: Data) -> None:
-        self._counter.add()
-        target = self._path(key)
-        tmp = self._tmp / f"{uuid.uuid4().hex}.tmp"
+        parts = [data] if isinstance(data, bytes | memoryview | bytearray) else list(data)
+        stream = self.open_stream(direct=sum(len(p) for p in parts) >= DIRECT_FROM)
         try:
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileNotFoundError:
-                self._tmp.mkdir(parents=True, exist_ok=True)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                parts = [data] if isinstance(data, bytes | memoryview | bytearray) else data
-                for part in parts:
-                    view = memoryview(part)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.replace(tmp, target)
-            except FileNotFoundError:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)
+            for part in parts:
+                stream.write(part)
+        except BaseException:
+            self.abort_stream(stream)
+            raise
+        self.commit_stream(stream, key)
+
+    def open_stream(
+        self, *, direct: bool = True, background: bool = False, hasher: Any = None
+    ) -> ScratchFile:
+        """A value to write piece by piece: ``commit_stream`` stores it, ``abort_stream``
+        drops it. Until then it is a scratch file that nobody sees. ``background``
+        and ``hasher``: see :meth:`ScratchFiles.create`."""
+        self._counter.add()
+        try:
+            return self._scratch.create(direct=direct, background=background, hasher=hasher)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            raise _translate(exc, self._tmp) from exc
+
+    def commit_stream(self, stream: ScratchFile, key: str) -> None:
+        target = self._path(key)
+        try:
+            stream.commit(target)
+        except OSError as exc:
+            stream.abort()
             raise _translate(exc, target) from exc
+
+    def abort_stream(self, stream: ScratchFile) -> None:
+        stream.abort()
 
     def _str_path(self, key: str) -> str:
         """As :meth:`_path`, without building a ``Path`` (existence checks run per object)."""
