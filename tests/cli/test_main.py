@@ -85,3 +85,49 @@ def test_dash_c_runs_as_if_started_elsewhere(
     result = cli("-C", str(workspace / "."), "status")
     assert result.exit_code == 0
     assert "demo" in result.stdout
+
+
+def test_each_part_registers_exactly_the_commands_it_claims() -> None:
+    from typer.main import get_group
+
+    from shipyard.cli.main import PARTS, build_app
+
+    everything = set(get_group(build_app()).commands)
+    claimed: set[str] = set()
+    for part, names in PARTS.items():
+        app = build_app(names[0])
+        assert set(get_group(app).commands) == set(names), part.__name__
+        claimed |= set(names)
+    assert claimed == everything
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["data", "add", "x"], "data"),
+        (["--uri", "sqlite:///x.db", "-C", "ws", "models", "ls"], "models"),
+        (["--debug", "status"], "status"),
+        (["--version"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_found_past_the_root_options(args: list[str], name: str | None) -> None:
+    from shipyard.cli.main import command_name
+
+    assert command_name(args) == name
+
+
+def test_the_installed_command_builds_only_what_it_runs(workspace: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.argv = ['shipyard', 'data', 'ls']\n"
+        "from shipyard.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('registry loaded' if 'shipyard.registry.commands' in sys.modules else 'lean')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=workspace, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().endswith("lean")
