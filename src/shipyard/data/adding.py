@@ -84,8 +84,6 @@ def add_paths(
         name = ws.name_of(given)
         if name not in names:
             names.append(name)
-    if any(not ws.pointer_file(name).exists() for name in names):
-        ws.open_records_soon()  # a new dataset will certainly be recorded
     for name in names:
         _check_addable(ws, name, names)
     commit = ws.repo.head() if ws.in_git else None
@@ -231,7 +229,6 @@ def _store_files(
     read again only if the store has lost their content.
     """
     store = ws.store
-    ws.open_records_soon()  # new content will be recorded: open the store meanwhile
     if digests:
         lacking = store.missing(set(digests.values()))
         if lacking:

@@ -38,7 +38,7 @@ def upgrade_command(ctx: typer.Context) -> None:
 def current_command(ctx: typer.Context) -> None:
     """Show the schema version of the metadata store and whether it is the newest."""
     from shipyard.store.migrate import current_revision
-    from shipyard.store.schema import SCHEMA_HEAD
+    from shipyard.store.revision import SCHEMA_HEAD
 
     state: CliState = ctx.obj
     db = state.context().database_unchecked()

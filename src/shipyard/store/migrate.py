@@ -15,7 +15,7 @@ from sqlalchemy import Connection, inspect, text
 
 from shipyard.core.errors import SchemaOutOfDate
 from shipyard.store.db import Database
-from shipyard.store.schema import SCHEMA_HEAD
+from shipyard.store.revision import SCHEMA_HEAD
 
 if TYPE_CHECKING:
     from alembic.config import Config

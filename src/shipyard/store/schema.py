@@ -2,7 +2,8 @@
 
 Alembic compares this metadata with the database. A new domain adds its
 ``tables`` module to the imports below (see docs/DEVELOPING.md), and
-``SCHEMA_HEAD`` names the newest migration; a test checks the two agree.
+``SCHEMA_HEAD`` (in :mod:`shipyard.store.revision`) names the newest
+migration; a test checks the two agree.
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ import shipyard.serving.tables
 import shipyard.store.tables
 import shipyard.tracking.tables  # noqa: F401  (each import registers its tables)
 from shipyard.store.base import Base
+from shipyard.store.revision import SCHEMA_HEAD
 
 __all__ = ["SCHEMA_HEAD", "metadata"]
-
-SCHEMA_HEAD = "0007"
-"""Revision id of the newest migration, so start-up can check the schema without
-loading Alembic."""
 
 metadata: MetaData = Base.metadata

@@ -10,17 +10,21 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 __all__ = ["insert_ignoring_conflicts", "upsert"]
 
 
 def _insert(session: Session, table: Table) -> Any:
+    # Imported when used: each dialect's module costs tens of milliseconds at start-up.
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     raise NotImplementedError(f"no upsert for {dialect}")  # pragma: no cover
 

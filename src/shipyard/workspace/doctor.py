@@ -94,7 +94,7 @@ def _check_git(settings: Settings) -> Check:
 
 def _check_database(ctx: Context) -> list[Check]:
     from shipyard.store.migrate import SchemaState, current_revision
-    from shipyard.store.schema import SCHEMA_HEAD
+    from shipyard.store.revision import SCHEMA_HEAD
 
     try:
         db = ctx.database_unchecked()
