@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 
 from shipyard.client.http import ApiClient
 from shipyard.core.digest import Digest
-from shipyard.core.errors import InvalidInput, NotFound, PermissionDenied
+from shipyard.core.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 from shipyard.core.principal import LOCAL_OWNER, Principal, Role
 from shipyard.data.records import DatasetRecords, NewVersion
 from shipyard.data.records_http import HttpRecords
+from shipyard.data.records_lite import LiteRecords, embedded_path
 from shipyard.data.records_sql import SqlRecords
 from shipyard.store import audit
 from shipyard.store.db import Database
@@ -28,8 +30,25 @@ def _v(name: str, digest: Digest, **extra: object) -> NewVersion:
     return NewVersion(name, "file", digest, 100, 1, **extra)  # type: ignore[arg-type]
 
 
-def test_versions_are_numbered_per_dataset_and_idempotent_per_content(database: Database) -> None:
-    records = SqlRecords(database)
+@pytest.fixture(params=["sqlalchemy", "sqlite3"])
+def records(request: pytest.FixtureRequest, database: Database) -> DatasetRecords:
+    """The records through SQLAlchemy, and (embedded SQLite) through the sqlite3 fast path."""
+    if request.param == "sqlalchemy":
+        return SqlRecords(database)
+    if database.dialect != "sqlite":
+        pytest.skip("the sqlite3 fast path is for the embedded SQLite store")
+    return LiteRecords(_file_of(database), lambda: SqlRecords(database))
+
+
+def _file_of(database: Database) -> Path:
+    path = embedded_path(f"sqlite:///{database.url.database}")
+    assert path is not None
+    return path
+
+
+def test_versions_are_numbered_per_dataset_and_idempotent_per_content(
+    records: DatasetRecords, database: Database
+) -> None:
     [one] = records.register(
         CONTRIBUTOR, PROJECT, [_v("data/t.csv", A, rows=5, git_commit="abc1234")]
     )
@@ -54,8 +73,7 @@ def test_versions_are_numbered_per_dataset_and_idempotent_per_content(database: 
     assert sorted(actions) == ["dataset:data/t.csv@v1", "dataset:data/t.csv@v2", "dataset:x.bin@v1"]
 
 
-def test_roles_are_checked_and_nothing_is_written_on_refusal(database: Database) -> None:
-    records = SqlRecords(database)
+def test_roles_are_checked_and_nothing_is_written_on_refusal(records: DatasetRecords) -> None:
     with pytest.raises(PermissionDenied, match="vic may not add dataset versions"):
         records.register(VIEWER, PROJECT, [_v("t.csv", A)])
     records.register(LOCAL_OWNER, PROJECT, [_v("t.csv", A)])
@@ -64,8 +82,7 @@ def test_roles_are_checked_and_nothing_is_written_on_refusal(database: Database)
     assert len(records.datasets(VIEWER, PROJECT)) == 1
 
 
-def test_unknown_datasets_and_versions_are_not_found(database: Database) -> None:
-    records = SqlRecords(database)
+def test_unknown_datasets_and_versions_are_not_found(records: DatasetRecords) -> None:
     records.register(LOCAL_OWNER, PROJECT, [_v("t.csv", A)])
     with pytest.raises(NotFound, match=r"no dataset 'nope.csv'"):
         records.versions(LOCAL_OWNER, PROJECT, "nope.csv")
@@ -85,9 +102,8 @@ def test_unknown_datasets_and_versions_are_not_found(database: Database) -> None
     ],
 )
 def test_malformed_versions_are_refused_before_writing(
-    database: Database, item: NewVersion
+    records: DatasetRecords, item: NewVersion
 ) -> None:
-    records = SqlRecords(database)
     with pytest.raises(InvalidInput):
         records.register(LOCAL_OWNER, PROJECT, [_v("ok.csv", B), item])
     assert records.datasets(LOCAL_OWNER, PROJECT) == []
@@ -125,3 +141,45 @@ def test_the_server_keeps_the_same_contract(
         reader.register(LOCAL_OWNER, PROJECT, [_v("data/u.csv", A)])
     with pytest.raises(NotFound):
         reader.get(LOCAL_OWNER, PROJECT, "data/t.csv", version=9)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_both_ways_of_writing_make_one_chain_and_one_numbering(
+    database: Database, tmp_path: Path
+) -> None:
+    path = _file_of(database)
+    lite, sql = LiteRecords(path, lambda: SqlRecords(database)), SqlRecords(database)
+    [one] = lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", A, rows=3, message="first")])
+    [two] = sql.register(CONTRIBUTOR, PROJECT, [_v("t.csv", B)])
+    [three] = lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", Digest("cc" * 32))])
+    assert (one.version, two.version, three.version) == (1, 2, 3)
+    assert sql.get(VIEWER, PROJECT, "t.csv", version=1) == one  # read back exactly as written
+    assert lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", B)]) == [two]
+    with database.read() as session:
+        assert audit.verify(session) == []
+        assert audit.count_events(session) == 3
+
+
+def test_a_missing_or_older_store_goes_the_sqlalchemy_way(
+    database: Database, tmp_path: Path
+) -> None:
+    lite = LiteRecords(tmp_path / "not-there.db", lambda: SqlRecords(database))
+    [one] = lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", A)])
+    assert SqlRecords(database).get(VIEWER, PROJECT, "t.csv").id == one.id
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_locked_store_is_one_clear_error_and_nothing_written(database: Database) -> None:
+    import sqlite3
+
+    path = _file_of(database)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        lite = LiteRecords(path, lambda: SqlRecords(database), busy_timeout_s=0.2)
+        with pytest.raises(Unavailable, match=r"stayed locked for 0\.2 s"):
+            lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", A)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert SqlRecords(database).datasets(VIEWER, PROJECT) == []

@@ -25,6 +25,7 @@ from shipyard.data.tree import ProfileIndex, Tree, TreeFile
 if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.data.records import DatasetRecords
+    from shipyard.data.records_sql import SqlRecords
     from shipyard.objects.store import ObjectStore
 
 __all__ = ["DataWorkspace"]
@@ -85,6 +86,14 @@ class DataWorkspace:
             from shipyard.data.records_http import HttpRecords
 
             return HttpRecords(self.ctx.remote)
+        from shipyard.data.records_lite import LiteRecords, embedded_path
+
+        path = embedded_path(self.ctx.metadata_uri)
+        if path is not None:
+            return LiteRecords(path, self._sql_records)
+        return self._sql_records()
+
+    def _sql_records(self) -> SqlRecords:
         from shipyard.data.records_sql import SqlRecords
 
         return SqlRecords(self.ctx.db)

@@ -8,16 +8,15 @@ chain and names any entry that was edited, deleted or inserted afterwards.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from shipyard.core.audit_chain import GENESIS, HEAD_ID, canonical_detail, entry_hash
 from shipyard.core.principal import Principal
 from shipyard.store.base import utcnow
 from shipyard.store.tables import AuditEventRow, AuditHeadRow
@@ -33,36 +32,6 @@ __all__ = [
     "record",
     "verify",
 ]
-
-GENESIS = "0" * 64
-"""The ``prev_hash`` of the first entry."""
-HEAD_ID = 1
-
-
-def entry_hash(
-    prev_hash: str,
-    time: datetime,
-    principal: str,
-    action: str,
-    target: str,
-    project: str | None,
-    source: str,
-    detail: Mapping[str, Any],
-) -> str:
-    """SHA-256 over a canonical JSON form of one entry and its predecessor's hash."""
-    payload = [
-        prev_hash,
-        time.astimezone(UTC).isoformat(timespec="microseconds"),
-        principal,
-        action,
-        target,
-        project,
-        source,
-        detail,
-    ]
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 def record(
     session: Session,
@@ -100,7 +69,7 @@ def record(
         )
         head = conn.execute(locked).one()
     prev, count = str(head[0]), int(head[1])
-    data = json.loads(json.dumps(dict(detail or {}), default=str))
+    data = canonical_detail(detail)
     now = utcnow()
     digest = entry_hash(prev, now, principal.name, action, target, project, source, data)
     seq = conn.execute(

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.errors import NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
+from shipyard.core.project_names import PROJECT_NAME, check_project_name
 from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.tables import ProjectRow
 from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = ["PROJECT_NAME", "check_project_name", "ensure_project", "get_project", "list_projects"]
-
-PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def check_project_name(name: str) -> str:
-    """Return ``name`` if it is a valid project name, else raise :class:`InvalidInput`."""
-    if not PROJECT_NAME.match(name):
-        raise InvalidInput(
-            f"invalid project name {name!r}",
-            hint="use up to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
-        )
-    return name
-
 
 def get_project(session: Session, name: str) -> ProjectRow:
     row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))

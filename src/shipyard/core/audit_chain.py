@@ -1,0 +1,52 @@
+"""How audit entries chain: the hash of one entry, with no database layer imported.
+
+:mod:`shipyard.store.audit` writes and verifies the log through SQLAlchemy;
+the embedded store's fast paths (``data add``) append with the standard
+library's ``sqlite3``. Both compute entries here, so the chain is one chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["GENESIS", "HEAD_ID", "canonical_detail", "entry_hash"]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first entry."""
+HEAD_ID = 1
+"""The id of the one ``audit_head`` row."""
+
+
+def canonical_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``detail`` as it reads back from the database (JSON values only)."""
+    data: dict[str, Any] = json.loads(json.dumps(dict(detail or {}), default=str))
+    return data
+
+
+def entry_hash(
+    prev_hash: str,
+    time: datetime,
+    principal: str,
+    action: str,
+    target: str,
+    project: str | None,
+    source: str,
+    detail: Mapping[str, Any],
+) -> str:
+    """SHA-256 over a canonical JSON form of one entry and its predecessor's hash."""
+    payload = [
+        prev_hash,
+        time.astimezone(UTC).isoformat(timespec="microseconds"),
+        principal,
+        action,
+        target,
+        project,
+        source,
+        detail,
+    ]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
