@@ -3,10 +3,12 @@
 The chunker is pyfastcdc's compiled FastCDC 2020 (two bytes per step), which
 cuts without holding the GIL: the hashing and writing threads run meanwhile.
 Cut points depend only on the bytes since the previous cut (FastCDC restarts
-its rolling hash at every cut), so a file read block by block is cut exactly
-as if it were chunked whole: a chunk is final once the buffer holds
-``max_size`` bytes past its start, or the file has ended. Editing 1 MiB in the
-middle of a file changes only the chunks around the edit.
+its rolling hash at every cut, and a cut found at some byte depends on no
+byte after it), so a file read block by block is cut exactly as if it were
+chunked whole: every chunk of a block is final except the one that runs into
+the block's end, which is cut again with the next block (unless the file has
+ended). Editing 1 MiB in the middle of a file changes only the chunks around
+the edit.
 
 Sizes were chosen by measurement; docs/objects.md ("Chunk sizes") gives the
 figures. They are stored in the store marker, so all writers of one store cut
@@ -169,8 +171,8 @@ def iter_chunk_views(
             on_read(data[len(tail) :], current.hold())
         start = 0
         for offset, length in cut_points(data, params):
-            if not eof and filled - offset < params.max_size:
-                break  # not enough bytes seen to be sure of this cut: carry over
+            if not eof and offset + length >= filled:
+                break  # cut by the block's end, not by the content: carry over
             yield data[offset : offset + length], current.hold()
             start = offset + length
         tail = bytes(data[start:])
