@@ -99,7 +99,14 @@ def new_hasher(size_hint: int = 0) -> Any:
 
 def digest_of(data: bytes | bytearray | memoryview) -> Digest:
     """The digest of ``data``."""
-    return Digest(new_hasher(len(data)).update(data).hexdigest())
+    if len(data) < _THREADED_FROM:
+        hexdigest = blake3.blake3(data).hexdigest()
+    else:
+        hexdigest = new_hasher(len(data)).update(data).hexdigest()
+    # BLAKE3's own hex needs no checking (thousands of tiny files are hashed per add).
+    digest = object.__new__(Digest)
+    object.__setattr__(digest, "hex", hexdigest)
+    return digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,15 +110,17 @@ class PackBuilder:
     def finish(self) -> BuiltPack:
         data = b"".join(self._parts)
         entries = tuple(self._entries)
-        pack_id = pack_id_of(entries)
-        return BuiltPack(pack_id, data, encode_index(pack_id, entries, self.codec), entries)
+        table = entry_table(entries)
+        pack_id = digest_of(table).hex
+        return BuiltPack(pack_id, data, encode_index(pack_id, entries, self.codec, table), entries)
 
 
 def _index_header(codec: RecordCodec) -> bytes:
     return _INDEX_MAGIC + bytes((PACK_VERSION, codec.codec_id, 0, 0))
 
 
-def _entry_table(entries: tuple[PackEntry, ...]) -> bytes:
+def entry_table(entries: tuple[PackEntry, ...]) -> bytes:
+    """The entries as the index stores them (sorted by name); a pack's id hashes this."""
     ordered = sorted(entries, key=lambda e: e.name)
     parts = [_COUNT.pack(len(ordered))]
     parts.extend(
@@ -129,11 +131,14 @@ def _entry_table(entries: tuple[PackEntry, ...]) -> bytes:
 
 def pack_id_of(entries: tuple[PackEntry, ...]) -> str:
     """A pack's id: the BLAKE3 of its entry table."""
-    return digest_of(_entry_table(entries)).hex
+    return digest_of(entry_table(entries)).hex
 
 
-def encode_index(pack_id: str, entries: tuple[PackEntry, ...], codec: RecordCodec) -> bytes:
-    body = _entry_table(entries)
+def encode_index(
+    pack_id: str, entries: tuple[PackEntry, ...], codec: RecordCodec, table: bytes | None = None
+) -> bytes:
+    """The index of a pack (``table``: its :func:`entry_table`, if already made)."""
+    body = table if table is not None else entry_table(entries)
     body += digest_of(body).raw
     header = _index_header(codec)
     return b"".join((header, codec.seal(body, header + bytes.fromhex(pack_id))))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from shipyard.core.errors import IntegrityError
 from shipyard.core.object_layout import ObjectKind
-from shipyard.objects.encryption import RecordCodec
+from shipyard.objects.encryption import CODEC_PLAIN, RecordCodec
 
 __all__ = [
     "HEADER_SIZE",
@@ -58,6 +58,8 @@ def encode_parts(
 ) -> tuple[bytes, bytes | memoryview]:
     """The record as (header, payload), so a plain chunk is written without a copy."""
     header = _header(kind, codec)
+    if codec.codec_id == CODEC_PLAIN:
+        return header, plaintext  # nothing to seal, no associated data to build
     return header, codec.seal(plaintext, header + bytes.fromhex(name))
 
 
