@@ -99,3 +99,35 @@ def test_packs_named_the_earlier_way_still_read_and_check(store: ObjectStore) ->
     store.catalog.refresh()
     assert store.read_bytes(digest_of(content)) == content
     assert check_store(store, [digest_of(content)]).ok
+
+
+_FULL_DISK = """
+import io, random, resource, signal, sys
+from shipyard.core.errors import Unavailable
+from shipyard.objects import open_store
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write fails with EFBIG instead
+store = open_store(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (40 << 20, 40 << 20))
+try:
+    store.put_stream(io.BytesIO(random.Random(5).randbytes(90 << 20)))
+except Unavailable as exc:
+    print(exc.one_line())
+"""
+
+
+def test_a_write_the_disk_refuses_is_one_clear_error_and_leaves_no_scratch(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "store"
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(root)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("cannot use "), done.stdout + done.stderr
+    assert "File too large" in done.stdout
+    store = open_store(root)
+    assert list(store.backend.scratch_files()) == []
+    assert list(store.backend.list("manifests/")) == []
+    assert check_store(store).ok

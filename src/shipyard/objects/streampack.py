@@ -47,7 +47,7 @@ class StreamingPack:
         self._append(PACK_HEADER)
 
     def _append(self, data: bytes | memoryview) -> None:
-        self._stream.write(data)
+        self._backend.write_stream(self._stream, data)
         self._size += len(data)
 
     def add(self, name: str, kind: ObjectKind, parts: tuple[bytes, bytes | memoryview]) -> bool:

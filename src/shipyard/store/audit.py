@@ -33,6 +33,7 @@ __all__ = [
     "verify",
 ]
 
+
 def record(
     session: Session,
     principal: Principal,

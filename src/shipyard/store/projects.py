@@ -18,6 +18,7 @@ from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = ["PROJECT_NAME", "check_project_name", "ensure_project", "get_project", "list_projects"]
 
+
 def get_project(session: Session, name: str) -> ProjectRow:
     row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
     if row is None:

@@ -62,12 +62,8 @@ class LocalBackend:
     def write(self, key: str, data: Data) -> None:
         parts = [data] if isinstance(data, bytes | memoryview | bytearray) else list(data)
         stream = self.open_stream(direct=sum(len(p) for p in parts) >= DIRECT_FROM)
-        try:
-            for part in parts:
-                stream.write(part)
-        except BaseException:
-            self.abort_stream(stream)
-            raise
+        for part in parts:
+            self.write_stream(stream, part)
         self.commit_stream(stream, key)
 
     def open_stream(
@@ -81,6 +77,16 @@ class LocalBackend:
             return self._scratch.create(direct=direct, background=background, hasher=hasher)
         except OSError as exc:
             raise _translate(exc, self._tmp) from exc
+
+    def write_stream(self, stream: ScratchFile, data: bytes | bytearray | memoryview) -> None:
+        """Append to ``stream``; on failure (a full disk…) the stream is dropped."""
+        try:
+            stream.write(data)
+        except BaseException as exc:
+            stream.abort()
+            if isinstance(exc, OSError):
+                raise _translate(exc, self._tmp) from exc
+            raise
 
     def commit_stream(self, stream: ScratchFile, key: str) -> None:
         target = self._path(key)
