@@ -269,32 +269,43 @@ class RecordWriter:
     def _add_large(self, name: str, parts: tuple[bytes, bytes | memoryview], size: int) -> None:
         full = None
         with self._large_lock:
+            self.raise_if_failed()  # another worker's write failed: add nothing more
             if self._large is None:
                 self._large = StreamingPack(self.store)
-            if not self._large.add(name, ObjectKind.BLOB, parts):
+            try:
+                added = self._large.add(name, ObjectKind.BLOB, parts)
+            except BaseException as exc:
+                broken, self._large = self._large, None
+                broken.abort()
+                if self._error is None:
+                    self._error = exc
+                raise
+            if not added:
                 self.stats.skip(size)
                 return
             if self._large.full:
                 full, self._large = self._large, None
         self.stats.wrote(size)
         if full is not None:
-            full.finish()
-            self.stats.packed()
+            self._finish_large(full)
 
-    def _end_large(self, *, ok: bool) -> None:
-        with self._large_lock:
-            pack, self._large = self._large, None
-        if pack is None:
-            return
-        if not ok:
-            pack.abort()
-            return
+    def _finish_large(self, pack: StreamingPack) -> None:
         try:
             pack.finish()
         except BaseException:
             pack.abort()
             raise
         self.stats.packed()
+
+    def _end_large(self, *, ok: bool) -> None:
+        with self._large_lock:
+            pack, self._large = self._large, None
+        if pack is None:
+            return
+        if ok:
+            self._finish_large(pack)
+        else:
+            pack.abort()
 
     def _write_pack(self, builder: PackBuilder) -> None:
         built = builder.finish()
