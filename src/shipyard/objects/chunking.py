@@ -21,6 +21,7 @@ from __future__ import annotations
 import mmap
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, BinaryIO
@@ -124,10 +125,14 @@ class _Block:
 
         return release
 
-    def wait_free(self) -> None:
+    def wait_free(self, stop: threading.Event) -> bool:
+        """Wait until no chunk view of this block is in use; False if ``stop`` came first."""
         with self._cond:
             while self._users:
-                self._cond.wait()
+                if stop.is_set():
+                    return False
+                self._cond.wait(0.05)
+            return True
 
 
 def iter_chunk_views(
@@ -141,42 +146,65 @@ def iter_chunk_views(
     """Yield ``(chunk, release)`` pairs without copying: call ``release`` when done.
 
     The stream is read into ``blocks`` reused buffers (fresh memory for every
-    block would cost a page fault per 4 KiB); a buffer is refilled only once
-    every chunk cut from it has been released, so memory stays at ``blocks``
-    buffers. ``on_read(piece, release)`` sees every newly read piece of the
-    stream in order (to hash the whole stream while it is cut) and must call
-    ``release`` when done with it.
+    block would cost a page fault per 4 KiB) by a thread of its own, one block
+    ahead of the cutting; a buffer is refilled only once every chunk cut from
+    it has been released, so memory stays at ``blocks`` buffers. Each buffer
+    keeps ``max_size`` bytes free in front of the new data, where the chunk
+    carried over from the block before is put. ``on_read(piece, release)``
+    sees every newly read piece of the stream in order (to hash the whole
+    stream while it is cut) and must call ``release`` when done with it.
     """
     block = max(block_size, 4 * params.max_size)
-    ring = [_Block(block + params.max_size) for _ in range(max(2, blocks))]
-    tail = b""
-    eof = False
-    turn = 0
-    while not eof:
-        current = ring[turn]
-        current.wait_free()
-        view = memoryview(current.buffer)
-        view[: len(tail)] = tail
-        filled = len(tail)
-        while filled < len(tail) + block:
-            got = stream.readinto(view[filled : len(tail) + block])  # type: ignore[attr-defined]
-            if not got:
-                eof = True
-                break
-            filled += got
-        data = view[:filled].toreadonly()
-        if not filled:
-            return
-        if on_read is not None and filled > len(tail):
-            on_read(data[len(tail) :], current.hold())
-        start = 0
-        for offset, length in cut_points(data, params):
-            if not eof and offset + length >= filled:
-                break  # cut by the block's end, not by the content: carry over
-            yield data[offset : offset + length], current.hold()
-            start = offset + length
-        tail = bytes(data[start:])
-        turn = (turn + 1) % len(ring)
+    front = params.max_size
+    ring = [_Block(front + block) for _ in range(max(3, blocks))]
+    stop = threading.Event()
+
+    def fill(target: _Block) -> int:
+        if not target.wait_free(stop):
+            return 0
+        with memoryview(target.buffer) as whole:
+            view = whole[front : front + block]
+            filled = 0
+            while filled < block:
+                got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
+                if not got:
+                    break
+                filled += got
+            return filled
+
+    reader = ThreadPoolExecutor(1, thread_name_prefix="shipyard-read")
+    try:
+        turn = 0
+        pending = reader.submit(fill, ring[0])
+        tail = b""
+        while True:
+            current = ring[turn]
+            fresh = pending.result()
+            eof = fresh < block
+            following = (turn + 1) % len(ring)
+            if not eof:
+                pending = reader.submit(fill, ring[following])
+            start_at = front - len(tail)
+            view = memoryview(current.buffer)
+            view[start_at:front] = tail
+            data = view[start_at : front + fresh].toreadonly()
+            if not data:
+                return
+            if on_read is not None and fresh:
+                on_read(data[len(tail) :], current.hold())
+            start = 0
+            for offset, length in cut_points(data, params):
+                if not eof and offset + length >= len(data):
+                    break  # cut by the block's end, not by the content: carry over
+                yield data[offset : offset + length], current.hold()
+                start = offset + length
+            if eof:
+                return
+            tail = bytes(data[start:])
+            turn = following
+    finally:
+        stop.set()
+        reader.shutdown(wait=True)
 
 
 def iter_chunks(
