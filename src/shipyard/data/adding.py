@@ -241,7 +241,12 @@ def _store_files(
     small = [f for f in todo if f.stat.size <= threshold]
     large = [f for f in todo if f.stat.size > threshold]
     if small:
-        refs = store.put_files([f.path for f in small], progress=progress, stats=stats)
+        refs = store.put_files(
+            [f.path for f in small],
+            progress=progress,
+            stats=stats,
+            sizes=[f.stat.size for f in small],
+        )
         for f, ref in zip(small, refs, strict=True):
             digests[f.rel] = ref.digest
             if ref.size != f.stat.size:

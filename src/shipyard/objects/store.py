@@ -322,11 +322,16 @@ class ObjectStore:
         *,
         progress: Progress | None = None,
         stats: TransferStats | None = None,
+        sizes: list[int] | None = None,
     ) -> list[ObjectRef]:
-        """Store many files at once (small ones packed); references in the input order."""
+        """Store many files at once (small ones packed); references in the input order.
+
+        ``sizes``: the files' sizes when the caller has just stat-ed them (saves a
+        stat per file; a file whose size differs from it is caught by the caller).
+        """
         from shipyard.objects.files import put_files
 
-        return put_files(self, list(paths), progress=progress, stats=stats)
+        return put_files(self, list(paths), progress=progress, stats=stats, sizes=sizes)
 
     # -- reading (see files.py) --------------------------------------------------
 

@@ -162,6 +162,20 @@ class RecordWriter:
         self._futures.append(future)
         return future
 
+    def packs_inline(self, size: int) -> bool:
+        """Whether a blob of ``size`` bytes is packed in the caller's thread."""
+        return self._pack_small and size < INLINE_BELOW
+
+    def put_inline(self, data: bytes | memoryview) -> ChunkRef:
+        """Store a tiny blob now, in this thread (see :meth:`packs_inline`); raises on error."""
+        self.raise_if_failed()
+        try:
+            return self._write_blob(data, None, False)
+        except BaseException as exc:
+            if self._error is None:
+                self._error = exc
+            raise
+
     def _inline(
         self,
         data: bytes | memoryview,
