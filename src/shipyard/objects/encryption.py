@@ -28,9 +28,6 @@ from pathlib import Path
 from typing import Protocol
 
 import blake3
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import ConfigError, IntegrityError
@@ -181,6 +178,18 @@ class AesGcmCodec:
     overhead = _OVERHEAD
 
     def __init__(self, key: StoreKey) -> None:
+        # Imported here: plain stores (and every command's start-up) need none of it.
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.keywrap import (
+            InvalidUnwrap,
+            aes_key_unwrap,
+            aes_key_wrap,
+        )
+
+        self._aead = AESGCM
+        self._wrap, self._unwrap = aes_key_wrap, aes_key_unwrap
+        self._damaged = (InvalidUnwrap, InvalidTag)
         self._kek = key._derive(_KEK_CONTEXT)
         self._name_key = key._derive(_NAME_CONTEXT)
 
@@ -193,8 +202,8 @@ class AesGcmCodec:
     def seal(self, plaintext: bytes | memoryview, aad: bytes) -> bytes:
         data_key = os.urandom(KEY_SIZE)
         nonce = os.urandom(_NONCE)
-        sealed = AESGCM(data_key).encrypt(nonce, bytes(plaintext), aad)
-        return aes_key_wrap(self._kek, data_key) + nonce + sealed
+        sealed = self._aead(data_key).encrypt(nonce, bytes(plaintext), aad)
+        return bytes(self._wrap(self._kek, data_key)) + nonce + sealed
 
     def open(self, payload: bytes | memoryview, aad: bytes, object_id: str) -> bytes:
         view = memoryview(payload)
@@ -204,10 +213,10 @@ class AesGcmCodec:
                 object_id=object_id,
             )
         try:
-            data_key = aes_key_unwrap(self._kek, bytes(view[:_WRAPPED]))
+            data_key = self._unwrap(self._kek, bytes(view[:_WRAPPED]))
             nonce = bytes(view[_WRAPPED : _WRAPPED + _NONCE])
-            return AESGCM(data_key).decrypt(nonce, bytes(view[_WRAPPED + _NONCE :]), aad)
-        except (InvalidUnwrap, InvalidTag):
+            return bytes(self._aead(data_key).decrypt(nonce, bytes(view[_WRAPPED + _NONCE :]), aad))
+        except self._damaged:
             raise IntegrityError(
                 f"object {object_id} failed authentication: it was damaged or altered",
                 object_id=object_id,
