@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from shipyard.core.errors import NotFound, PermissionDenied, Unavailable
 from shipyard.core.object_layout import TMP_PREFIX
@@ -66,15 +65,13 @@ class LocalBackend:
             self.write_stream(stream, part)
         self.commit_stream(stream, key)
 
-    def open_stream(
-        self, *, direct: bool = True, background: bool = False, hasher: Any = None
-    ) -> ScratchFile:
+    def open_stream(self, *, direct: bool = True, background: bool = False) -> ScratchFile:
         """A value to write piece by piece: ``commit_stream`` stores it, ``abort_stream``
-        drops it. Until then it is a scratch file that nobody sees. ``background``
-        and ``hasher``: see :meth:`ScratchFiles.create`."""
+        drops it. Until then it is a scratch file that nobody sees. ``background``:
+        see :meth:`ScratchFiles.create`."""
         self._counter.add()
         try:
-            return self._scratch.create(direct=direct, background=background, hasher=hasher)
+            return self._scratch.create(direct=direct, background=background)
         except OSError as exc:
             raise _translate(exc, self._tmp) from exc
 

@@ -8,8 +8,7 @@ Direct writes need aligned memory, offsets and lengths, so pieces are copied
 into a reused, page-aligned staging buffer that is written whenever it fills;
 the last, partial block is padded and the file then cut to its true length.
 A file made with ``background=True`` hands each full buffer to a thread of
-its own (to hash, if asked, and write), so the caller copies the next piece
-meanwhile.
+its own to write, so the caller copies the next piece meanwhile.
 Where the filesystem refuses ``O_DIRECT`` (tmpfs, some network filesystems)
 the file falls back to ordinary writes, for good.
 """
@@ -25,7 +24,6 @@ import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 __all__ = ["DIRECT_FROM", "ScratchFile", "ScratchFiles"]
 
@@ -46,12 +44,9 @@ class ScratchFiles:
         self._free: list[mmap.mmap] = []
         self._lock = threading.Lock()
 
-    def create(self, *, direct: bool, background: bool = False, hasher: Any = None) -> ScratchFile:
-        """A new, empty scratch file (``direct``: big content is expected).
-
-        ``background`` writes full buffers on a thread of the file's own;
-        ``hasher`` (BLAKE3-like) is fed every byte written, in order.
-        """
+    def create(self, *, direct: bool, background: bool = False) -> ScratchFile:
+        """A new, empty scratch file (``direct``: big content is expected;
+        ``background``: full buffers are written on a thread of the file's own)."""
         path = self.folder / f"{uuid.uuid4().hex}.tmp"
         use_direct = direct and self.direct
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | (_O_DIRECT if use_direct else 0)
@@ -62,9 +57,7 @@ class ScratchFiles:
                 raise
             self.direct = use_direct = False
             fd = self._open(path, flags & ~_O_DIRECT)
-        return ScratchFile(
-            self, path, fd, self._stage() if use_direct else None, background, hasher
-        )
+        return ScratchFile(self, path, fd, self._stage() if use_direct else None, background)
 
     def _open(self, path: Path, flags: int) -> int:
         try:
@@ -97,14 +90,12 @@ class ScratchFile:
         fd: int,
         stage: mmap.mmap | None,
         background: bool = False,
-        hasher: Any = None,
     ) -> None:
         self.path = path
         self._owner = owner
         self._fd: int | None = fd
         self._stage = stage
         self._fill = 0
-        self._hasher = hasher
         self._pool = (
             ThreadPoolExecutor(1, thread_name_prefix="shipyard-flush")
             if background and stage is not None
@@ -117,7 +108,7 @@ class ScratchFile:
         view = memoryview(data).cast("B")
         self.size += len(view)
         if self._stage is None:
-            self._out(view)
+            self._write_all(view)
             return
         while view:
             n = min(len(view), _STAGE - self._fill)
@@ -142,15 +133,10 @@ class ScratchFile:
     def _out_stage(self, stage: mmap.mmap, length: int, *, keep: bool) -> None:
         try:
             with memoryview(stage) as view:
-                self._out(view[:length])
+                self._write_all(view[:length])
         finally:
             if not keep:
                 self._owner._give_back(stage)
-
-    def _out(self, view: memoryview) -> None:
-        if self._hasher is not None:
-            self._hasher.update(view)
-        self._write_all(view)
 
     def _write_all(self, view: memoryview) -> None:
         assert self._fd is not None
@@ -173,7 +159,7 @@ class ScratchFile:
             self._pending.popleft().result()
 
     def seal(self) -> None:
-        """Write what is left and fsync (the hasher has then seen every byte)."""
+        """Write what is left and fsync."""
         if self._fd is None:
             return
         try:
@@ -183,8 +169,6 @@ class ScratchFile:
                 padded = -(-fill // _ALIGN) * _ALIGN
                 with memoryview(self._stage) as stage:
                     stage[fill:padded] = bytes(padded - fill)
-                    if self._hasher is not None:
-                        self._hasher.update(stage[:fill])
                     self._write_all(stage[:padded])
                 os.ftruncate(self._fd, self.size)
             os.fsync(self._fd)
