@@ -87,7 +87,7 @@ class LiteRecords:
                 raise
             conn.execute("COMMIT")
             return out
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:  # locked, read-only, damaged…: one clear line
             raise self._translate(error) from None
         finally:
             conn.close()
@@ -114,7 +114,7 @@ class LiteRecords:
             return None
         return conn
 
-    def _translate(self, error: sqlite3.OperationalError) -> Exception:
+    def _translate(self, error: sqlite3.Error) -> Exception:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "locked" in reason or "busy" in reason:
             return Unavailable(
