@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from shipyard.core.dataset_ref import DatasetRef
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput
-from shipyard.core.principal import Principal
+from shipyard.core.principal import Principal, Role
+from shipyard.core.project_names import check_project_name
 
 __all__ = [
     "DatasetRecords",
@@ -26,6 +27,7 @@ __all__ = [
     "DatasetVersion",
     "NewVersion",
     "check_dataset_name",
+    "check_registration",
 ]
 
 KINDS = ("file", "directory")
@@ -45,6 +47,15 @@ def check_dataset_name(name: str) -> str:
             hint="a dataset is named by its path in the workspace, such as data/train.parquet",
         )
     return name
+
+
+def check_registration(principal: Principal, project: str, items: Sequence[NewVersion]) -> None:
+    """What every records backend checks before writing a version: the project's name,
+    the contributor role, and each version's fields."""
+    check_project_name(project)
+    principal.require(Role.CONTRIBUTOR, project, "add dataset versions")
+    for item in items:
+        item.check()
 
 
 @dataclass(frozen=True)

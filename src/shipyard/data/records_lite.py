@@ -22,9 +22,13 @@ from shipyard.core.audit_chain import GENESIS, HEAD_ID, canonical_detail, entry_
 from shipyard.core.digest import Digest
 from shipyard.core.errors import SchemaOutOfDate, Unavailable
 from shipyard.core.ids import new_id
-from shipyard.core.principal import Principal, Role
-from shipyard.core.project_names import check_project_name
-from shipyard.data.records import DatasetSummary, DatasetVersion, NewVersion
+from shipyard.core.principal import Principal
+from shipyard.data.records import (
+    DatasetSummary,
+    DatasetVersion,
+    NewVersion,
+    check_registration,
+)
 from shipyard.store.revision import SCHEMA_HEAD
 
 if TYPE_CHECKING:
@@ -71,10 +75,7 @@ class LiteRecords:
     def register(
         self, principal: Principal, project: str, items: Sequence[NewVersion]
     ) -> list[DatasetVersion]:
-        check_project_name(project)
-        principal.require(Role.CONTRIBUTOR, project, "add dataset versions")
-        for item in items:
-            item.check()
+        check_registration(principal, project, items)
         conn = self._connect()
         if conn is None:
             return self.sql.register(principal, project, items)

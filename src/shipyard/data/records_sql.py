@@ -12,10 +12,14 @@ from shipyard.core.digest import Digest
 from shipyard.core.errors import NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
-from shipyard.data.records import DatasetSummary, DatasetVersion, NewVersion
+from shipyard.data.records import (
+    DatasetSummary,
+    DatasetVersion,
+    NewVersion,
+    check_registration,
+)
 from shipyard.data.tables import DatasetRow, DatasetVersionRow
 from shipyard.store import audit
-from shipyard.store.projects import check_project_name
 
 if TYPE_CHECKING:
     from shipyard.store.db import Database
@@ -42,10 +46,7 @@ class SqlRecords:
     def register(
         self, principal: Principal, project: str, items: Sequence[NewVersion]
     ) -> list[DatasetVersion]:
-        check_project_name(project)
-        principal.require(Role.CONTRIBUTOR, project, "add dataset versions")
-        for item in items:
-            item.check()
+        check_registration(principal, project, items)
         out = []
         with self.db.write() as session:
             for item in items:

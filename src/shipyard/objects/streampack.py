@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from shipyard.core.digest import digest_of
 from shipyard.core.object_layout import ObjectKind, index_key, pack_key
 from shipyard.objects.backends.local import LocalBackend
-from shipyard.objects.packs import PACK_HEADER, PackEntry, encode_index, pack_id_of
+from shipyard.objects.packs import PACK_HEADER, PackEntry, encode_index, entry_table
 
 if TYPE_CHECKING:
     from shipyard.objects.store import ObjectStore
@@ -71,9 +72,10 @@ class StreamingPack:
             self.abort()
             return
         entries = tuple(self._entries)
-        pack_id = pack_id_of(entries)
+        table = entry_table(entries)
+        pack_id = digest_of(table).hex
         self._backend.commit_stream(self._stream, pack_key(pack_id))
-        index = encode_index(pack_id, entries, self._store.codec)
+        index = encode_index(pack_id, entries, self._store.codec, table)
         self._backend.write(index_key(pack_id), index)
         self._store.catalog.added_pack(pack_id, entries, self._size, time.time())
 
