@@ -28,7 +28,7 @@ from shipyard.core.object_layout import ObjectKind, loose_key
 from shipyard.objects import records
 from shipyard.objects.chunking import iter_chunk_views
 from shipyard.objects.hashing import BackgroundHasher
-from shipyard.objects.manifest import Manifest
+from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.writer import RecordWriter
 
@@ -47,6 +47,9 @@ __all__ = [
     "put_stream",
 ]
 
+
+_BATCH_BYTES = 4 * 1024 * 1024
+"""Chunks of a stream go to the writer in batches of about this many bytes."""
 
 # -- naming without storing ------------------------------------------------------
 
@@ -139,17 +142,30 @@ def put_stream(
 def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> ObjectRef:
     futures = []
     total = 0
+    batch: list[tuple[memoryview, Callable[[], None]]] = []
+    batched = 0
+
+    def advance(ref: ChunkRef) -> None:
+        progress.advance(ref.size)
+
     with BackgroundHasher() as hasher:
         views = iter_chunk_views(stream, writer.store.chunking, on_read=hasher.update)
-        for chunk, release in views:
-            total += len(chunk)
-            futures.append(
-                writer.submit_blob(
-                    chunk, on_done=lambda ref: progress.advance(ref.size), release=release
-                )
-            )
+        try:
+            for chunk, release in views:
+                total += len(chunk)
+                batch.append((chunk, release))
+                batched += len(chunk)
+                if batched >= _BATCH_BYTES:
+                    sending, batch, batched = batch, [], 0
+                    futures.append(writer.submit_blobs(sending, on_done=advance))
+            if batch:
+                sending, batch = batch, []
+                futures.append(writer.submit_blobs(sending, on_done=advance))
+        finally:
+            for _, release in batch:  # not handed over: an error stopped the loop
+                release()
         digest = hasher.digest()
-    chunks = [f.result() for f in futures]
+    chunks = [ref for f in futures for ref in f.result()]
     writer.add_manifest(digest, Manifest.of(chunks))
     return ObjectRef(digest, total)
 
