@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.console import err_console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 __all__ = ["RichProgress", "progress_bars"]
 
@@ -54,30 +46,28 @@ class _Quiet:
         pass
 
 
-class _Amount(DownloadColumn):
-    """Bytes as sizes, objects as ``n/m``."""
-
-    def __init__(self) -> None:
-        super().__init__(binary_units=True)
-        self._count = MofNCompleteColumn()
-
-    def render(self, task):  # type: ignore[no-untyped-def]
-        if task.fields.get("unit") == "objects":
-            return self._count.render(task)
-        return super().render(task)
-
-
 @contextmanager
 def progress_bars(enabled: bool = True) -> Iterator[RichProgress | _Quiet]:
     """A :class:`Progress` sink showing Rich bars on stderr (quiet when not a terminal)."""
     if not enabled or not err_console.is_terminal:
         yield _Quiet()
         return
+    # Imported here: most runs in scripts and CI show no bars, and Rich's
+    # progress modules took ~20 ms of every such command's start-up.
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     bars = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        _Amount(),
+        _amount_column(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=err_console,
@@ -85,3 +75,20 @@ def progress_bars(enabled: bool = True) -> Iterator[RichProgress | _Quiet]:
     )
     with bars:
         yield RichProgress(bars)
+
+
+def _amount_column() -> Any:
+    """Bytes as sizes, objects as ``n/m``."""
+    from rich.progress import DownloadColumn, MofNCompleteColumn
+
+    class Amount(DownloadColumn):
+        def __init__(self) -> None:
+            super().__init__(binary_units=True)
+            self._count = MofNCompleteColumn()
+
+        def render(self, task):  # type: ignore[no-untyped-def]
+            if task.fields.get("unit") == "objects":
+                return self._count.render(task)
+            return super().render(task)
+
+    return Amount()
