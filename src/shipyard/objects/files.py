@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,13 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
-from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Unavailable
+from shipyard.core.errors import IntegrityError, InvalidInput, Unavailable
 from shipyard.core.object_layout import ObjectKind, loose_key
 from shipyard.objects import records
 from shipyard.objects.chunking import iter_chunk_views
 from shipyard.objects.hashing import BackgroundHasher
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
+from shipyard.objects.sources import Prefixed, file_size, open_file, read_file, read_up_to
 from shipyard.objects.writer import RecordWriter
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def digest_file(path: Path) -> ObjectRef:
     The digest is the plain BLAKE3 of the file (what ``b3sum`` prints), hashed
     on every core through one reused 16 MiB buffer.
     """
-    size = _file_size(path)
+    size = file_size(path)
     hasher = new_hasher(size)
     buffer = bytearray(min(max(size, 1), 16 * 1024 * 1024))
     view = memoryview(buffer)
@@ -91,10 +91,10 @@ def put_bytes(store: ObjectStore, data: bytes | bytearray | memoryview) -> Objec
 
 def put_file(store: ObjectStore, path: Path, *, progress: Progress | None = None) -> ObjectRef:
     progress = progress or NO_PROGRESS
-    size = _file_size(path)
+    size = file_size(path)
     progress.begin(f"storing {path.name}", size)
     if size <= store.chunking.threshold:
-        ref = put_bytes(store, _read_file(path))
+        ref = put_bytes(store, read_file(path))
         progress.advance(ref.size)
         return ref
     with RecordWriter(store, pack_small=False, pack_large=True) as writer:
@@ -114,7 +114,7 @@ def _put_large(
         writer.stats.skip(known.size)
         progress.advance(known.size)
         return known
-    with _open_file(path) as stream:
+    with open_file(path) as stream:
         ref = _put_chunked(stream, writer, progress)
     if ref != known:
         raise InvalidInput(
@@ -129,14 +129,14 @@ def put_stream(
 ) -> ObjectRef:
     progress = progress or NO_PROGRESS
     threshold = store.chunking.threshold
-    head = _read_up_to(stream, threshold + 1)
+    head = read_up_to(stream, threshold + 1)
     progress.begin("storing a stream", None)
     if len(head) <= threshold:
         ref = put_bytes(store, head)
         progress.advance(ref.size)
         return ref
     with RecordWriter(store, pack_small=False, pack_large=True) as writer:
-        return _put_chunked(_Prefixed(head, stream), writer, progress)
+        return _put_chunked(Prefixed(head, stream), writer, progress)
 
 
 def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> ObjectRef:
@@ -182,7 +182,7 @@ def put_files(
     stats = stats if stats is not None else TransferStats()
     before = store.backend.requests
     if sizes is None or len(sizes) != len(paths):
-        sizes = [_file_size(p) for p in paths]
+        sizes = [file_size(p) for p in paths]
     threshold = store.chunking.threshold
     small = [i for i, size in enumerate(sizes) if size <= threshold]
     refs: list[ObjectRef | None] = [None] * len(paths)
@@ -202,7 +202,7 @@ def put_files(
                     stats.skip(sizes[i])
                     progress.advance(sizes[i])
                     continue
-            data = _read_file(paths[i])
+            data = read_file(paths[i])
             if missing is None and writer.packs_inline(len(data)):
                 ref = writer.put_inline(data)  # tiny: no future, no hand-off
                 refs[i] = ObjectRef(ref.digest, ref.size)
@@ -234,7 +234,7 @@ def _missing_small(
     progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
 
     def hash_one(i: int) -> Digest:
-        digest = digest_of(_read_file(paths[i]))
+        digest = digest_of(read_file(paths[i]))
         progress.advance(sizes[i])
         return digest
 
@@ -360,72 +360,3 @@ def _write_atomically(dest: Path, pieces: Iterator[bytes], advance: Callable[[in
 
 
 # -- small helpers ----------------------------------------------------------------
-
-
-def _file_size(path: Path | str) -> int:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise NotFound(f"{path} does not exist") from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InvalidInput(f"{path} is not a regular file")
-    return st.st_size
-
-
-def _read_file(path: Path | str) -> bytes:
-    """The whole file (plain file descriptors: thousands of tiny files are read per add,
-    and a buffered file object costs more than the read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            parts = []
-            while piece := os.read(fd, 1 << 20):
-                parts.append(piece)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _open_file(path: Path) -> BinaryIO:
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _read_up_to(stream: BinaryIO, n: int) -> bytes:
-    parts = []
-    remaining = n
-    while remaining:
-        part = stream.read(remaining)
-        if not part:
-            break
-        parts.append(part)
-        remaining -= len(part)
-    return b"".join(parts)
-
-
-class _Prefixed:
-    """A readable stream: ``head`` then the rest of ``stream`` (``readinto`` only)."""
-
-    def __init__(self, head: bytes, stream: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._stream = stream
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        if self._head:
-            n = min(len(view), len(self._head))
-            view[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        readinto = getattr(self._stream, "readinto", None)
-        if readinto is not None:
-            return int(readinto(view) or 0)
-        data = self._stream.read(min(len(view), 1 << 20))  # small reads: small buffers
-        view[: len(data)] = data
-        return len(data)

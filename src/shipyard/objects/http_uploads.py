@@ -18,12 +18,12 @@ from typing import Any, BinaryIO
 from shipyard.core.digest import Digest, ObjectRef, digest_of
 from shipyard.core.errors import InvalidInput
 from shipyard.objects.chunking import iter_chunk_views
-from shipyard.objects.files import _file_size, _open_file, _Prefixed, _read_file, _read_up_to
 from shipyard.objects.files import digest_file as _digest_file
 from shipyard.objects.hashing import BackgroundHasher
 from shipyard.objects.http_store import BATCH_BYTES, HttpObjectStore
 from shipyard.objects.manifest import ChunkRef
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
+from shipyard.objects.sources import Prefixed, file_size, open_file, read_file, read_up_to
 
 __all__ = ["put_bytes", "put_file", "put_files", "put_stream"]
 
@@ -42,17 +42,17 @@ def put_bytes(store: HttpObjectStore, data: bytes | bytearray | memoryview) -> O
 def put_file(store: HttpObjectStore, path: Path, *, progress: Progress | None = None) -> ObjectRef:
     progress = progress or NO_PROGRESS
     path = Path(path)
-    size = _file_size(path)
+    size = file_size(path)
     progress.begin(f"uploading {path.name}", size)
     if size <= store.chunking.threshold:
-        ref = put_bytes(store, _read_file(path))
+        ref = put_bytes(store, read_file(path))
         progress.advance(ref.size)
         return ref
     known = _digest_file(path)
     if not store.missing([known.digest]):
         progress.advance(known.size)
         return known
-    with _open_file(path) as stream:
+    with open_file(path) as stream:
         ref = _put_chunked(store, stream, progress)
     if ref != known:
         raise InvalidInput(
@@ -66,14 +66,14 @@ def put_stream(
     store: HttpObjectStore, stream: BinaryIO, *, progress: Progress | None = None
 ) -> ObjectRef:
     progress = progress or NO_PROGRESS
-    head = _read_up_to(stream, store.chunking.threshold + 1)
+    head = read_up_to(stream, store.chunking.threshold + 1)
     progress.begin("uploading a stream", None)
     if len(head) <= store.chunking.threshold:
         ref = put_bytes(store, head)
         progress.advance(ref.size)
         return ref
 
-    return _put_chunked(store, _Prefixed(head, stream), progress)
+    return _put_chunked(store, Prefixed(head, stream), progress)
 
 
 def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> ObjectRef:
@@ -135,7 +135,7 @@ def put_files(
     progress = progress or NO_PROGRESS
     stats = stats if stats is not None else TransferStats()
     files = [Path(p) for p in paths]
-    sizes = [_file_size(p) for p in files]
+    sizes = [file_size(p) for p in files]
     threshold = store.chunking.threshold
     small = [i for i, size in enumerate(sizes) if size <= threshold]
     before = store.client.requests
@@ -160,7 +160,7 @@ def put_files(
             progress.advance(sizes[i])
 
     def read(digest: Digest) -> bytes:
-        data = _read_file(files[sending[digest]])
+        data = read_file(files[sending[digest]])
         if digest_of(data) != digest:
             raise InvalidInput(f"{files[sending[digest]]} changed while it was being uploaded")
         return data

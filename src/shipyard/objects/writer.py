@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.digest import Digest, digest_of
 from shipyard.core.object_layout import ObjectKind, index_key, loose_key, pack_key
 from shipyard.objects import records
+from shipyard.objects.inflight import Budget, Resolved
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.packs import PackBuilder
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -38,58 +39,6 @@ INLINE_BELOW = 64 * 1024
 """Blobs smaller than this are hashed and packed in the caller's thread: for tiny
 records a hand-off to a worker costs more than the work (and the GIL ping-pong
 of thousands of hand-offs slows the caller's own reads)."""
-
-
-class _Budget:
-    """Blocks producers while more than ``limit`` bytes are being written."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._used = 0
-        self._cond = threading.Condition()
-
-    def acquire(self, size: int) -> None:
-        size = min(size, self._limit)
-        with self._cond:
-            while self._used and self._used + size > self._limit:
-                self._cond.wait()
-            self._used += size
-
-    def release(self, size: int) -> None:
-        size = min(size, self._limit)
-        with self._cond:
-            self._used -= size
-            self._cond.notify_all()
-
-
-class _Resolved(Future[ChunkRef]):
-    """An already finished future, without the lock and condition a ``Future`` makes
-    (thousands of tiny blobs are written inline, each handing one back)."""
-
-    def __init__(self, value: ChunkRef | None, error: BaseException | None) -> None:
-        self.value = value
-        self.error = error
-
-    def done(self) -> bool:
-        return True
-
-    def cancelled(self) -> bool:
-        return False
-
-    def cancel(self) -> bool:
-        return False
-
-    def exception(self, timeout: float | None = None) -> BaseException | None:
-        return self.error
-
-    def result(self, timeout: float | None = None) -> ChunkRef:
-        if self.error is not None:
-            raise self.error
-        assert self.value is not None
-        return self.value
-
-    def add_done_callback(self, fn: Callable[[Future[ChunkRef]], object]) -> None:
-        fn(self)
 
 
 class RecordWriter:
@@ -116,7 +65,7 @@ class RecordWriter:
         self._pool = ThreadPoolExecutor(
             max_workers=workers or store.workers, thread_name_prefix="shipyard-put"
         )
-        self._budget = _Budget(max_inflight)
+        self._budget = Budget(max_inflight)
         self._lock = threading.Lock()
         self._pack: PackBuilder | None = None
         self._manifests: dict[str, tuple[Digest, Manifest]] = {}
@@ -232,9 +181,9 @@ class RecordWriter:
     ) -> Future[ChunkRef]:
         try:
             self.raise_if_failed()
-            future = _Resolved(self._write_blob(data, digest, known_missing), None)
+            future = Resolved(self._write_blob(data, digest, known_missing), None)
         except BaseException as exc:
-            future = _Resolved(None, exc)
+            future = Resolved(None, exc)
             if self._error is None:
                 self._error = exc
         finally:
