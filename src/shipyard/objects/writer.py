@@ -92,24 +92,9 @@ class RecordWriter:
         """
         if self._pack_small and len(data) < INLINE_BELOW:
             return self._inline(data, digest, known_missing, on_done, release)
-        try:
-            self.raise_if_failed()
-            size = len(data)
-            self._budget.acquire(size)
-        except BaseException:
-            if release is not None:
-                release()
-            raise
-        try:
-            future = self._pool.submit(self._write_blob, data, digest, known_missing)
-        except BaseException:
-            self._budget.release(size)
-            if release is not None:
-                release()
-            raise
-        future.add_done_callback(lambda f: self._finished(f, size, on_done, release))
-        self._futures.append(future)
-        return future
+        return self._submit(
+            len(data), release, on_done, self._write_blob, data, digest, known_missing
+        )
 
     def submit_blobs(
         self,
@@ -124,25 +109,40 @@ class RecordWriter:
         hashing. ``release`` is called for each item once the batch is done
         (or failed); blocks while too many bytes are in flight.
         """
-        size = sum(len(data) for data, _ in batch)
 
         def release_all() -> None:
             for _, release in batch:
                 release()
 
+        size = sum(len(data) for data, _ in batch)
+        datas = [data for data, _ in batch]
+        return self._submit(size, release_all, None, self._write_blobs, datas, on_done)
+
+    def _submit(
+        self,
+        size: int,
+        release: Callable[[], None] | None,
+        on_done: Callable[[ChunkRef], None] | None,
+        work: Callable[..., Any],
+        *args: Any,
+    ) -> Future[Any]:
+        """Run ``work(*args)`` on a worker once ``size`` bytes fit the in-flight budget;
+        ``release`` is called when it is done, or at once if it cannot be submitted."""
         try:
             self.raise_if_failed()
             self._budget.acquire(size)
         except BaseException:
-            release_all()
+            if release is not None:
+                release()
             raise
         try:
-            future = self._pool.submit(self._write_blobs, [data for data, _ in batch], on_done)
+            future = self._pool.submit(work, *args)
         except BaseException:
             self._budget.release(size)
-            release_all()
+            if release is not None:
+                release()
             raise
-        future.add_done_callback(lambda f: self._finished(f, size, None, release_all))
+        future.add_done_callback(lambda f: self._finished(f, size, on_done, release))
         self._futures.append(future)
         return future
 
