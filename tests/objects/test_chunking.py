@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shipyard.core.digest import digest_of
-from shipyard.objects.chunking import ChunkParams, cut_points, iter_chunks
+from shipyard.objects.chunking import ChunkParams, cut_points, iter_chunk_views, iter_chunks
 from shipyard.objects.manifest import ChunkRef, Manifest
 
 SMALL = ChunkParams(min_size=256, avg_size=1024, max_size=4096, threshold=4096)
@@ -30,6 +30,28 @@ def test_streaming_cuts_like_chunking_the_whole(rnd: random.Random, block: int) 
     whole = [length for _, length in cut_points(data, SMALL)]
     streamed = [len(c) for c in iter_chunks(io.BytesIO(data), SMALL, block_size=block)]
     assert streamed == whole
+
+
+def _pieces_seen(data: bytes, params: ChunkParams, block: int) -> bytes:
+    """What ``on_piece`` saw while the chunks of ``data`` were taken (and released)."""
+    seen = bytearray()
+    for _view, release in iter_chunk_views(
+        io.BytesIO(data), params, block_size=block, on_piece=seen.extend
+    ):
+        release()
+    return bytes(seen)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=50_000))
+def test_every_byte_reaches_on_piece_once_in_order(rnd: random.Random, block: int) -> None:
+    data = rnd.randbytes(rnd.randint(0, 120_000))  # many blocks: carried chunks are not re-sent
+    assert _pieces_seen(data, SMALL, block) == data
+
+
+def test_a_large_stream_reaches_on_piece_whole() -> None:
+    data = random.Random(3).randbytes(9 * 1024 * 1024 + 5)  # read in several pieces
+    assert _pieces_seen(data, ChunkParams(), 4 * 1024 * 1024) == data
 
 
 @settings(max_examples=50, deadline=None)

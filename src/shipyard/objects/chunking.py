@@ -18,7 +18,6 @@ content), only how new files are cut.
 
 from __future__ import annotations
 
-import mmap
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from typing import Any, BinaryIO
 from pyfastcdc.cy import FastCDC
 
 from shipyard.core.errors import InvalidInput
+from shipyard.core.memory import fresh_buffer
 
 __all__ = [
     "DEFAULT_CHUNKING",
@@ -40,6 +40,8 @@ __all__ = [
 
 KiB = 1024
 MiB = 1024 * KiB
+_PIECE = 512 * KiB
+"""Reads go in pieces this big: small enough to stay in a core's cache until hashed."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class _Block:
     def __init__(self, size: int) -> None:
         # An anonymous mapping, not a bytearray: it goes back to the OS when
         # done, where malloc may keep big freed blocks around.
-        self.buffer = mmap.mmap(-1, size)
+        self.buffer = fresh_buffer(size)
         self._users = 0
         self._cond = threading.Condition()
 
@@ -141,7 +143,7 @@ def iter_chunk_views(
     *,
     block_size: int = 16 * MiB,
     blocks: int = 4,
-    on_read: Callable[[memoryview, Callable[[], None]], None] | None = None,
+    on_piece: Callable[[memoryview], None] | None = None,
 ) -> Iterator[tuple[memoryview, Callable[[], None]]]:
     """Yield ``(chunk, release)`` pairs without copying: call ``release`` when done.
 
@@ -150,9 +152,10 @@ def iter_chunk_views(
     ahead of the cutting; a buffer is refilled only once every chunk cut from
     it has been released, so memory stays at ``blocks`` buffers. Each buffer
     keeps ``max_size`` bytes free in front of the new data, where the chunk
-    carried over from the block before is put. ``on_read(piece, release)``
-    sees every newly read piece of the stream in order (to hash the whole
-    stream while it is cut) and must call ``release`` when done with it.
+    carried over from the block before is put. ``on_piece(piece)`` is called
+    by the reading thread with every piece of the stream, in order, as soon
+    as it is read (to hash the whole stream while the piece is still in the
+    CPU's cache: hashing it later, from memory, was ~20 % slower).
     """
     block = max(block_size, 4 * params.max_size)
     front = params.max_size
@@ -166,9 +169,12 @@ def iter_chunk_views(
             view = whole[front : front + block]
             filled = 0
             while filled < block:
-                got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
+                piece = view[filled : filled + _PIECE]
+                got = stream.readinto(piece)  # type: ignore[attr-defined]
                 if not got:
                     break
+                if on_piece is not None:
+                    on_piece(piece[:got])
                 filled += got
             return filled
 
@@ -190,8 +196,6 @@ def iter_chunk_views(
             data = view[start_at : front + fresh].toreadonly()
             if not data:
                 return
-            if on_read is not None and fresh:
-                on_read(data[len(tail) :], current.hold())
             start = 0
             for offset, length in cut_points(data, params):
                 if not eof and offset + length >= len(data):

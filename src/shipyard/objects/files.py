@@ -148,23 +148,23 @@ def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> Objec
     def advance(ref: ChunkRef) -> None:
         progress.advance(ref.size)
 
-    with BackgroundHasher() as hasher:
-        views = iter_chunk_views(stream, writer.store.chunking, on_read=hasher.update)
-        try:
-            for chunk, release in views:
-                total += len(chunk)
-                batch.append((chunk, release))
-                batched += len(chunk)
-                if batched >= _BATCH_BYTES:
-                    sending, batch, batched = batch, [], 0
-                    futures.append(writer.submit_blobs(sending, on_done=advance))
-            if batch:
-                sending, batch = batch, []
+    hasher = new_hasher()
+    views = iter_chunk_views(stream, writer.store.chunking, on_piece=hasher.update)
+    try:
+        for chunk, release in views:
+            total += len(chunk)
+            batch.append((chunk, release))
+            batched += len(chunk)
+            if batched >= _BATCH_BYTES:
+                sending, batch, batched = batch, [], 0
                 futures.append(writer.submit_blobs(sending, on_done=advance))
-        finally:
-            for _, release in batch:  # not handed over: an error stopped the loop
-                release()
-        digest = hasher.digest()
+        if batch:
+            sending, batch = batch, []
+            futures.append(writer.submit_blobs(sending, on_done=advance))
+    finally:
+        for _, release in batch:  # not handed over: an error stopped the loop
+            release()
+    digest = Digest(hasher.hexdigest())  # the views are exhausted: every piece is hashed
     chunks = [ref for f in futures for ref in f.result()]
     writer.add_manifest(digest, Manifest.of(chunks))
     return ObjectRef(digest, total)

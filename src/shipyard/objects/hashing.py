@@ -1,8 +1,10 @@
 """Hashing a whole stream on a thread of its own, beside the work on its chunks.
 
-BLAKE3 releases the GIL, so while the main thread reads and cuts a file (or
-writes it out), this thread hashes the same bytes in order. At most
-``backlog`` pieces wait, so memory stays bounded.
+BLAKE3 releases the GIL, so while the main thread fetches the chunks of an
+object and writes them out, this thread hashes the same bytes in order to
+verify the whole. At most ``backlog`` pieces wait, so memory stays bounded.
+(Putting hashes each piece in the reading thread instead, while it is still
+in the CPU's cache: see :func:`shipyard.objects.chunking.iter_chunk_views`.)
 """
 
 from __future__ import annotations

@@ -15,11 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from shipyard.core.digest import Digest, ObjectRef, digest_of
+from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
 from shipyard.core.errors import InvalidInput
 from shipyard.objects.chunking import iter_chunk_views
 from shipyard.objects.files import digest_file as _digest_file
-from shipyard.objects.hashing import BackgroundHasher
 from shipyard.objects.http_store import BATCH_BYTES, HttpObjectStore
 from shipyard.objects.manifest import ChunkRef
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -82,7 +81,8 @@ def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> Obj
     chunks: list[ChunkRef] = []
     group: list[tuple[Digest, bytes]] = []
     uploads: list[Future[None]] = []
-    with ThreadPoolExecutor(max_workers=store.workers) as pool, BackgroundHasher() as hasher:
+    hasher = new_hasher()
+    with ThreadPoolExecutor(max_workers=store.workers) as pool:
 
         def send(items: list[tuple[Digest, bytes]]) -> list[Future[None]]:
             absent = store.missing(d for d, _ in items)
@@ -100,7 +100,7 @@ def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> Obj
                 size += len(data)
             return [pool.submit(_send_batch, store, b, progress) for b in batches if b]
 
-        for view, release in iter_chunk_views(stream, store.chunking, on_read=hasher.update):
+        for view, release in iter_chunk_views(stream, store.chunking, on_piece=hasher.update):
             data = bytes(view)
             release()
             digest = digest_of(data)
@@ -112,7 +112,7 @@ def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> Obj
                 group = []
         _wait(uploads)
         _wait(send(group))
-        digest = hasher.digest()
+        digest = Digest(hasher.hexdigest())
     store.upload_manifest(digest, chunks)
     return ObjectRef(digest, sum(c.size for c in chunks))
 

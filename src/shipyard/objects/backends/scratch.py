@@ -25,6 +25,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from shipyard.core.memory import fresh_buffer
+
 __all__ = ["DIRECT_FROM", "ScratchFile", "ScratchFiles"]
 
 DIRECT_FROM = 512 * 1024
@@ -70,7 +72,7 @@ class ScratchFiles:
         with self._lock:
             if self._free:
                 return self._free.pop()
-        return mmap.mmap(-1, _STAGE)
+        return fresh_buffer(_STAGE)
 
     def _give_back(self, stage: mmap.mmap) -> None:
         with self._lock:
