@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -131,3 +133,34 @@ def test_the_installed_command_builds_only_what_it_runs(workspace: Path) -> None
         [sys.executable, "-c", probe], cwd=workspace, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().endswith("lean")
+
+
+def test_version_builds_no_command(workspace: Path) -> None:
+    probe = (
+        "import sys; sys.argv = ['shipyard', '--version']\n"
+        "from shipyard.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.endswith('.commands')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=workspace, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [f"shipyard {__version__}", "[]"]
+
+
+def test_a_reader_that_stops_early_is_no_error(workspace: Path) -> None:
+    probe = "import sys; sys.argv = ['shipyard', 'data', 'add', '--help']\n" + (
+        "from shipyard.cli.main import main\nmain()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", probe], cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert child.stdout is not None
+        assert child.stderr is not None
+        for _ in range(12):  # like `shipyard … | head -12`
+            child.stdout.readline()
+        child.stdout.close()
+        stderr = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1
+    assert "error" not in stderr.lower()
+    assert "Traceback" not in stderr

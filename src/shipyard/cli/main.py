@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,9 +29,21 @@ class ShipyardGroup(TyperGroup):
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise  # usage errors and deliberate exits: typer presents them
         except (Exception, KeyboardInterrupt) as error:
+            if isinstance(error, BrokenPipeError) and _stdout_gone():
+                raise  # `shipyard … | head` stopped reading: typer exits quietly
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
             debug = (state.debug if state else False) or _env_debug()
             raise typer.Exit(report(error, debug=debug)) from None
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll here, or no real stdout
+        return False
 
 
 def _env_debug() -> bool:
@@ -188,9 +201,12 @@ _PART_OF = {name: part for part, names in PARTS.items() for name in names}
 _ROOT_OPTIONS_WITH_VALUES = {"--uri", "--project", "-C"}
 
 
-def build_app(command: str | None = None) -> typer.Typer:
-    """The command line: with every command, or only ``command``'s part when it is known."""
+def build_app(command: str | None = None, *, bare: bool = False) -> typer.Typer:
+    """The command line: with every command, or only ``command``'s part when it is known
+    (``bare``: no command at all, for ``--version``)."""
     app = _new_app()
+    if bare:
+        return app
     part = _PART_OF.get(command) if command else None
     for register in [part] if part else PARTS:
         register(app)
@@ -218,4 +234,7 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Console-script entry point."""
-    build_app(command_name(sys.argv[1:]))(prog_name="shipyard")
+    args = sys.argv[1:]
+    command = command_name(args)
+    bare = command is None and "--version" in args  # answered before any command is needed
+    build_app(command, bare=bare)(prog_name="shipyard")
