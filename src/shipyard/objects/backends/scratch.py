@@ -72,7 +72,7 @@ class ScratchFiles:
         with self._lock:
             if self._free:
                 return self._free.pop()
-        return fresh_buffer(_STAGE)
+        return fresh_buffer(_STAGE, huge_pages=True)
 
     def _give_back(self, stage: mmap.mmap) -> None:
         with self._lock:
