@@ -161,6 +161,8 @@ def test_a_reader_that_stops_early_is_no_error(workspace: Path) -> None:
             child.stdout.readline()
         child.stdout.close()
         stderr = child.stderr.read().decode()
-        assert child.wait(timeout=60) == 1
+        # 1 when a write met the closed pipe; 0 when the help was all written
+        # before the close (a race this test cannot fix: then it proves less).
+        assert child.wait(timeout=60) in {0, 1}
     assert "error" not in stderr.lower()
     assert "Traceback" not in stderr
