@@ -164,6 +164,7 @@ def _put_chunked(stream: Any, writer: RecordWriter, progress: Progress) -> Objec
     finally:
         for _, release in batch:  # not handed over: an error stopped the loop
             release()
+        views.close()  # on an error: stop reading now, not when the traceback goes
     digest = Digest(hasher.hexdigest())  # the views are exhausted: every piece is hashed
     chunks = [ref for f in futures for ref in f.result()]
     writer.add_manifest(digest, Manifest.of(chunks))

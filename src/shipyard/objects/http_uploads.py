@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -100,16 +101,18 @@ def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> Obj
                 size += len(data)
             return [pool.submit(_send_batch, store, b, progress) for b in batches if b]
 
-        for view, release in iter_chunk_views(stream, store.chunking, on_piece=hasher.update):
-            data = bytes(view)
-            release()
-            digest = digest_of(data)
-            chunks.append(ChunkRef(digest, len(data)))
-            group.append((digest, data))
-            if len(group) >= _GROUP:
-                _wait(uploads)  # the previous group: bounded memory
-                uploads = send(group)
-                group = []
+        views = iter_chunk_views(stream, store.chunking, on_piece=hasher.update)
+        with closing(views):  # on an error: stop reading now
+            for view, release in views:
+                data = bytes(view)
+                release()
+                digest = digest_of(data)
+                chunks.append(ChunkRef(digest, len(data)))
+                group.append((digest, data))
+                if len(group) >= _GROUP:
+                    _wait(uploads)  # the previous group: bounded memory
+                    uploads = send(group)
+                    group = []
         _wait(uploads)
         _wait(send(group))
         digest = Digest(hasher.hexdigest())
