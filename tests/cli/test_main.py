@@ -119,41 +119,45 @@ def test_the_command_is_found_past_the_root_options(args: list[str], name: str |
     assert command_name(args) == name
 
 
-def test_the_installed_command_builds_only_what_it_runs(workspace: Path) -> None:
-    import subprocess
-    import sys
+def _script(args: list[str], then: str = "") -> str:
+    """Python that runs ``shipyard ARGS`` in a fresh interpreter (its exit code the
+    command's), or runs it and then prints ``then``."""
+    run = f"import sys; sys.argv = ['shipyard', *{args!r}]\nfrom shipyard.cli.main import main\n"
+    if not then:
+        return run + "main()"
+    return run + f"try:\n    main()\nexcept SystemExit:\n    pass\nprint({then})"
 
-    probe = (
-        "import sys; sys.argv = ['shipyard', 'data', 'ls']\n"
-        "from shipyard.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('registry loaded' if 'shipyard.registry.commands' in sys.modules else 'lean')"
-    )
+
+def _probe(workspace: Path, args: list[str], then: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=workspace, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _script(args, then)],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    assert done.stdout.strip().endswith("lean")
+    return done.stdout
+
+
+def test_the_installed_command_builds_only_what_it_runs(workspace: Path) -> None:
+    loaded = "'registry loaded' if 'shipyard.registry.commands' in sys.modules else 'lean'"
+    assert _probe(workspace, ["data", "ls"], loaded).strip().endswith("lean")
 
 
 def test_version_builds_no_command(workspace: Path) -> None:
-    probe = (
-        "import sys; sys.argv = ['shipyard', '--version']\n"
-        "from shipyard.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.endswith('.commands')))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=workspace, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.splitlines() == [f"shipyard {__version__}", "[]"]
+    commands = "sorted(m for m in sys.modules if m.endswith('.commands'))"
+    assert _probe(workspace, ["--version"], commands).splitlines() == [
+        f"shipyard {__version__}",
+        "[]",
+    ]
 
 
 def test_a_reader_that_stops_early_is_no_error(workspace: Path) -> None:
-    probe = "import sys; sys.argv = ['shipyard', 'data', 'add', '--help']\n" + (
-        "from shipyard.cli.main import main\nmain()"
-    )
     with subprocess.Popen(
-        [sys.executable, "-c", probe], cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", _script(["data", "add", "--help"])],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     ) as child:
         assert child.stdout is not None
         assert child.stderr is not None
