@@ -167,12 +167,44 @@ def test_a_stored_path_never_writes_outside_the_destination(workspace: Path) -> 
         session.execute(insert(RunArtifactRow).values(
             run_id=run.id, path="../escaped.txt", digest=digest_of(b"ok").hex, size=2,
         ))  # fmt: skip
-    with pytest.raises(InvalidInput, match="must stay inside"):
+    with pytest.raises(InvalidInput, match=r"'\.\./escaped\.txt' is not a plain relative"):
         download_artifacts(run.id, workspace / "dest")
     assert not (workspace / "escaped.txt").exists()
+    assert not (workspace / "dest").exists()  # refused before anything was written
     assert download_artifacts(run.id, workspace / "one", "ok.txt") == [workspace / "one/ok.txt"]
     with pytest.raises(NotFound, match=r"no artifact 'nope\.txt'"):
         download_artifacts(run.id, workspace / "one", "nope.txt")
+
+
+def test_a_stored_git_path_or_a_linked_folder_is_refused_on_download(
+    workspace: Path, tmp_path: Path
+) -> None:
+    (workspace / "ok.txt").write_bytes(b"ok")
+    with shipyard.start_run(name="r") as run:
+        run.log_artifact(workspace / "ok.txt", "sub")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (dest / "sub").symlink_to(outside)
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        download_artifacts(run.id, dest)
+    assert list(outside.iterdir()) == []
+    with shipyard.open_context() as ctx, ctx.db.write() as session:
+        session.execute(insert(RunArtifactRow).values(
+            run_id=run.id, path="x/.git/config", digest=digest_of(b"ok").hex, size=2,
+        ))  # fmt: skip
+    with pytest.raises(InvalidInput, match=r"\.git or \.shipyard folder"):
+        download_artifacts(run.id, tmp_path / "fresh")
+
+
+def test_logging_a_folder_skips_a_nested_git_folder(workspace: Path) -> None:
+    (workspace / "out" / ".git").mkdir(parents=True)
+    (workspace / "out" / ".git" / "config").write_text("[core]")
+    (workspace / "out" / "model.bin").write_bytes(b"m")
+    with shipyard.start_run(name="r") as run:
+        names = {record.path for record in run.log_artifacts(workspace / "out")}
+    assert names == {"model.bin"}
 
 
 def test_gc_keeps_what_runs_recorded(workspace: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ what to do about it (``hint``)::
     ├── InvalidInput          a value the user gave cannot be used
     │   ├── ConfigError       a config file or setting cannot be used
     │   ├── SignatureMismatch an input does not match a model's signature (names the field)
+    │   ├── UnsafePath        a path from a file, a store or a client could escape its folder
     │   └── QuerySyntaxError  a filter or order-by expression does not parse
     ├── NotFound              a named thing does not exist
     │   └── WorkspaceNotFound no .shipyard/ here or in any parent folder
@@ -48,6 +49,7 @@ __all__ = [
     "SignatureMismatch",
     "Unauthenticated",
     "Unavailable",
+    "UnsafePath",
     "UntrustedModel",
     "WorkspaceNotFound",
 ]
@@ -99,6 +101,20 @@ class SignatureMismatch(InvalidInput):
 
     def fields(self) -> dict[str, Any]:
         return {"field": self.field}
+
+
+class UnsafePath(InvalidInput):
+    """A relative path read from untrusted bytes (a folder listing, a manifest, a
+    pointer, a request) could reach outside the folder it is meant for, or names a
+    ``.git``/``.shipyard`` folder; ``path`` is the offending entry (control
+    characters escaped)."""
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.path = path
+
+    def fields(self) -> dict[str, Any]:
+        return {"path": self.path}
 
 
 class QuerySyntaxError(InvalidInput):

@@ -19,6 +19,7 @@ from typing import Any
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import Conflict, InvalidInput, NotFound
+from shipyard.core.relpath import check_relpaths
 from shipyard.data.gitignore import ignore_in_git
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer
 from shipyard.data.profiles import StoredProfile, is_tabular, profile_and_store
@@ -150,6 +151,8 @@ def _prepare(ws: DataWorkspace, name: str, *, profile: bool, progress: Progress)
         raise NotFound(f"{name} does not exist", hint="check the path")
     kind, files = scanned
     if kind == "directory":
+        # What could not be checked out again is refused now, not at the next pull.
+        check_relpaths((f.rel for f in files), what=f"file in {name}")
         nested = [f.rel for f in files if f.rel.endswith(POINTER_SUFFIX)]
         if nested:
             raise Conflict(

@@ -28,6 +28,7 @@ from shipyard.data.statcache import FileStat
 from shipyard.data.tree import Tree
 from shipyard.data.workspace import DataWorkspace, cache_key
 from shipyard.objects.progress import NO_PROGRESS, Progress
+from shipyard.workspace.destinations import Destinations
 
 __all__ = ["CheckoutResult", "checkout", "require_objects"]
 
@@ -55,8 +56,11 @@ class CheckoutResult:
 class _Plan:
     target: Pointer
     tree: Tree
-    write: list[tuple[Digest, str]]
-    remove: list[str]
+    write: list[tuple[Digest, str, Path]]
+    """(content, path in the tracked folder, checked destination)."""
+    remove: list[Path]
+    scratch: list[str]
+    """Scratch files of an interrupted earlier checkout: removed."""
     replace_kind: bool
     """What is on disk is a file where a folder goes, or the reverse."""
 
@@ -71,7 +75,10 @@ def checkout(
 ) -> list[CheckoutResult]:
     progress = progress or NO_PROGRESS
     targets = {n: ws.require_pointer(n, rev) for n in names} if names else ws.pointers(rev)
-    plans = [_plan(ws, pointer, force=force) for pointer in targets.values()]
+    # Every destination is checked while planning, so a bad one stops the checkout
+    # before anything is written or deleted.
+    destinations = Destinations(ws.root, what="destination")
+    plans = [_plan(ws, pointer, destinations, force=force) for pointer in targets.values()]
     require_objects(ws, [p.target for p in plans], [p.tree for p in plans], rev)
     linker = Linker(ws.store, ws.ctx.layout.dot_dir / "cache" / "files", ws.ctx.settings.data.link)
     return [_apply(ws, plan, linker, rev, progress) for plan in plans]
@@ -96,8 +103,9 @@ def require_objects(
         )
 
 
-def _plan(ws: DataWorkspace, target: Pointer, *, force: bool) -> _Plan:
+def _plan(ws: DataWorkspace, target: Pointer, destinations: Destinations, *, force: bool) -> _Plan:
     name = target.name
+    destinations.path(name)  # before the scan: a link here must not be followed
     tree = ws.tree(target)
     wanted = tree.by_path()
     base = ws.pointer(name)
@@ -105,7 +113,8 @@ def _plan(ws: DataWorkspace, target: Pointer, *, force: bool) -> _Plan:
     if base is not None:
         with contextlib.suppress(NotFound):
             base_files = {f.path: f.digest for f in ws.tree(base)}
-    scanned = ws.scan(name)
+    scratch: list[str] = []
+    scanned = ws.scan(name, scratch)
     on_disk: dict[str, Digest] = {}
     replace_kind = False
     if scanned is not None:
@@ -126,9 +135,15 @@ def _plan(ws: DataWorkspace, target: Pointer, *, force: bool) -> _Plan:
             f"{conflicts[0]}{more} has local changes that checkout would overwrite",
             hint=f"save them with `shipyard data add {name}`, or pass --force to discard them",
         )
-    write = [(f.digest, f.path) for f in tree if replace_kind or on_disk.get(f.path) != f.digest]
-    remove = [] if replace_kind else [p for p in on_disk if p not in wanted]
-    return _Plan(target, tree, write, remove, replace_kind)
+    write = [
+        (f.digest, f.path, _dest(destinations, name, f.path))
+        for f in tree
+        if replace_kind or on_disk.get(f.path) != f.digest
+    ]
+    remove = (
+        [] if replace_kind else [_dest(destinations, name, p) for p in on_disk if p not in wanted]
+    )
+    return _Plan(target, tree, write, remove, scratch, replace_kind)
 
 
 def _apply(
@@ -138,18 +153,19 @@ def _apply(
     root = ws.path_of(name)
     if plan.replace_kind:
         _remove_any(root)
-    dests = [(digest, _dest(root, path)) for digest, path in plan.write]
-    linker.materialise(dests, progress=progress)
-    for path in plan.remove:
-        _dest(root, path).unlink(missing_ok=True)
+    linker.materialise([(digest, dest) for digest, _, dest in plan.write], progress=progress)
+    for dest in plan.remove:
+        dest.unlink(missing_ok=True)
+    for leftover in plan.scratch:
+        with contextlib.suppress(OSError):
+            os.unlink(leftover)
     if plan.remove and plan.target.kind == "directory":
         _prune_empty(root)
     if plan.target.kind == "directory" and not plan.tree.files:
         root.mkdir(parents=True, exist_ok=True)
     entries = []
-    for digest, dest in dests:
+    for digest, rel, dest in plan.write:
         with contextlib.suppress(OSError):
-            rel = dest.relative_to(root).as_posix() if plan.target.kind == "directory" else ""
             entries.append((cache_key(name, rel), FileStat.of(os.stat(dest)), digest.hex))
     ws.cache.remember(entries)
     updated = False
@@ -159,12 +175,12 @@ def _apply(
         ignore_in_git(ws.root, name)
         updated = True
     return CheckoutResult(
-        name, plan.target.kind, plan.target.digest, len(dests), len(plan.remove), updated
+        name, plan.target.kind, plan.target.digest, len(plan.write), len(plan.remove), updated
     )
 
 
-def _dest(root: Path, rel: str) -> Path:
-    return root if not rel else root.joinpath(*rel.split("/"))
+def _dest(destinations: Destinations, name: str, rel: str) -> Path:
+    return destinations.path(f"{name}/{rel}" if rel else name)
 
 
 def _remove_any(path: Path) -> None:

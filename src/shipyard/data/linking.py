@@ -27,6 +27,7 @@ from pathlib import Path
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, Unavailable
+from shipyard.objects.leftovers import scratch_path
 from shipyard.objects.progress import NO_PROGRESS, Progress
 from shipyard.objects.store import ObjectStore
 
@@ -81,7 +82,7 @@ class Linker:
 
     def _link(self, source: Path, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.shipyard-tmp")
+        tmp = scratch_path(dest)
         try:
             if self.mode == "reflink":
                 _reflink(source, tmp)
@@ -124,7 +125,7 @@ def _reflink(source: Path, dest: Path) -> None:
 def _copy_file(source: Path, dest: Path) -> None:
     import shutil
 
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.shipyard-tmp")
+    tmp = scratch_path(dest)
     try:
         shutil.copyfile(source, tmp)
         os.chmod(tmp, 0o644)

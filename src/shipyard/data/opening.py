@@ -21,6 +21,7 @@ from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.data.checkouts import require_objects
 from shipyard.data.history import owner_of
 from shipyard.data.workspace import DataWorkspace
+from shipyard.workspace.destinations import Destinations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +56,8 @@ def open_version(ws: DataWorkspace, given: str, *, rev: str | None = None) -> Pa
             if pointer.kind == "file":
                 ws.store.get_file(pointer.digest, dest)
             else:
-                ws.store.get_files([(f.digest, dest.joinpath(*f.path.split("/"))) for f in tree])
+                inside = Destinations(dest, what=f"file of {pointer.name}")
+                ws.store.get_files([(f.digest, inside.path(f.path)) for f in tree])
                 dest.mkdir(parents=True, exist_ok=True)
             _read_only(dest)
             folder.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from shipyard.core.errors import InvalidInput
+from shipyard.core.relpath import check_relpath
 from shipyard.data.pointer import POINTER_SUFFIX
 
 __all__ = ["data_path", "pointer_path", "resolve_name", "walk_pointer_names"]
@@ -52,7 +53,7 @@ def resolve_name(root: Path, given: str | Path, *, cwd: Path | None = None) -> s
         raise InvalidInput(f"{given} is inside {first}/, which Shipyard does not track")
     if any(part == ".." for part in name.split("/")):
         raise InvalidInput(f"{given} is outside the workspace {root}")
-    return name
+    return check_relpath(name, what="path")
 
 
 def data_path(root: Path, name: str) -> Path:

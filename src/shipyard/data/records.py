@@ -20,6 +20,7 @@ from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Principal, Role
 from shipyard.core.project_names import check_project_name
+from shipyard.core.relpath import check_relpath
 
 __all__ = [
     "DatasetRecords",
@@ -34,19 +35,13 @@ KINDS = ("file", "directory")
 
 
 def check_dataset_name(name: str) -> str:
-    if (
-        not isinstance(name, str)
-        or not name
-        or len(name) > 1000
-        or name.startswith("/")
-        or any(part in ("", ".", "..") for part in name.split("/"))
-        or "\0" in name
-    ):
+    """``name`` if it is a workspace path (:func:`check_relpath`) of at most 1,000 characters."""
+    if isinstance(name, str) and len(name) > 1000:
         raise InvalidInput(
-            f"invalid dataset name {name!r}",
+            "a dataset name is at most 1,000 characters",
             hint="a dataset is named by its path in the workspace, such as data/train.parquet",
         )
-    return name
+    return check_relpath(name, what="dataset name")
 
 
 def check_registration(principal: Principal, project: str, items: Sequence[NewVersion]) -> None:

@@ -16,13 +16,16 @@ tree) are not roots; record them by adding or keep them checked out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
-from shipyard.core.errors import NotFound
+from shipyard.core.errors import IntegrityError, NotFound, ShipyardError
 from shipyard.data.tree import ProfileIndex, Tree
-from shipyard.objects.references import register_reference_source
+from shipyard.objects.leftovers import is_scratch_name, register_leftover_source
+from shipyard.objects.references import BrokenReference, register_reference_source
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["dataset_objects"]
 
 
-def dataset_objects(ctx: Context) -> Iterator[Digest]:
+def dataset_objects(ctx: Context) -> Iterator[Digest | BrokenReference]:
     from sqlalchemy import select
 
     from shipyard.data.tables import DatasetVersionRow
@@ -57,19 +60,47 @@ def dataset_objects(ctx: Context) -> Iterator[Digest]:
 
 def _version(
     store: ObjectStore, kind: str, digest: Digest, profile: Digest | None
-) -> Iterator[Digest]:
+) -> Iterator[Digest | BrokenReference]:
     yield digest
     if profile is not None:
         yield profile
     if kind != "directory":
         return
-    try:
-        yield from (f.digest for f in Tree.from_bytes(store.read_bytes(digest), digest))
-        if profile is not None:
-            index = ProfileIndex.from_bytes(store.read_bytes(profile), profile)
-            yield from (d for d, _rows in index.files.values())
-    except NotFound:
+    for what, listed in ((digest, True), (profile, False)):
+        if what is None:
+            continue
+        try:
+            data = store.read_bytes(what)
+            if listed:
+                # Only digests are read here: paths never meet the disk, so an unsafe
+                # one does not hide the files it names from gc.
+                yield from (f.digest for f in Tree.from_bytes(data, what, check_paths=False))
+            else:
+                yield from (d for d, _ in ProfileIndex.from_bytes(data, what).files.values())
+        except NotFound:
+            continue
+        except IntegrityError as exc:
+            yield BrokenReference(what, exc.message)
+
+
+def checkout_leftovers(ctx: Context) -> Iterator[Path]:
+    """Scratch files interrupted checkouts left at tracked paths and in the file cache."""
+    if ctx.settings.workspace is None:
         return
+    from shipyard.data.workspace import DataWorkspace
+
+    with DataWorkspace(ctx) as ws:
+        for name in ws.pointer_names():
+            scratch: list[str] = []
+            try:
+                ws.scan(name, scratch)
+            except ShipyardError:
+                continue  # unreadable or refused: data status names it
+            yield from map(Path, scratch)
+        cache = ws.ctx.layout.dot_dir / "cache" / "files"
+        for folder, _dirs, files in os.walk(cache):
+            yield from (Path(folder, f) for f in files if is_scratch_name(f))
 
 
 register_reference_source("datasets", dataset_objects)
+register_leftover_source("data checkouts", checkout_leftovers)

@@ -18,6 +18,7 @@ from typing import Any
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import AlreadyExists, InvalidInput, NotFound
+from shipyard.core.relpath import check_relpath
 from shipyard.data.checkouts import CheckoutResult, checkout
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer
 from shipyard.data.remotes import Remote, open_data_remote, resolve_remote
@@ -27,6 +28,7 @@ from shipyard.objects.http_store import HttpObjectStore
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.store import ObjectStore
 from shipyard.objects.transfer import copy_objects
+from shipyard.workspace.destinations import Destinations
 
 __all__ = ["GetResult", "SyncResult", "get", "pull", "push"]
 
@@ -179,8 +181,7 @@ def get(
     name = path.strip().strip("/")
     if name.endswith(POINTER_SUFFIX):
         name = name[: -len(POINTER_SUFFIX)]
-    if not name or any(part in ("", ".", "..") for part in name.split("/")):
-        raise InvalidInput(f"{path!r} is not a path inside the repository")
+    check_relpath(name, what="path in the repository")
     with tempfile.TemporaryDirectory(prefix="shipyard-get-") as scratch:
         local = Path(repo).expanduser()
         if local.is_dir():
@@ -247,9 +248,8 @@ def _materialise(
             store.get_file(pointer.digest, dest, progress=progress)
             return
         tree = Tree.from_bytes(store.read_bytes(pointer.digest), pointer.digest)
-        store.get_files(
-            [(f.digest, dest.joinpath(*f.path.split("/"))) for f in tree], progress=progress
-        )
+        destinations = Destinations(dest, what=f"file of {pointer.name}")
+        store.get_files([(f.digest, destinations.path(f.path)) for f in tree], progress=progress)
     except NotFound as exc:
         raise NotFound(
             f"{pointer.name} is not in {store.url}: {exc.message}",

@@ -20,6 +20,7 @@ from typing import Any
 
 from shipyard.core.digest import Digest, digest_of
 from shipyard.core.errors import IntegrityError, InvalidInput
+from shipyard.core.relpath import check_relpaths
 
 __all__ = ["ProfileIndex", "Tree", "TreeFile"]
 
@@ -69,8 +70,14 @@ class Tree:
         return digest_of(data), data
 
     @classmethod
-    def from_bytes(cls, data: bytes, digest: Digest) -> Tree:
-        """Read a stored listing; raises :class:`IntegrityError` if it is not one."""
+    def from_bytes(cls, data: bytes, digest: Digest, *, check_paths: bool = True) -> Tree:
+        """Read a stored listing; raises :class:`IntegrityError` if it is not one.
+
+        A listing comes from a store or a remote anyone may have written to, so
+        every entry's path is checked (:func:`check_relpaths`) before a caller can
+        join it to a folder: :class:`UnsafePath` names the first bad entry.
+        ``check_paths=False`` is for callers that read only the digests.
+        """
         try:
             doc = json.loads(data)
             if doc.get("type") != TYPE:
@@ -80,7 +87,7 @@ class Tree:
                     f"directory listing {digest.short} is newer than this Shipyard reads",
                     hint="upgrade Shipyard",
                 )
-            files = tuple(TreeFile(str(p), Digest(str(d)), int(s)) for p, d, s in doc["files"])
+            files = tuple(TreeFile(p, _digest(d), _size(s)) for p, d, s in doc["files"])
         except InvalidInput:
             raise
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -89,7 +96,22 @@ class Tree:
                 object_id=digest.hex,
                 hint="the pointer may name the wrong object; run `shipyard fsck`",
             ) from None
+        if check_paths:
+            check_relpaths((f.path for f in files), what=f"entry of folder listing {digest.short}")
         return cls(files)
+
+
+def _digest(value: object) -> Digest:
+    try:
+        return Digest(str(value))
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+def _size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"size {value!r} is not a whole number ≥ 0")
+    return value
 
 
 def _key(f: TreeFile) -> str:

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
-from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.errors import InvalidInput, NotFound, UnsafePath
+from shipyard.core.relpath import check_relpath
 from shipyard.data.git import GitRepo, find_repo
 from shipyard.data.paths import data_path, pointer_path, resolve_name, walk_pointer_names
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer, read_pointer
-from shipyard.data.scan import ScannedFile, scan_path
+from shipyard.data.scan import ScannedFile, scan_path, scratch_beside
 from shipyard.data.statcache import StatCache
 from shipyard.data.tree import ProfileIndex, Tree, TreeFile
 
@@ -149,7 +150,8 @@ class DataWorkspace:
         if rev is None and not self.in_git:
             return walk_pointer_names(self.root)
         files = self.repo.pointer_names(rev, POINTER_SUFFIX)
-        names = [f[: -len(POINTER_SUFFIX)] for f in files]
+        # Names come from the repository, which a stranger may have written.
+        names = [check_relpath(f[: -len(POINTER_SUFFIX)], what="tracked path") for f in files]
         if rev is None:  # ls-files lists deleted-but-staged files too
             names = [n for n in names if self.pointer_file(n).is_file()]
         return names
@@ -188,7 +190,11 @@ class DataWorkspace:
                 f"the listing of {pointer.name} ({pointer.digest.short}) is not in {store.url}",
                 hint="fetch it with `shipyard data pull`",
             ) from None
-        return Tree.from_bytes(data, pointer.digest)
+        try:
+            return Tree.from_bytes(data, pointer.digest)
+        except UnsafePath as exc:
+            message = f"{pointer.name}: {exc.message}"
+            raise UnsafePath(message, path=exc.path, hint=exc.hint) from None
 
     def profile_index(self, pointer: Pointer, store: ObjectStore | None = None) -> ProfileIndex:
         if pointer.kind != "directory" or pointer.profile is None:
@@ -198,9 +204,18 @@ class DataWorkspace:
 
     # -- what is on disk ----------------------------------------------------------------
 
-    def scan(self, name: str) -> tuple[str, list[ScannedFile]] | None:
-        """Kind and files of what is at ``name`` now, or None when nothing is."""
-        return scan_path(self.path_of(name))
+    def scan(
+        self, name: str, scratch: list[str] | None = None
+    ) -> tuple[str, list[ScannedFile]] | None:
+        """Kind and files of what is at ``name`` now, or None when nothing is.
+
+        ``scratch`` (when given) receives the scratch files interrupted writes left
+        at ``name`` (inside the folder, or beside the file).
+        """
+        path = self.path_of(name)
+        if scratch is not None:
+            scratch.extend(scratch_beside(path))
+        return scan_path(path, scratch)
 
     def digests_on_disk(
         self, name: str, files: list[ScannedFile], *, remember: bool = True

@@ -47,6 +47,13 @@ def fsck_command(
             f"{report.records:,} objects ({human_bytes(report.bytes)}) in "
             f"{report.packs:,} packs and loose files, {report.references:,} references"
         )
+        if report.leftovers:
+            console.print(
+                f"[yellow]{len(report.leftovers):,} scratch file(s) of interrupted writes[/] "
+                "(not damage; `shipyard gc` removes them):"
+            )
+            for path in report.leftovers[:_LIST_AT_MOST]:
+                console.print(f"    {escape(path)}")
         if report.ok:
             success(f"{escape(report.url)}: {summary}: all intact")
         else:

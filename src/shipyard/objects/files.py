@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +26,7 @@ from shipyard.core.object_layout import ObjectKind, loose_key
 from shipyard.objects import records
 from shipyard.objects.chunking import iter_chunk_views
 from shipyard.objects.hashing import BackgroundHasher
+from shipyard.objects.leftovers import scratch_path
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.sources import Prefixed, file_size, open_file, read_file, read_up_to
@@ -343,7 +343,7 @@ def _write_atomically(dest: Path, pieces: Iterator[bytes], advance: Callable[[in
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise Unavailable(f"cannot create {dest.parent}: {exc.strerror}") from None
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.shipyard-tmp")
+    tmp = scratch_path(dest)
     try:
         with open(tmp, "wb") as handle:
             for piece in pieces:

@@ -4,8 +4,10 @@ Checks, in order: every pack index can be read and its pack exists and
 hashes to the pack's id (if not, each of its records is checked on its own
 so the damaged ones are named); every record decodes (and decrypts) and its
 content hashes to its name; every manifest's chunks exist; every digest the
-metadata references exists. Nothing is changed; scratch files of killed
-writers are not problems (``gc`` removes them).
+metadata references exists, and every object a reference source could not
+read (a corrupt folder listing) is named, after which the check goes on.
+Nothing is changed; scratch files of killed writers are not problems: they
+are listed (``gc`` removes them).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class FsckReport:
     packs: int = 0
     references: int = 0
     problems: list[Problem] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    """Scratch files of interrupted writes in the workspace's folders (not problems)."""
 
     @property
     def ok(self) -> bool:
@@ -71,17 +75,26 @@ class FsckReport:
             "packs": self.packs,
             "references": self.references,
             "problems": [p.to_dict() for p in self.problems],
+            "leftovers": self.leftovers,
         }
 
 
 def fsck(ctx: Context, *, deep: bool = False, progress: Progress | None = None) -> FsckReport:
     """Check the workspace's object store and the objects its metadata references."""
     from shipyard.core.principal import Role
+    from shipyard.objects.leftovers import find_leftovers
     from shipyard.objects.references import collect_references
 
     ctx.principal.require(Role.VIEWER, ctx.project, "check the object store")
-    roots = collect_references(ctx).digests
-    return check_store(ctx.objects, roots, deep=deep, progress=progress)
+    refs = collect_references(ctx, command="fsck")
+    report = check_store(ctx.objects, refs.digests, deep=deep, progress=progress)
+    named = {p.object_id for p in report.problems}
+    for source, broken in refs.broken:
+        if ctx.objects.name_for(broken.digest) not in named:
+            where = f"referenced by {source}"
+            report.problems.append(Problem(broken.digest.hex, "corrupt", where, broken.detail))
+    report.leftovers = [str(path) for path in find_leftovers(ctx)]
+    return report
 
 
 def check_store(

@@ -93,9 +93,20 @@ def gc(
 
     ctx.principal.require(Role.ADMIN, ctx.project, "collect garbage in the object store")
     roots = collect_references(ctx)
+    if roots.broken:
+        source, broken = roots.broken[0]
+        raise IntegrityError(
+            f"object {broken.digest.hex} referenced by {source} cannot be read "
+            f"({broken.detail}), so what it references cannot be told apart from garbage; "
+            "nothing was deleted",
+            object_id=broken.digest.hex,
+            hint="run `shipyard fsck` and restore the damaged objects first",
+        )
+    now = time.time()
     report = collect_garbage(
-        ctx.objects, roots.digests, grace=grace, dry_run=dry_run, progress=progress
+        ctx.objects, roots.digests, grace=grace, dry_run=dry_run, progress=progress, now=now
     )
+    report.leftovers.extend(_workspace_leftovers(ctx, now - grace.total_seconds(), dry_run))
     if not dry_run:
         with ctx.db.write() as session:
             audit.record(
@@ -111,6 +122,14 @@ def gc(
                 },
             )
     return report
+
+
+def _workspace_leftovers(ctx: Context, cutoff: float, dry_run: bool) -> list[str]:
+    """Scratch files of interrupted writes in the workspace's folders, older than ``cutoff``."""
+    from shipyard.objects.leftovers import find_leftovers, remove_leftovers
+
+    found = find_leftovers(ctx)
+    return [str(p) for p in remove_leftovers(found, older_than=cutoff, dry_run=dry_run)]
 
 
 def live_names(

@@ -18,7 +18,10 @@ Register at import time of a module listed in :data:`REFERENCE_MODULES`, so
 
     register_reference_source("datasets", dataset_objects)
 
-A source that fails stops ``gc`` before anything is deleted.
+A source that fails stops ``gc`` before anything is deleted. A source that
+meets an object it cannot read (a corrupt folder listing) yields a
+:class:`BrokenReference` for it and goes on: ``fsck`` reports it with the rest,
+and ``gc`` stops, since what the unreadable object references is unknown.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REFERENCE_MODULES",
+    "BrokenReference",
     "ReferenceSet",
     "ReferenceSource",
     "collect_references",
@@ -45,7 +49,16 @@ __all__ = [
     "unregister_reference_source",
 ]
 
-ReferenceSource = Callable[["Context"], Iterable[Digest | ObjectRef | str]]
+
+@dataclass(frozen=True)
+class BrokenReference:
+    """A referenced object whose own references could not be read."""
+
+    digest: Digest
+    detail: str
+
+
+ReferenceSource = Callable[["Context"], Iterable["Digest | ObjectRef | str | BrokenReference"]]
 
 REFERENCE_MODULES: tuple[str, ...] = (
     "shipyard.data.references",
@@ -85,29 +98,40 @@ def reference_sources() -> dict[str, ReferenceSource]:
 class ReferenceSet:
     digests: frozenset[Digest]
     by_source: dict[str, int] = field(default_factory=dict)
+    broken: tuple[tuple[str, BrokenReference], ...] = ()
+    """(source, object) for every referenced object whose references are unknown."""
 
 
-def collect_references(ctx: Context) -> ReferenceSet:
-    """Ask every source; raises :class:`Unavailable` naming the one that failed."""
+def collect_references(ctx: Context, *, command: str = "gc") -> ReferenceSet:
+    """Ask every source; raises :class:`Unavailable` naming the one that failed.
+
+    ``command`` (``gc`` or ``fsck``) is named in the error's hint.
+    """
     digests: set[Digest] = set()
     counts: dict[str, int] = {}
+    broken: list[tuple[str, BrokenReference]] = []
+    done = "nothing was deleted; " if command == "gc" else ""
     for name, source in sorted(reference_sources().items()):
         before = len(digests)
         try:
             for item in source(ctx):
-                digests.add(_as_digest(item))
+                if isinstance(item, BrokenReference):
+                    broken.append((name, item))
+                    digests.add(item.digest)
+                else:
+                    digests.add(_as_digest(item))
         except ShipyardError as exc:
             raise Unavailable(
                 f"reference source {name!r} failed: {exc.one_line()}",
-                hint="nothing was deleted; fix the cause and run gc again",
+                hint=f"{done}fix the cause and run {command} again",
             ) from exc
         except Exception as exc:
             raise Unavailable(
                 f"reference source {name!r} failed: {type(exc).__name__}: {exc}",
-                hint="nothing was deleted; fix the cause and run gc again",
+                hint=f"{done}fix the cause and run {command} again",
             ) from exc
         counts[name] = len(digests) - before
-    return ReferenceSet(frozenset(digests), counts)
+    return ReferenceSet(frozenset(digests), counts, tuple(broken))
 
 
 def _as_digest(item: Digest | ObjectRef | str) -> Digest:

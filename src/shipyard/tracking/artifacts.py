@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.relpath import check_relpaths, is_reserved
 from shipyard.tracking.limits import check_artifact_path
+from shipyard.workspace.destinations import Destinations
 
 if TYPE_CHECKING:
     from shipyard.objects.http_store import HttpObjectStore
@@ -41,7 +43,7 @@ def artifact_items(source: Path, artifact_path: str | None = None) -> list[tuple
     base = prefix if prefix is not None else check_artifact_path(source.resolve().name)
     items = []
     for root, dirs, files in os.walk(source):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not is_reserved(d))  # never a nested .git
         for name in files:
             path = Path(root, name)
             if not path.is_file():
@@ -61,7 +63,7 @@ def folder_items(folder: Path, artifact_path: str | None = None) -> list[tuple[P
     prefix = check_artifact_path(artifact_path) + "/" if artifact_path else ""
     items = []
     for root, dirs, files in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not is_reserved(d))
         for name in files:
             path = Path(root, name)
             if path.is_file():
@@ -115,6 +117,10 @@ def download_artifacts(
             )
     if not chosen:
         raise NotFound("the run has no artifacts", hint="log some with run.log_artifact(path)")
-    items = [(Digest(a.digest), destination / check_artifact_path(a.path)) for a in chosen]
+    # Paths come from the run's records (a server's, or a teammate's): checked, and
+    # written below ``destination`` only, never through a link.
+    inside = Destinations(destination, what="artifact path")
+    check_relpaths((a.path for a in chosen), what="artifact path")
+    items = [(Digest(a.digest), inside.path(a.path)) for a in chosen]
     store.get_files(items, progress=progress)
     return [path for _, path in items]

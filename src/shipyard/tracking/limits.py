@@ -13,6 +13,7 @@ from numbers import Real
 from typing import Any
 
 from shipyard.core.errors import InvalidInput
+from shipyard.core.relpath import check_relpath
 from shipyard.tracking.entities import LogBatch
 
 __all__ = [
@@ -169,21 +170,14 @@ ARTIFACT_PATH_MAX = 1000
 def check_artifact_path(path: object) -> str:
     """``path`` if it names a file inside a run's artifacts; else raise :class:`InvalidInput`.
 
-    A relative POSIX path of at most 1,000 characters: no leading ``/``, no
-    ``..``, ``.`` or empty parts, no backslashes or control characters, so it
-    can never name a place outside the folder artifacts are downloaded into.
+    At most 1,000 characters, and a safe relative path as every path from
+    stored or received bytes must be (:func:`~shipyard.core.relpath.check_relpath`:
+    no ``..``, no absolute path, no backslash or control character, no ``.git``
+    or ``.shipyard`` folder), so a download can never write outside its folder.
     """
-    if not isinstance(path, str) or not path or len(path) > ARTIFACT_PATH_MAX:
+    if isinstance(path, str) and len(path) > ARTIFACT_PATH_MAX:
         raise InvalidInput(
             f"an artifact path must be 1 to {ARTIFACT_PATH_MAX} characters of text",
             hint="use a relative path such as 'plots/loss.png'",
         )
-    shown = path if len(path) <= 60 else path[:57] + "..."
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in path) or "\\" in path:
-        raise InvalidInput(f"artifact path {shown!r} contains a control character or backslash")
-    if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
-        raise InvalidInput(
-            f"artifact path {shown!r} must stay inside the run's artifacts",
-            hint="use a relative path without '..', such as 'plots/loss.png'",
-        )
-    return path
+    return check_relpath(path, what="artifact path")
