@@ -11,6 +11,7 @@ from typing import Any
 from shipyard.core.errors import ConfigError
 from shipyard.core.settings import Settings, build_settings
 from shipyard.workspace.layout import WorkspaceLayout, find_workspace
+from shipyard.workspace.permissions import tighten
 
 __all__ = ["load_settings", "read_config_file"]
 
@@ -35,10 +36,14 @@ def load_settings(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     flags: Mapping[str, Any] | None = None,
+    *,
+    tighten_modes: bool = True,
 ) -> Settings:
     """Find the workspace above ``cwd`` and merge defaults < file < environment < flags.
 
     Having no workspace is not an error here: the caller decides whether it needs one.
+    A workspace's folder is made private first (:mod:`shipyard.workspace.permissions`)
+    unless ``tighten_modes`` is false (``doctor`` only reports).
     """
     start = cwd if cwd is not None else Path.cwd()
     root = find_workspace(start)
@@ -46,6 +51,8 @@ def load_settings(
     if root is None:
         return build_settings(env=env, flags=flags)
     layout = WorkspaceLayout(root)
+    if tighten_modes:
+        tighten(layout)
     document = read_config_file(layout.config_file)
     return build_settings(
         file=document,

@@ -20,6 +20,8 @@ from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
 from shipyard.core.settings import Settings
 from shipyard.workspace.config import load_settings
+from shipyard.workspace.layout import WorkspaceLayout
+from shipyard.workspace.permissions import loose_paths
 
 __all__ = ["EXTRAS", "Check", "Verdict", "run_checks"]
 
@@ -54,12 +56,14 @@ def run_checks(
     """Run every check; never raises for a problem it is meant to report."""
     checks = [_check_python()]
     try:
-        settings = load_settings(cwd, env, flags)
+        settings = load_settings(cwd, env, flags, tighten_modes=False)
     except ShipyardError as exc:
         checks.append(Check("config", Verdict.FAIL, exc.one_line()))
         return checks + _extras()
     checks.append(_check_config(settings))
     checks.append(_check_git(settings))
+    if settings.workspace is not None:
+        checks.append(_check_permissions(WorkspaceLayout(settings.workspace)))
     ctx = Context(settings)
     if settings.workspace is not None or settings.store.uri:
         checks.extend(_check_database(ctx))
@@ -90,6 +94,21 @@ def _check_git(settings: Settings) -> Check:
     if any((folder / ".git").exists() for folder in (root, *root.parents)):
         return Check("git", Verdict.OK, "workspace is inside a git repository")
     return Check("git", Verdict.WARN, "not a git repository: pointer files and lineage need git")
+
+
+def _check_permissions(layout: WorkspaceLayout) -> Check:
+    loose = loose_paths(layout)
+    if not loose:
+        return Check("permissions", Verdict.OK, f"{layout.dot_dir} is private to its owner")
+    path, mode = loose[0]
+    more = f" and {len(loose) - 1} more" if len(loose) > 1 else ""
+    return Check(
+        "permissions",
+        Verdict.WARN,
+        f"{path}{more} can be opened by other users (mode {mode:04o}): it may hold password "
+        f"hashes and tokens; any other shipyard command makes it private, or: chmod 700 "
+        f"{layout.dot_dir}",
+    )
 
 
 def _check_database(ctx: Context) -> list[Check]:
