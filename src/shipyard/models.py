@@ -15,7 +15,7 @@ See docs/models.md for the directory format and the flavors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from shipyard.registry.entities import ModelVersion
     from shipyard.registry.onnx_fastpath import FastPath
     from shipyard.registry.signatures.validate import SignatureValidator
+    from shipyard.registry.signing.keys import KeyPath, KeyPaths
     from shipyard.registry.signing.sign import SignResult
     from shipyard.registry.signing.verify import VerifyResult
 
@@ -81,7 +82,7 @@ def load_model(
     *,
     trusted: bool = False,
     require_signature: bool = False,
-    public_keys: Sequence[Path] = (),
+    public_keys: KeyPaths = (),
     context: Context | None = None,
 ) -> LoadedModel:
     """Verify and load a model directory, or a registered version by URI.
@@ -90,7 +91,9 @@ def load_model(
     are fetched from the registry of ``context`` (default: the workspace around
     the current folder) into the local cache, checked against the registry's
     record and the workspace's signing policy, then loaded. A path is loaded
-    as a directory. ``trusted`` allows pickles and unknown types.
+    as a directory; ``public_keys`` are key files (``["key.pem"]`` or paths).
+    ``trusted`` allows pickles, unknown types and importing the module of a
+    class the manifest names.
     """
     if str(directory).startswith("models:"):
         return _load_registered(str(directory), trusted=trusted, context=context)
@@ -178,14 +181,14 @@ def signature_validator(signature: Signature) -> SignatureValidator:
     return SignatureValidator(signature)
 
 
-def sign_model(directory: Path | str, private_key: Path) -> SignResult:
+def sign_model(directory: Path | str, private_key: KeyPath) -> SignResult:
     from shipyard.registry.signing.sign import sign_model as _sign
 
     return _sign(directory, private_key)
 
 
 def verify_model(
-    directory: Path | str, public_keys: Sequence[Path], *, required: bool = True
+    directory: Path | str, public_keys: KeyPaths, *, required: bool = True
 ) -> VerifyResult:
     from shipyard.registry.signing.verify import verify_model as _verify
 

@@ -13,7 +13,7 @@ import pytest
 from sklearn.datasets import load_iris
 from typer.testing import Result
 
-from shipyard.core.errors import InvalidInput, NotFound, UntrustedModel
+from shipyard.core.errors import InvalidInput, NotFound, UnsafePath, UntrustedModel
 from shipyard.core.signature import ColumnSchema, TensorSchema
 from shipyard.models import import_mlflow, load_model
 
@@ -159,5 +159,33 @@ def test_a_model_path_outside_the_directory_is_refused(tmp_path: Path) -> None:
     (tmp_path / "MLmodel").write_text(
         "flavors:\n  sklearn: {pickled_model: ../../etc/passwd, serialization_format: pickle}\n"
     )
-    with pytest.raises(InvalidInput, match="leaves the model directory"):
+    with pytest.raises(UnsafePath, match=r"MLflow model file '\.\./\.\./etc/passwd'"):
         import_mlflow(tmp_path, tmp_path / "out", trusted=True)
+
+
+def test_files_mlmodel_names_through_a_link_are_refused(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    sio.dump(LogisticRegression(max_iter=1000).fit(X, y), outside / "model.skops")
+    (outside / "example.json").write_text(json.dumps({"inputs": X[:2].tolist()}))
+    folder = tmp_path / "mlflow"
+    folder.mkdir()
+    (folder / "model.skops").symlink_to(outside / "model.skops")
+    (folder / "MLmodel").write_text(
+        "flavors:\n  sklearn: {pickled_model: model.skops, serialization_format: skops}\n"
+    )
+    with pytest.raises(UnsafePath, match=r"MLflow model file 'model\.skops' goes through a sym"):
+        import_mlflow(folder, tmp_path / "out")
+    (folder / "model.skops").unlink()
+    (folder / "model.skops").write_bytes((outside / "model.skops").read_bytes())
+    (folder / "input").symlink_to(outside)  # a linked folder on the way to the example
+    example = "saved_input_example_info: {artifact_path: input/example.json, type: ndarray}\n"
+    with (folder / "MLmodel").open("a") as handle:
+        handle.write(example)
+    with pytest.raises(UnsafePath, match=r"'input/example\.json' goes through a symbolic link"):
+        import_mlflow(folder, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shipyard.core.errors import AlreadyExists, IntegrityError, InvalidInput, NotFound
+from shipyard.core.errors import AlreadyExists, IntegrityError, InvalidInput, NotFound, UnsafePath
 from shipyard.core.model_manifest import MANIFEST_FILE
 from shipyard.models import load_model, read_manifest, save_model
 from shipyard.registry.model_dir.digests import digest_file
@@ -84,8 +84,9 @@ def test_a_manifest_path_leaving_the_directory_is_refused(saved: Path) -> None:
     document = json.loads((saved / MANIFEST_FILE).read_text())
     document["files"][0]["path"] = "../../etc/passwd"
     (saved / MANIFEST_FILE).write_text(json.dumps(document))
-    with pytest.raises(IntegrityError, match="leaves the model directory"):
+    with pytest.raises(UnsafePath, match=r"model file '\.\./\.\./etc/passwd' is not a plain") as e:
         load_model(saved)
+    assert e.value.path == "../../etc/passwd"
 
 
 def test_a_corrupt_or_newer_manifest_is_refused(saved: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shipyard.core.errors import AlreadyExists, IntegrityError, InvalidInput
+from shipyard.core.errors import AlreadyExists, IntegrityError, InvalidInput, NotFound
 from shipyard.models import load_model, save_model, sign_model, verify_model
 from shipyard.registry.signing.keys import KeyInfo, generate_keys, list_keys, trust_key
 
@@ -166,3 +166,25 @@ def test_files_added_or_removed_after_signing_are_named(model: Path, keys: KeyIn
     (model / "input_example.json").unlink()
     with pytest.raises(IntegrityError, match=r"input_example\.json is missing"):
         verify_model(model, [keys.public_key])
+
+
+def test_key_paths_may_be_text_as_the_docs_write_them(
+    model: Path, keys: KeyInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert keys.private_key is not None
+    monkeypatch.chdir(keys.public_key.parent)  # "signing-key.pub.pem", as in docs/models.md
+    sign_model(str(model), "signing-key.pem")
+    assert verify_model(model, ["signing-key.pub.pem"]).fingerprint == keys.fingerprint
+    assert verify_model(model, "signing-key.pub.pem").signed  # one key, not its characters
+    loaded = load_model(model, require_signature=True, public_keys=["signing-key.pub.pem"])
+    assert loaded.manifest.flavor == "sklearn"
+    load_model(model, public_keys=[str(keys.public_key)])
+    # a missing key file is one clear line, signed model or not
+    with pytest.raises(NotFound, match=r"cannot read key file missing\.pem: No such file") as e:
+        load_model(model, require_signature=True, public_keys=["missing.pem"])
+    assert "\n" not in e.value.one_line()
+    (model / "model.sig").unlink()
+    with pytest.raises(NotFound, match=r"cannot read key file missing\.pem"):
+        load_model(model, public_keys=["missing.pem"])
+    with pytest.raises(NotFound, match=r"no signing key at missing\.pem"):
+        sign_model(model, "missing.pem")

@@ -68,8 +68,10 @@ def test_a_version_registered_over_http_moves_through_aliases(
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_bad_requests_answer_with_one_clear_error(client: TestClient, team: Team) -> None:
     headers = team.headers("root")
+    clash = {"files": {"a": "aGk=", "a/b": "aGk="}}  # a file that is also a folder
     cases = [
-        ("post", f"{MODELS}/churn/versions", {"files": {"../escape": "aGk="}}, 400, "leaves"),
+        ("post", f"{MODELS}/churn/versions", {"files": {"../escape": "aGk="}}, 400, "not a plain"),
+        ("post", f"{MODELS}/churn/versions", clash, 400, "'a' is both a file and a folder"),
         ("post", f"{MODELS}/churn/versions", {"files": {"a.txt": "%%%"}}, 400, "base64"),
         ("post", f"{MODELS}/churn/versions", {"files": {"a.txt": "aGk="}}, 404, "not a Shipyard"),
         ("post", f"{MODELS}/bad name/versions", {"files": model_files()}, 400, "model name"),

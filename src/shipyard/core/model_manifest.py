@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from shipyard.core.errors import InvalidInput
+from shipyard.core.relpath import check_relpath, check_relpaths
 from shipyard.core.signature import Signature
 
 __all__ = [
@@ -35,14 +35,12 @@ MANIFEST_VERSION = 1
 _HEX = frozenset("0123456789abcdef")
 
 
-def check_relative_path(path: object) -> str:
-    """A POSIX path that stays inside the model directory, or :class:`InvalidInput`."""
-    if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
-        raise InvalidInput(f"invalid file path {path!r} in a model manifest")
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or any(part in ("..", ".", "") for part in path.split("/")):
-        raise InvalidInput(f"file path {path!r} in a model manifest leaves the model directory")
-    return path
+def check_relative_path(path: object, *, what: str = "model file") -> str:
+    """A path that stays inside the model directory, or :class:`UnsafePath` naming it.
+
+    The one check of :func:`shipyard.core.relpath.check_relpath`, with a model's wording.
+    """
+    return check_relpath(path, what=what)
 
 
 @dataclass(frozen=True)
@@ -131,12 +129,13 @@ class ModelManifest:
         if not isinstance(raw_files, list):
             raise InvalidInput("the model manifest has no file list")
         files = tuple(FileEntry.from_dict(f) for f in raw_files)
-        if len({f.path for f in files}) != len(files):
-            raise InvalidInput("the model manifest lists a file twice")
+        # Twice the same file, or a file that is also a folder: refused by name.
+        check_relpaths([f.path for f in files], what="model file")
         signature = data.get("signature")
         versions = data.get("framework_versions", {})
         example = data.get("example_file")
-        if example is not None and check_relative_path(example) not in {f.path for f in files}:
+        in_list = {f.path for f in files}
+        if example is not None and check_relative_path(example, what="example file") not in in_list:
             raise InvalidInput(f"the manifest's example file {example!r} is not in its file list")
         return cls(
             flavor=flavor,

@@ -173,7 +173,8 @@ def models_promote(
     ] = False,
     reason: ReasonOption = "",
     trust: Annotated[
-        bool, typer.Option("--trust", help="Allow types skops does not know.")
+        bool,
+        typer.Option("--trust", help="Allow unknown types and importing a manifest's classes."),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
-from shipyard.core.errors import IntegrityError, NotFound
+from shipyard.core.errors import IntegrityError, NotFound, UnsafePath
+from shipyard.core.relpath import check_relpath, check_relpaths, shown
 from shipyard.registry.entities import ModelVersion
+from shipyard.workspace.destinations import Destinations
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -35,13 +37,16 @@ def cache_root(ctx: Context) -> Path:
 
 
 def version_dir(ctx: Context, version: ModelVersion) -> Path:
-    """Where ``version`` is (or would be) cached."""
-    return (
-        cache_root(ctx)
-        / version.project
-        / version.name
-        / f"{version.version}-{version.manifest_digest[:16]}"
-    )
+    """Where ``version`` is (or would be) cached.
+
+    Its parts come from the registry's answer (a server's, in remote mode), so
+    they are checked like any other path from received bytes.
+    """
+    relative = f"{version.project}/{version.name}/{version.version}-{version.manifest_digest[:16]}"
+    check_relpath(relative, what="model cache folder")
+    if relative.count("/") != 2:
+        raise UnsafePath(f"model cache folder '{shown(relative)}' is not project/name/version")
+    return cache_root(ctx).joinpath(*relative.split("/"))
 
 
 def adopt(ctx: Context, version: ModelVersion, folder: Path) -> None:
@@ -67,12 +72,17 @@ def materialize(ctx: Context, version: ModelVersion, *, progress: Progress | Non
     target = version_dir(ctx, version)
     if target.is_dir():
         return target
+    # The file list is the registry's answer: every path is checked (twice the same
+    # file, a file that is also a folder, anything leaving the folder) before a byte
+    # is written, and each lands only where Destinations allows.
+    check_relpaths([e.path for e in version.files], what="model file")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.fetch-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     by_digest: dict[str, str] = {}
     for entry in version.files:
         by_digest.setdefault(entry.blake3, entry.path)
-    items = [(Digest(e.blake3), staging / e.path) for e in version.files]
+    places = Destinations(staging, what="model file")
+    items = [(Digest(e.blake3), places.path(e.path)) for e in version.files]
     try:
         try:
             model_store(ctx).get_files(items, progress=progress)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import InvalidInput, NotFound, UntrustedModel
-from shipyard.core.model_manifest import ModelManifest, check_relative_path
+from shipyard.core.model_manifest import ModelManifest
+from shipyard.core.relpath import check_relpath
 from shipyard.core.signature import (
     ColumnSchema,
     ColumnSpec,
@@ -25,6 +26,7 @@ from shipyard.core.signature import (
     TensorSpec,
 )
 from shipyard.registry.flavors.pickled import load_pickle
+from shipyard.workspace.destinations import refuse_links
 
 __all__ = ["convert_mlflow_signature", "import_mlflow", "read_mlmodel"]
 
@@ -108,8 +110,9 @@ def import_mlflow(
 
 
 def _load_sklearn(folder: Path, flavor: Mapping[str, Any], *, trusted: bool) -> Any:
-    name = check_relative_path(flavor.get("pickled_model"))
-    path = folder / name
+    # MLmodel is untrusted bytes: the file must be inside the folder, through no link.
+    name = check_relpath(flavor.get("pickled_model"), what="MLflow model file")
+    path = refuse_links(folder, name, what="MLflow model file")
     if not path.is_file():
         raise NotFound(f"the MLflow model file {name} is missing from {folder}")
     fmt = flavor.get("serialization_format", "cloudpickle")
@@ -185,7 +188,7 @@ def _read_example(folder: Path, info: object) -> Any:
     """MLflow's saved input example as a DataFrame or array, or None."""
     if not isinstance(info, dict) or not info.get("artifact_path"):
         return None
-    path = folder / check_relative_path(info["artifact_path"])
+    path = refuse_links(folder, check_relpath(info["artifact_path"], what="MLflow input example"))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -17,6 +17,7 @@ from typing import Any
 
 from shipyard.core.signature import ColumnSchema, Signature, TensorSchema
 from shipyard.registry.flavors.onnx import OnnxModel
+from shipyard.registry.flavors.onnx_files import new_session
 from shipyard.registry.signatures.infer import is_dataframe
 
 __all__ = ["FastPath", "FastPathModel", "onnx_fast_path", "single_row_latency"]
@@ -155,13 +156,8 @@ def _convert(model: Any, signature: Signature, dtype: str) -> FastPathModel:
         raise _Unconvertible("unknown input schema")
     options = {id(model): {"zipmap": False}} if hasattr(model, "predict_proba") else None
     onnx_model = convert_sklearn(model, initial_types=initial_types, options=options)
-    from onnxruntime import InferenceSession, SessionOptions
-
-    session_options = SessionOptions()
-    session_options.log_severity_level = 3
-    session = InferenceSession(
-        onnx_model.SerializeToString(), session_options, providers=["CPUExecutionProvider"]
-    )
+    # Through the one session maker: bytes alone, so no external data is read from anywhere.
+    session = new_session(onnx_model.SerializeToString(), None, model=onnx_model)
     return FastPathModel(session, columns)
 
 

@@ -18,10 +18,12 @@ from pydantic import BaseModel, Field, field_validator
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
-from shipyard.core.model_manifest import FileEntry, check_relative_path
+from shipyard.core.model_manifest import FileEntry
 from shipyard.core.model_ref import ModelRef, check_alias
+from shipyard.core.relpath import check_relpaths
 from shipyard.registry.gates.scoring import METRICS
 from shipyard.server.security import request_context
+from shipyard.workspace.destinations import Destinations
 
 __all__ = ["router"]
 
@@ -164,11 +166,13 @@ def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dic
     if not body.files or len(body.files) > MAX_FILES:
         raise InvalidInput(f"a model version holds 1 to {MAX_FILES:,} files")
     here = _in(ctx, project)
+    check_relpaths(body.files, what="model file")  # a file that is also a folder, too
     with scratch_dir(here, "upload") as scratch:
         folder = scratch / "model"
+        places = Destinations(folder, what="model file")
         paths = []
         for path, content in body.files.items():
-            target = folder / check_relative_path(path)
+            target = places.path(path)
             try:
                 data = base64.b64decode(content, validate=True)
             except (binascii.Error, ValueError):

@@ -24,6 +24,7 @@ from shipyard.core.ids import new_id
 from shipyard.core.model_manifest import MANIFEST_FILE
 from shipyard.core.model_ref import ModelRef, check_model_name
 from shipyard.core.principal import Principal, Role
+from shipyard.core.relpath import check_relpaths
 from shipyard.registry.entities import (
     CARD_FIELDS,
     Evaluation,
@@ -330,9 +331,8 @@ class RegistryService:
 
 
 def _check_draft(draft: VersionDraft) -> None:
-    paths = [f.path for f in draft.files]
-    if len(set(paths)) != len(paths):
-        raise InvalidInput("a model version lists a file twice")
+    # Each path is later a file in a model cache: checked, twice the same one refused.
+    check_relpaths([f.path for f in draft.files], what="file of a model version")
     manifest = next((f for f in draft.files if f.path == MANIFEST_FILE), None)
     if manifest is None or manifest.blake3 != draft.manifest_digest:
         raise InvalidInput(f"a model version needs its {MANIFEST_FILE} among its files")

@@ -27,6 +27,7 @@ from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, Permiss
 from shipyard.core.model_manifest import MANIFEST_FILE, SIGNATURE_FILE, FileEntry, ModelManifest
 from shipyard.core.model_ref import check_model_name
 from shipyard.core.principal import Role
+from shipyard.core.relpath import check_relpaths
 from shipyard.registry.entities import ModelVersion, VersionDraft
 
 if TYPE_CHECKING:
@@ -68,9 +69,8 @@ def register_stored(
     entries = tuple(sorted(files, key=lambda f: f.path))
     if not entries or len(entries) > MAX_FILES:
         raise InvalidInput(f"a model version holds 1 to {MAX_FILES:,} files")
+    check_relpaths([f.path for f in entries], what="file of a model version")
     by_path = {f.path: f for f in entries}
-    if len(by_path) != len(entries):
-        raise InvalidInput("a model version lists a file twice")
     manifest_entry = by_path.get(MANIFEST_FILE)
     if manifest_entry is None:
         raise InvalidInput(f"a model version needs its {MANIFEST_FILE} among its files")

@@ -200,7 +200,8 @@ def models_evaluate(
         list[str] | None, typer.Option("--metric", "-m", help="Only these metrics (repeatable).")
     ] = None,
     trust: Annotated[
-        bool, typer.Option("--trust", help="Allow types skops does not know.")
+        bool,
+        typer.Option("--trust", help="Allow unknown types and importing a manifest's classes."),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -72,7 +72,12 @@ def serve(
         bool, typer.Option("--onnx/--no-onnx", help="Use the checked ONNX fast path.")
     ] = True,
     trust: Annotated[
-        bool, typer.Option("--trust", help="Allow pickles and unknown types (your own models).")
+        bool,
+        typer.Option(
+            "--trust",
+            help="Allow pickles, unknown types and importing the module of a class a "
+            "manifest names (your own models).",
+        ),
     ] = False,
     log_rate: Annotated[
         float | None,

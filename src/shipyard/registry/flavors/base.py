@@ -9,6 +9,7 @@ framework only inside methods, so listing flavors imports nothing heavy.
 from __future__ import annotations
 
 import importlib
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,15 +106,32 @@ def class_path(cls: type) -> str:
     return f"{module}:{qualname}"
 
 
-def import_class(path: object, base: type, what: str) -> type:
-    """Import ``module:Class`` and check it subclasses ``base`` before anything calls it.
+def import_class(path: object, base: type, what: str, *, trusted: bool = False) -> type:
+    """The class ``module:Class`` a manifest names, if it may be loaded; refused otherwise.
 
-    The path comes from a manifest: importing runs only installed code, and the
-    subclass check stops a manifest from naming an arbitrary callable.
+    The path comes from a manifest, so it is untrusted. Allowed without trust:
+    ``base`` and its subclasses already defined in this process, found by
+    walking ``base.__subclasses__()``, which imports nothing and runs no code
+    (importing a module runs its code: ``this`` prints, ``antigravity`` opens a
+    browser). Only with ``trusted`` is another module imported, and even then
+    the class must subclass ``base`` before anything calls it.
     """
     if not isinstance(path, str) or path.count(":") != 1:
         raise InvalidInput(f"invalid {what} class path {path!r}", hint="use 'module:Class'")
     module_name, qualname = path.split(":")
+    if not all(part.isidentifier() for part in [*module_name.split("."), *qualname.split(".")]):
+        raise InvalidInput(f"invalid {what} class path {path!r}", hint="use 'module:Class'")
+    loaded = _loaded_subclass(base, module_name, qualname)
+    if loaded is not None:
+        return loaded
+    if not trusted:
+        raise UntrustedModel(
+            f"the manifest names the {what} class {path}, which is not a subclass of "
+            f"{base.__module__}.{base.__qualname__} loaded in this process; refusing to "
+            f"import {module_name} (importing runs its code)",
+            hint=f"import {module_name} before loading the model, or load it with "
+            "trusted=True (CLI: --trust) if you trust the model's source",
+        )
     try:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
@@ -130,3 +148,21 @@ def import_class(path: object, base: type, what: str) -> type:
             hint="a model manifest may only name classes made to be loaded",
         )
     return obj
+
+
+def _loaded_subclass(base: type, module_name: str, qualname: str) -> type | None:
+    """``base`` or a subclass of it defined as ``module_name:qualname``, if one exists now."""
+    if module_name not in sys.modules:  # a class's module is imported before the class exists
+        return None
+    stack: list[type] = [base]
+    seen: set[type] = set()
+    while stack:
+        cls = stack.pop()
+        if cls.__module__ == module_name and cls.__qualname__ == qualname:
+            return cls
+        subclasses: list[type] = type.__subclasses__(cls)  # not a metaclass's override
+        for sub in subclasses:
+            if sub not in seen:
+                seen.add(sub)
+                stack.append(sub)
+    return None

@@ -1,8 +1,11 @@
 """ONNX models (``onnx.ModelProto``), run with onnxruntime.
 
-The file is the model's protobuf bytes: data, never code. :class:`OnnxModel`
-wraps an onnxruntime session with input conversion and is what both this flavor
-and the scikit-learn fast path (``shipyard.registry.onnx_fastpath``) return.
+The file is the model's protobuf bytes: data, never code. Tensors may keep
+their bytes in side files ("external data", ``options={"external_data": True}``);
+every session is made by :mod:`.onnx_files`, which refuses a side file outside
+the model's folder. :class:`OnnxModel` wraps an onnxruntime session with input
+conversion and is what both this flavor and the scikit-learn fast path
+(``shipyard.registry.onnx_fastpath``) return.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from typing import Any
 
 from shipyard.core.errors import InvalidInput
 from shipyard.registry.flavors.base import Flavor, SavedFlavor, distribution_versions
+from shipyard.registry.flavors.onnx_files import external_tensors, new_session
 from shipyard.registry.signatures.infer import is_dataframe
 
 __all__ = ["OnnxFlavor", "OnnxModel"]
 
 MODEL_FILE = "model.onnx"
+DATA_FILE = "model.onnx.data"
+"""Where ``options={"external_data": True}`` puts the tensors (onnx's layout for large graphs)."""
 
 _NUMPY_TYPES = {
     "tensor(float)": "float32",
@@ -50,15 +56,18 @@ class OnnxModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> OnnxModel:
-        import onnxruntime as ort
+        """A model given as bytes alone: it may keep no data in side files."""
+        return cls(new_session(data, None))
 
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only
-        try:
-            session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise InvalidInput(f"onnxruntime cannot load the model: {exc}") from exc
-        return cls(session)
+    @classmethod
+    def from_proto(cls, model: Any) -> OnnxModel:
+        """An in-memory ``onnx.ModelProto`` (its external data, if any, must be loaded)."""
+        return cls(new_session(model.SerializeToString(), None, model=model))
+
+    @classmethod
+    def from_file(cls, path: Path) -> OnnxModel:
+        """The model in ``path``; its external data files must lie in the same folder."""
+        return cls(new_session(path.read_bytes(), path.parent))
 
     def feeds(self, data: Any) -> dict[str, Any]:
         """Input arrays by name, converted to the dtypes the graph declares."""
@@ -110,21 +119,40 @@ class OnnxFlavor(Flavor):
             onnx.checker.check_model(model)
         except onnx.checker.ValidationError as exc:
             raise InvalidInput(f"the ONNX model is not valid: {exc}") from exc
-        (directory / MODEL_FILE).write_bytes(model.SerializeToString())
+        outside = next(external_tensors(model), None)
+        if outside is not None:  # its side file would not be saved with it
+            raise InvalidInput(
+                f"ONNX tensor {outside.name!r} keeps its data in an external file",
+                hint="load the model with onnx.load(path) (which reads external data) before "
+                'saving; options={"external_data": True} writes it beside the graph',
+            )
+        params: dict[str, Any] = {
+            "file": MODEL_FILE,
+            "opset": [o.version for o in model.opset_import],
+        }
+        if options.get("external_data"):
+            copy = onnx.ModelProto()
+            copy.CopyFrom(model)  # onnx.save_model moves the data out of the object it saves
+            onnx.save_model(copy, str(directory / MODEL_FILE), save_as_external_data=True,
+                            all_tensors_to_one_file=True, location=DATA_FILE)  # fmt: skip
+            params["external_data"] = (directory / DATA_FILE).is_file()
+        else:
+            (directory / MODEL_FILE).write_bytes(model.SerializeToString())
         return SavedFlavor(
-            params={"file": MODEL_FILE, "opset": [o.version for o in model.opset_import]},
-            framework_versions=distribution_versions("onnx", "onnxruntime"),
+            params=params, framework_versions=distribution_versions("onnx", "onnxruntime")
         )
 
     def load(self, directory: Path, params: Mapping[str, Any], *, trusted: bool) -> OnnxModel:
-        return OnnxModel.from_bytes((directory / MODEL_FILE).read_bytes())
+        # From the file in its folder: external data resolves there, checked, never
+        # against the working directory.
+        return OnnxModel.from_file(directory / MODEL_FILE)
 
     def predict(self, model: Any, data: Any) -> Any:
         if isinstance(model, OnnxModel):
             return model.predict(data)
-        return OnnxModel.from_bytes(model.SerializeToString()).predict(data)
+        return OnnxModel.from_proto(model).predict(data)
 
     def predict_proba(self, model: Any, data: Any) -> Any:
         if isinstance(model, OnnxModel):
             return model.predict_proba(data)
-        return OnnxModel.from_bytes(model.SerializeToString()).predict_proba(data)
+        return OnnxModel.from_proto(model).predict_proba(data)

@@ -11,8 +11,10 @@ that rebuilds the object:
 
 The manifest stores the class as ``module:Class`` (it must be importable where
 the model is loaded, so not defined in ``__main__``) and the config as JSON.
-Loading imports the class and refuses it unless it subclasses
-:class:`PythonModel`, so a manifest cannot make Shipyard call anything else.
+Loading takes the class only if it is a :class:`PythonModel` subclass already
+defined in the process (the caller imported its module); the module is imported
+for a trusted model only (:func:`~.base.import_class`), so a manifest can
+neither run a module's import-time code nor make Shipyard call anything else.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class PythonModelFlavor(Flavor):
         return SavedFlavor(params={"class": path, "config": config, "data_dir": DATA_DIR})
 
     def load(self, directory: Path, params: Mapping[str, Any], *, trusted: bool) -> Any:
-        cls = import_class(params.get("class"), PythonModel, "Python model")
+        cls = import_class(params.get("class"), PythonModel, "Python model", trusted=trusted)
         config = params.get("config", {})
         if not isinstance(config, Mapping):
             raise InvalidInput("the manifest's Python model config must be an object")

@@ -2,8 +2,10 @@
 
 The directory holds ``model.safetensors`` (tensors only) and the manifest names
 the module class as ``module:Class`` with its constructor keyword arguments as
-JSON. Loading imports the class, checks that it is a ``torch.nn.Module``
-subclass, builds it with those arguments and loads the weights into it.
+JSON. Loading finds the class among the ``torch.nn.Module`` subclasses already
+defined in the process (importing its module only for a trusted model, see
+:func:`~.base.import_class`), builds it with those arguments and loads the
+weights into it.
 
 Options: ``module_class`` (default: the model's own class) and ``init_kwargs``
 (default: none).
@@ -66,7 +68,9 @@ class PyTorchFlavor(Flavor):
         torch = self.require("torch")
         from safetensors.torch import load_model
 
-        cls = import_class(params.get("module_class"), torch.nn.Module, "PyTorch module")
+        cls = import_class(
+            params.get("module_class"), torch.nn.Module, "PyTorch module", trusted=trusted
+        )
         init_kwargs = params.get("init_kwargs", {})
         if not isinstance(init_kwargs, Mapping):
             raise InvalidInput("the manifest's init_kwargs must be an object")

@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from shipyard.core.errors import IntegrityError
+from shipyard.core.errors import IntegrityError, UnsafePath
 from shipyard.core.model_manifest import MANIFEST_FILE, SIGNATURE_FILE, FileEntry
+from shipyard.core.relpath import shown
 
 __all__ = ["digest_file", "digest_tree", "list_files", "verify_files"]
 
@@ -34,16 +35,30 @@ def list_files(directory: Path) -> list[str]:
         here = Path(root)
         for name in sorted(dirs):
             if (here / name).is_symlink():
-                raise IntegrityError(f"{(here / name).relative_to(directory)} is a symbolic link")
+                raise _link(here / name, directory)
         for name in files:
             path = here / name
             relative = path.relative_to(directory).as_posix()
+            if path.is_symlink():
+                raise _link(path, directory)
             if relative in _NOT_CONTENT:
                 continue
-            if path.is_symlink() or not path.is_file():
+            if not path.is_file():
                 raise IntegrityError(f"{relative} is not a regular file", object_id=relative)
             found.append(relative)
     return sorted(found)
+
+
+def _link(path: Path, directory: Path) -> UnsafePath:
+    # A link could make a reader (onnxruntime's external data, a PythonModel's
+    # load_files) read any file it points at: refused as a path leaving the folder.
+    relative = shown(path.relative_to(directory).as_posix())
+    return UnsafePath(
+        f"model file {relative} in {directory} is a symbolic link; a model directory holds "
+        "only regular files",
+        path=relative,
+        hint="replace the link with the file itself, or save the model again",
+    )
 
 
 def digest_tree(directory: Path) -> tuple[FileEntry, ...]:

@@ -3,21 +3,22 @@
 Order of checks: the manifest parses; every file's BLAKE3 digest matches and
 no unlisted file is present; if a signature is required or trusted keys are
 given, the OpenSSF signature verifies (it also covers the manifest). Only then
-does the flavor read a byte of model data, and it refuses pickles and unknown
-types unless ``trusted``.
+does the flavor read a byte of model data, and it refuses pickles, unknown
+types and classes whose module is not imported unless ``trusted``, and any
+side file (ONNX external data) outside the directory whatever the trust.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-from shipyard.core.errors import IntegrityError, InvalidInput, NotFound
+from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, UnsafePath
 from shipyard.core.model_manifest import MANIFEST_FILE, ModelManifest
 from shipyard.registry.flavors.registry import get_flavor
 from shipyard.registry.model_dir.digests import verify_files
 from shipyard.registry.model_dir.loaded import LoadedModel
+from shipyard.registry.signing.keys import KeyPaths, key_paths
 
 __all__ = ["load_model", "read_manifest"]
 
@@ -43,6 +44,8 @@ def read_manifest(directory: Path | str) -> ModelManifest:
         ) from None
     try:
         return ModelManifest.from_dict(document)
+    except UnsafePath:
+        raise  # names the entry already; a bad path is refused input (exit 2), not corruption
     except InvalidInput as exc:
         raise IntegrityError(
             f"{MANIFEST_FILE} in {folder} is malformed: {exc}", object_id=MANIFEST_FILE
@@ -54,24 +57,27 @@ def load_model(
     *,
     trusted: bool = False,
     require_signature: bool = False,
-    public_keys: Sequence[Path] = (),
+    public_keys: KeyPaths = (),
 ) -> LoadedModel:
     """Verify and load the model saved in ``directory``.
 
-    ``trusted`` allows pickles and types outside skops' safe list (otherwise
-    :class:`UntrustedModel`). With ``require_signature`` the directory must
-    carry a valid signature from one of ``public_keys``; with keys but without
-    the requirement, a signature present is still checked. Raises
+    ``trusted`` allows pickles, types outside skops' safe list and importing
+    the modules of classes a manifest names (otherwise :class:`UntrustedModel`).
+    With ``require_signature`` the directory must carry a valid signature from
+    one of ``public_keys`` (paths, as :class:`~pathlib.Path` or text); with keys
+    but without the requirement, a signature present is still checked. Raises
     :class:`IntegrityError` naming a missing, changed or unexpected file, an
-    unsigned model where one is required, or a signature from an unknown key.
+    unsigned model where one is required, or a signature from an unknown key;
+    :class:`UnsafePath` naming a path that could leave the directory.
     """
     folder = Path(directory)
+    keys = key_paths(public_keys)
     manifest = read_manifest(folder)
     verify_files(folder, manifest.files)  # first: it names the changed file plainly
-    if require_signature or public_keys:
+    if require_signature or keys:
         from shipyard.registry.signing.verify import verify_model
 
-        verify_model(folder, public_keys, required=require_signature)
+        verify_model(folder, keys, required=require_signature)
     flavor = get_flavor(manifest.flavor)
     raw = flavor.load(folder, manifest.flavor_params, trusted=trusted)
     return LoadedModel(folder, manifest, flavor, raw)

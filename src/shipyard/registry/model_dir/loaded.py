@@ -45,10 +45,12 @@ class LoadedModel:
     def input_example(self) -> Any:
         """The stored input example (a DataFrame, an array or a dict of arrays), or None."""
         from shipyard.registry.signatures.example import read_example
+        from shipyard.workspace.destinations import refuse_links
 
         if self.manifest.example_file is None:
             return None
-        return read_example(self.directory / self.manifest.example_file)
+        path = refuse_links(self.directory, self.manifest.example_file, what="example file")
+        return read_example(path)
 
     def predict(self, data: Any) -> Any:
         return self.flavor.predict(self.raw, data)

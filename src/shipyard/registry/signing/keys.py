@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 from shipyard.core.errors import AlreadyExists, InvalidInput, NotFound
 
@@ -24,8 +26,11 @@ __all__ = [
     "PRIVATE_KEY_FILE",
     "PUBLIC_KEY_FILE",
     "KeyInfo",
+    "KeyPath",
+    "KeyPaths",
     "fingerprint",
     "generate_keys",
+    "key_paths",
     "list_keys",
     "load_public_key",
     "trust_key",
@@ -36,6 +41,11 @@ PRIVATE_KEY_FILE = "signing-key.pem"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
 TRUSTED_DIR = "trusted"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+KeyPath: TypeAlias = str | os.PathLike[str]
+"""A key file's path, as the docs write it (``"key.pem"``) or as a :class:`~pathlib.Path`."""
+KeyPaths: TypeAlias = KeyPath | Iterable[KeyPath]
+"""One key file or several."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +66,26 @@ class KeyInfo:
         }
 
 
-def load_public_key(path: Path) -> bytes:
+def key_paths(keys: KeyPaths) -> tuple[Path, ...]:
+    """``keys`` as paths: one path or several, each a :class:`~pathlib.Path` or text."""
+    if isinstance(keys, str | os.PathLike):  # one key: never iterate a string's characters
+        return (Path(keys),)
+    return tuple(Path(key) for key in keys)
+
+
+def load_public_key(path: KeyPath) -> bytes:
     """The canonical PEM of the P-256 public key in ``path`` (a public or private key file)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise NotFound(f"cannot read key file {path}: {exc.strerror}") from None
+        raise NotFound(
+            f"cannot read key file {path}: {exc.strerror}",
+            hint="give the path of a PEM key file (`shipyard keys list` shows the workspace's)",
+        ) from None
     try:
         if b"PRIVATE KEY" in data:
             key: object = serialization.load_pem_private_key(data, password=None).public_key()
@@ -127,7 +148,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def trust_key(keys_dir: Path, source: Path, name: str, *, force: bool = False) -> KeyInfo:
+def trust_key(keys_dir: Path, source: KeyPath, name: str, *, force: bool = False) -> KeyInfo:
     """Accept signatures made by the key whose public half is in ``source``."""
     if not _NAME.match(name):
         raise InvalidInput(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.model_manifest import SIGNATURE_FILE
-from shipyard.registry.signing.keys import fingerprint, load_public_key
+from shipyard.registry.signing.keys import KeyPath, fingerprint, load_public_key
 
 __all__ = ["SignResult", "sign_model"]
 
@@ -28,7 +28,7 @@ class SignResult:
         }
 
 
-def sign_model(directory: Path | str, private_key: Path) -> SignResult:
+def sign_model(directory: Path | str, private_key: KeyPath) -> SignResult:
     """Sign every file of the model in ``directory`` into ``directory/model.sig``.
 
     The model's digests are verified first, so a tampered model is never
@@ -41,6 +41,7 @@ def sign_model(directory: Path | str, private_key: Path) -> SignResult:
     from shipyard.registry.model_dir.digests import verify_files
     from shipyard.registry.model_dir.load import read_manifest
 
+    private_key = Path(private_key)
     folder = Path(directory)
     manifest = read_manifest(folder)
     verify_files(folder, manifest.files)

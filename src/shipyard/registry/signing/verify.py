@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard.core.errors import IntegrityError, InvalidInput
 from shipyard.core.model_manifest import SIGNATURE_FILE
-from shipyard.registry.signing.keys import fingerprint, load_public_key
+from shipyard.registry.signing.keys import KeyPaths, fingerprint, key_paths, load_public_key
 
 __all__ = ["VerifyResult", "verify_model"]
 
@@ -40,16 +39,20 @@ class VerifyResult:
 
 
 def verify_model(
-    directory: Path | str, public_keys: Sequence[Path], *, required: bool = True
+    directory: Path | str, public_keys: KeyPaths, *, required: bool = True
 ) -> VerifyResult:
     """Check ``directory/model.sig`` against ``public_keys`` and every file it covers.
 
-    Raises :class:`IntegrityError` for an unsigned model (when ``required``), a
+    ``public_keys`` are key files (one or several, paths or text). Raises
+    :class:`IntegrityError` for an unsigned model (when ``required``), a
     signature from a key not in ``public_keys``, or a file that changed, went
-    missing or appeared since signing (named in the message and ``object_id``).
+    missing or appeared since signing (named in the message and ``object_id``);
+    :class:`NotFound` for a key file that cannot be read.
     """
     from model_signing import verifying
 
+    # Every key is read first: a mistyped key path is one clear error, signed model or not.
+    known = {fingerprint(load_public_key(path)): path for path in key_paths(public_keys)}
     folder = Path(directory)
     signature = folder / SIGNATURE_FILE
     if not signature.is_file():
@@ -61,13 +64,12 @@ def verify_model(
             hint="sign it with `shipyard models sign`, or load it from a trusted source",
         )
     hint = _key_hint(signature)
-    if not public_keys:
+    if not known:
         raise InvalidInput(
             "no trusted public keys to verify the model's signature with",
             hint="create a key pair with `shipyard keys generate` or add a signer's public key "
             "with `shipyard keys trust`",
         )
-    known = {fingerprint(load_public_key(path)): path for path in public_keys}
     key = known.get(hint)
     if key is None:
         raise IntegrityError(
