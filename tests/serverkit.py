@@ -88,6 +88,9 @@ def make_team(database: Database) -> Team:
     team.tokens["other-project-token"] = auth.create_token(
         LOCAL_OWNER, name="t", user="maintainer", project="fraud"
     ).secret
+    team.tokens["capped-admin"] = auth.create_token(  # an admin's token capped: not an admin
+        LOCAL_OWNER, name="t", user="root", role_cap=Role.VIEWER
+    ).secret
     revoked = auth.create_token(LOCAL_OWNER, name="t", user="maintainer")
     auth.revoke_token(LOCAL_OWNER, revoked.info.id)
     team.tokens["revoked"] = revoked.secret

@@ -8,6 +8,8 @@ from shipyard.core.object_layout import (
     MARKER_KEY,
     KeyKind,
     ObjectKind,
+    ParsedKey,
+    audit_checkpoint_key,
     index_key,
     loose_key,
     pack_key,
@@ -56,3 +58,25 @@ def test_marker_and_scratch_keys() -> None:
 def test_bad_names_are_refused() -> None:
     with pytest.raises(ValueError):
         loose_key("../../etc/passwd", ObjectKind.BLOB)
+
+
+@given(st.integers(min_value=0, max_value=10**20 - 2), names)
+def test_audit_checkpoint_keys_parse_back_in_chain_order(seq: int, name: str) -> None:
+    key = audit_checkpoint_key(seq, name)
+    assert key.startswith("audit/checkpoints/")
+    assert parse_key(key) == ParsedKey(KeyKind.AUDIT_CHECKPOINT, name)
+    assert audit_checkpoint_key(seq, name) < audit_checkpoint_key(seq + 1, name)
+
+
+@pytest.mark.parametrize(
+    "key", ["audit/checkpoints/12-" + "a" * 64 + ".json", "audit/checkpoints/x", "audit/other"]
+)
+def test_other_audit_keys_are_unknown(key: str) -> None:
+    assert parse_key(key).kind is KeyKind.UNKNOWN
+
+
+def test_bad_audit_checkpoint_names_are_refused() -> None:
+    with pytest.raises(ValueError):
+        audit_checkpoint_key(-1, "a" * 64)
+    with pytest.raises(ValueError):
+        audit_checkpoint_key(1, "../x")

@@ -25,16 +25,22 @@ from shipyard.tracking.service import TrackingService
 from tests.serverkit import PROJECT
 
 AUTHENTICATED = frozenset(
-    {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token"}
-)
+    {"root", "maintainer", "contributor", "viewer", "outsider", "other-project-token",
+     "capped-admin"}
+)  # fmt: skip
 UNAUTHENTICATED = ("anonymous", "revoked", "expired")
 ADMINS = frozenset({"root"})
 PROJECT_MAINTAINERS = frozenset({"root", "maintainer"})
 PROJECT_CONTRIBUTORS = PROJECT_MAINTAINERS | {"contributor"}
-PROJECT_VIEWERS = PROJECT_CONTRIBUTORS | {"viewer"}
+PROJECT_VIEWERS = PROJECT_CONTRIBUTORS | {"viewer", "capped-admin"}
+RESTRICTED = frozenset({"other-project-token", "capped-admin"})
+"""Tokens capped at a role or scoped to a project: they create and revoke no other tokens."""
 
 # persona → the user it acts as (for routes that act on the caller's own things)
-USER_OF = {p: p for p in AUTHENTICATED} | {"other-project-token": "maintainer"}
+USER_OF = {p: p for p in AUTHENTICATED} | {
+    "other-project-token": "maintainer",
+    "capped-admin": "root",
+}
 
 Request = tuple[str, dict[str, Any] | bytes | None]
 
@@ -67,6 +73,9 @@ class Case:
     allowed: frozenset[str]
     prepare: Callable[[Kit, str], Request]
     """Given the kit and the persona, return (path, body)."""
+    unseen: str = "403"
+    """What a persona that may not read PROJECT gets: a run it may not see is not
+    found (404), as an unknown id; a heartbeat skips it (2xx), as an unknown id."""
 
 
 def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
@@ -172,8 +181,10 @@ ROUTES: dict[tuple[str, str], Case] = {
         ),
     ),
     ("GET", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens")),
-    ("POST", "/api/v1/tokens"): Case(AUTHENTICATED, _fixed("/api/v1/tokens", {"name": "x"})),
-    ("DELETE", "/api/v1/tokens/{token_id}"): Case(AUTHENTICATED, _own_token),
+    ("POST", "/api/v1/tokens"): Case(
+        AUTHENTICATED - RESTRICTED, _fixed("/api/v1/tokens", {"name": "x"})
+    ),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Case(AUTHENTICATED - RESTRICTED, _own_token),
     ("GET", "/api/v1/audit"): Case(ADMINS, _fixed("/api/v1/audit")),
     ("GET", "/api/v1/audit/verify"): Case(ADMINS, _fixed("/api/v1/audit/verify")),
     ("GET", "/metrics"): Case(AUTHENTICATED, _fixed("/metrics")),
@@ -200,28 +211,33 @@ ROUTES: dict[tuple[str, str], Case] = {
             "/api/v1/runs/log",
             {"metrics": [[k.run(), "acc", 0.9, 1, 2]], "params": [], "tags": []},
         ),
+        unseen="404",
     ),
     ("POST", "/api/v1/runs/heartbeat"): Case(
         PROJECT_CONTRIBUTORS,
         lambda k, _p: ("/api/v1/runs/heartbeat", {"usage": {k.run(): {}}, "writer": WRITER}),
+        unseen="2xx",
     ),
     ("POST", "/api/v1/runs/delete"): Case(
         PROJECT_MAINTAINERS,  # the runs are someone else's: deleting them needs a maintainer
         lambda k, _p: ("/api/v1/runs/delete", {"ids": [k.run()]}),
+        unseen="404",
     ),
     ("GET", "/api/v1/runs"): Case(
-        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs?id={k.run()}", None)
+        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs?id={k.run()}", None), unseen="404"
     ),
     ("GET", "/api/v1/runs/{run_id}"): Case(
-        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs/{k.run()}", None)
+        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs/{k.run()}", None), unseen="404"
     ),
     ("POST", "/api/v1/runs/{run_id}/resume"): Case(
         PROJECT_CONTRIBUTORS,
         lambda k, _p: (f"/api/v1/runs/{k.run()}/resume", {"writer": WRITER}),
+        unseen="404",
     ),
     ("POST", "/api/v1/runs/{run_id}/end"): Case(
         PROJECT_CONTRIBUTORS,
         lambda k, _p: (f"/api/v1/runs/{k.run()}/end", {"status": "finished"}),
+        unseen="404",
     ),
     ("POST", "/api/v1/runs/{run_id}/inputs"): Case(
         PROJECT_CONTRIBUTORS,
@@ -229,6 +245,7 @@ ROUTES: dict[tuple[str, str], Case] = {
             f"/api/v1/runs/{k.run()}/inputs",
             {"path": "data/train.csv", "size": 3, "digest": "a" * 64},
         ),
+        unseen="404",
     ),
     ("POST", "/api/v1/runs/{run_id}/artifacts"): Case(
         PROJECT_CONTRIBUTORS,
@@ -236,9 +253,12 @@ ROUTES: dict[tuple[str, str], Case] = {
             f"/api/v1/runs/{k.run()}/artifacts",
             {"artifacts": [{"path": "model.skops", "digest": k.stored().digest.hex, "size": 64}]},
         ),
+        unseen="404",
     ),
     ("GET", "/api/v1/runs/{run_id}/metric-history"): Case(
-        PROJECT_VIEWERS, lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history?key=loss", None)
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history?key=loss", None),
+        unseen="404",
     ),
     # -- objects -------------------------------------------------------------------------
     ("POST", "/api/v1/projects/{project}/objects/missing"): Case(

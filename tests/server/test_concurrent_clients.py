@@ -121,9 +121,9 @@ def test_sixteen_clients_at_once(
         written = download_artifacts(frame["run_id"][0], tmp_path / "check", context=ctx)
         assert sorted(p.name for p in written) == ["own.bin", "shared.txt"]
         admin = RemoteAuth(admin_ctx.remote)
-        breaks, entries = admin.verify_audit(LOCAL_OWNER)
-        assert breaks == []  # concurrent writers kept the hash chain whole
-        assert entries > CLIENTS * RUNS_PER_CLIENT * 2
+        report = admin.verify_audit(LOCAL_OWNER)
+        assert report.breaks == []  # concurrent writers kept the hash chain whole
+        assert report.entries > CLIENTS * RUNS_PER_CLIENT * 2
     finally:
         sdk.shutdown()
         ctx.close()

@@ -1,4 +1,5 @@
-"""Every route × every persona → the expected 2xx, 401 or 403."""
+"""Every route × every persona → the expected 2xx, 401, 403 (or 404 for a run of a
+project the persona may not read)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from fastapi.testclient import TestClient
 from shipyard.auth.service import AuthService
 from shipyard.server.app import create_app
 from shipyard.store.db import Database
-from tests.server.route_matrix import AUTHENTICATED, PUBLIC, ROUTES, UNAUTHENTICATED, Kit
+from tests.server.route_matrix import (
+    AUTHENTICATED,
+    PROJECT_VIEWERS,
+    PUBLIC,
+    ROUTES,
+    UNAUTHENTICATED,
+    Kit,
+)
 from tests.serverkit import Team, make_team, server_context
 
 
@@ -63,6 +71,8 @@ def test_route_answers_each_persona_as_expected(matrix: Matrix, method: str, tem
             expected = "401"
         elif persona in case.allowed:
             expected = "2xx"
+        elif persona not in PROJECT_VIEWERS:
+            expected = case.unseen
         else:
             expected = "403"
         got = "2xx" if 200 <= answer.status_code < 300 else str(answer.status_code)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from typer.testing import Result
 
 from shipyard.core.principal import LOCAL_OWNER
@@ -61,6 +61,47 @@ def test_deleting_the_newest_entries_is_noticed(database: Database) -> None:
         breaks = audit.verify(session)
     assert len(breaks) == 1
     assert "1 entries at the end" in breaks[0].problem
+
+
+def test_a_deletion_in_the_middle_is_not_also_reported_at_the_end(database: Database) -> None:
+    _write_entries(database, 10)
+    with database.connect(write=True) as conn:
+        seqs = conn.execute(text("SELECT seq FROM audit_events ORDER BY seq")).scalars().all()
+        conn.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": seqs[3]})
+    with database.read() as session:
+        breaks = audit.verify(session)
+    assert [(b.seq, b.problem) for b in breaks] == [
+        (seqs[4], "the entry before it was deleted, altered or inserted")
+    ]
+
+
+def test_a_rehashed_deletion_is_noticed_by_the_count_of_the_head(database: Database) -> None:
+    _write_entries(database, 6)
+    with database.connect(write=True) as conn:
+        seqs = conn.execute(text("SELECT seq FROM audit_events ORDER BY seq")).scalars().all()
+        conn.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": seqs[2]})
+    _rehash_rows(database)  # every link holds again; the head still counts 6
+    with database.read() as session:
+        breaks = audit.verify(session)
+    assert [(b.seq, b.problem) for b in breaks] == [
+        (None, "the log holds 5 entries where its head counts 6: entries were deleted or "
+               "inserted and the hashes after them recomputed"),
+    ]  # fmt: skip
+
+
+def _rehash_rows(db: Database) -> None:
+    from shipyard.core.audit_chain import GENESIS, entry_hash
+    from shipyard.store.tables import AuditEventRow
+
+    prev = GENESIS
+    with db.write() as session:
+        for row in session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq)):
+            row.prev_hash = prev
+            row.hash = prev = entry_hash(
+                prev, row.time, row.principal, row.action, row.target, row.project,
+                row.source, row.detail,
+            )  # fmt: skip
+        session.execute(text("UPDATE audit_head SET last_hash = :h"), {"h": prev})
 
 
 def test_audit_verify_command(

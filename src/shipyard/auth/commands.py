@@ -9,6 +9,7 @@ the token's user (:func:`shipyard.auth.remote.auth_for`).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -145,7 +146,11 @@ def tokens_create(
         str | None, typer.Option("--project", help="Only valid in this project.")
     ] = None,
     expires: Annotated[
-        str | None, typer.Option("--expires", help="Lifetime such as 30d (default: none).")
+        str | None,
+        typer.Option(
+            "--expires",
+            help="Lifetime such as 30d (default: none, or your token's expiry if it has one).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -164,7 +169,9 @@ def tokens_create(
     if as_json:
         print_json({"token": created.secret, "info": _token_json(created.info)})
         return
-    success(f"created token {created.info.id} for {created.info.user}")
+    ends = created.info.expires_at  # a token made with an expiring one expires with it
+    until = f", expiring {ends:%Y-%m-%d %H:%M} UTC" if ends else ", never expiring"
+    success(f"created token {created.info.id} for {created.info.user}{until}")
     warn("this is the only time the token is shown; store it now")
     console.file.write(created.secret + "\n")
 
@@ -260,18 +267,86 @@ def audit_ls(
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Check the hash chain: exit 1 and name every entry edited, deleted or inserted."""
+def audit_verify(
+    ctx: typer.Context,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option("--checkpoints", help="Also check against checkpoints exported here."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check the hash chain and the signed checkpoints: exit 1 and name every entry
+    edited, deleted or inserted."""
+    from functools import partial
+
+    from shipyard.audit.render import print_report
     from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    breaks, total = auth_for(app_ctx).verify_audit(app_ctx.principal)
-    if not breaks:
-        success(f"the audit log is intact ({total:,} entries)")
+    sources = None
+    if not app_ctx.is_remote:
+        from shipyard.audit.setup import checkpoint_sources
+
+        sources = partial(checkpoint_sources, app_ctx, checkpoints)
+    elif checkpoints is not None:
+        raise InvalidInput(
+            "--checkpoints reads a local folder, and a team server checks its log itself",
+            hint="run it where the database is reachable, with --uri postgresql://…",
+        )
+    report = auth_for(app_ctx).verify_audit(app_ctx.principal, checkpoints=sources)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        print_report(report)
+    if not report.intact:
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Sign and store a checkpoint of the log's newest entry now (if it moved).
+
+    Needs the database and audit.checkpoint_key; a team server also writes them
+    itself every audit.checkpoint_interval.
+    """
+    from shipyard.audit.render import print_written
+    from shipyard.audit.setup import checkpoint_writer
+
+    state: CliState = ctx.obj
+    app_ctx = state.context()
+    if app_ctx.is_remote:
+        raise InvalidInput(
+            "checkpoints are signed where the database and the signing key are; "
+            "the team server writes them itself every audit.checkpoint_interval",
+            hint="run it on the server's host with --uri postgresql://… and its key",
+        )
+    writer = checkpoint_writer(app_ctx)
+    result = writer.write()
+    if not as_json:
+        print_written(result, writer.vault.where)
         return
-    for b in breaks:
-        where = f"entry #{b.seq}" if b.seq is not None else "the log"
-        console.print(f"[bold red]✗[/] {where}: {escape(b.problem)}")
-    console.print(f"[bold red]the audit log was tampered with ({len(breaks)} problem(s))[/]")
-    raise typer.Exit(1)
+    print_json({
+        "written": result.written is not None, "key": result.key,
+        "checkpoint": result.written.document() if result.written else None,
+        "latest": result.latest.body() if result.latest else None,
+        "exports": [{"target": e.target, "error": e.error} for e in result.exports],
+    })  # fmt: skip
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    path: Annotated[Path, typer.Argument(help="Where to write the private key (PEM).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key.")] = False,
+) -> None:
+    """Make an ECDSA P-256 key pair to sign audit checkpoints (PATH and its .pub.pem)."""
+    from shipyard.audit.keys import generate_checkpoint_key
+
+    public, fingerprint = generate_checkpoint_key(path, force=force)
+    success(f"wrote {path} (private, mode 0600) and {public}")
+    console.print(f"fingerprint: {fingerprint}")
+    warn("keep the private key where the metadata store's writers cannot read it and set "
+         "audit.checkpoint_key to it on the server; verifiers trust the public key "
+         "(audit.checkpoint_public_key)")  # fmt: skip

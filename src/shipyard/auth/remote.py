@@ -14,13 +14,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
+from shipyard.audit.report import AuditReport
 from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
 from shipyard.client.http import read_answer
 from shipyard.core.durations import format_duration
 from shipyard.core.principal import Principal, Role
-from shipyard.store.audit import ChainBreak
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shipyard.audit.setup import CheckpointSources
     from shipyard.client.http import ApiClient
     from shipyard.context import Context
 
@@ -73,7 +76,9 @@ class AuthApi(Protocol):
         who: str | None = ..., limit: int = ...,
     ) -> list[Any]: ...  # fmt: skip
 
-    def verify_audit(self, principal: Principal) -> tuple[list[ChainBreak], int]: ...
+    def verify_audit(
+        self, principal: Principal, *, checkpoints: Callable[[], CheckpointSources] | None = ...
+    ) -> AuditReport: ...
 
 
 def auth_for(ctx: Context) -> AuthApi:
@@ -162,10 +167,15 @@ class RemoteAuth:
         )  # fmt: skip
         return [read_answer(_entry, e) for e in answer]
 
-    def verify_audit(self, principal: Principal) -> tuple[list[ChainBreak], int]:
-        answer = self.client.get(f"{API}/audit/verify")
-        breaks = [ChainBreak(b["seq"], b["problem"]) for b in answer["breaks"]]
-        return breaks, int(answer["entries"])
+    def verify_audit(
+        self,
+        principal: Principal,
+        *,
+        checkpoints: Callable[[], CheckpointSources] | None = None,
+    ) -> AuditReport:
+        """The server's check, against the checkpoints it keeps and the key it trusts
+        (``checkpoints`` is for a database checked directly, and not sent)."""
+        return read_answer(AuditReport.from_dict, self.client.get(f"{API}/audit/verify"))
 
 
 def _time(text: str | None) -> datetime | None:

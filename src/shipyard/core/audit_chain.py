@@ -10,15 +10,36 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["GENESIS", "HEAD_ID", "canonical_detail", "entry_hash"]
+__all__ = ["GENESIS", "HEAD_ID", "ChainBreak", "Pin", "canonical_detail", "entry_hash"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
 HEAD_ID = 1
 """The id of the one ``audit_head`` row."""
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the audit chain does not hold (``seq`` None: the log as a whole)."""
+
+    seq: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A point of the chain vouched for from outside the database (a signed checkpoint):
+    entry ``seq`` had ``hash``, and ``count`` entries led up to it. ``label`` names the
+    voucher in messages ("the signed checkpoint of 2026-…")."""
+
+    seq: int
+    count: int
+    hash: str
+    label: str = "the chain's head"
 
 
 def canonical_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:

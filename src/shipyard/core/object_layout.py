@@ -8,6 +8,7 @@ are relative, ``/``-separated paths. Format version 1::
     manifests/ab/cdef…             a loose manifest record (a chunked file)
     packs/<pack id>.pack           many small records back to back
     packs/<pack id>.idx            the pack's index: name → offset, length, kind
+    audit/checkpoints/<seq>-<d>.json  signed audit checkpoints (not records)
     tmp/…                          local scratch for atomic writes (never listed)
 
 A *name* is the 32-byte identity of a stored record: the content digest in a
@@ -22,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "AUDIT_CHECKPOINTS_PREFIX",
     "FORMAT_VERSION",
     "MARKER_KEY",
     "PACKS_PREFIX",
@@ -29,6 +31,7 @@ __all__ = [
     "KeyKind",
     "ObjectKind",
     "ParsedKey",
+    "audit_checkpoint_key",
     "index_key",
     "loose_key",
     "loose_prefix",
@@ -40,6 +43,11 @@ FORMAT_VERSION = 1
 MARKER_KEY = "shipyard-store.json"
 PACKS_PREFIX = "packs/"
 TMP_PREFIX = "tmp/"
+AUDIT_CHECKPOINTS_PREFIX = "audit/checkpoints/"
+# Signed audit checkpoints (shipyard.audit): whole documents under their own prefix, never
+# records, so the record listings of gc, fsck and stats never see them. Older versions
+# never list this prefix either, hence no format bump.
+_AUDIT_NAME = re.compile(r"^([0-9]{20})-([0-9a-f]{64})\.json$")
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -62,6 +70,7 @@ class KeyKind(enum.Enum):
     PACK = "pack"
     INDEX = "index"
     TMP = "tmp"
+    AUDIT_CHECKPOINT = "audit-checkpoint"
     UNKNOWN = "unknown"
 
 
@@ -94,12 +103,25 @@ def index_key(pack_id: str) -> str:
     return f"{PACKS_PREFIX}{pack_id}.idx"
 
 
+def audit_checkpoint_key(seq: int, digest_hex: str) -> str:
+    """``audit/checkpoints/<seq, 20 digits>-<digest>.json``: listing order is chain order."""
+    _check_hex(digest_hex)
+    if not 0 <= seq < 10**20:
+        raise ValueError(f"not an audit sequence number: {seq!r}")
+    return f"{AUDIT_CHECKPOINTS_PREFIX}{seq:020d}-{digest_hex}.json"
+
+
 def parse_key(key: str) -> ParsedKey:
     """The inverse of the functions above; anything else is ``UNKNOWN``."""
     if key == MARKER_KEY:
         return ParsedKey(KeyKind.MARKER)
     if key.startswith(TMP_PREFIX):
         return ParsedKey(KeyKind.TMP)
+    if key.startswith(AUDIT_CHECKPOINTS_PREFIX):
+        match = _AUDIT_NAME.match(key[len(AUDIT_CHECKPOINTS_PREFIX) :])
+        if match is None:
+            return ParsedKey(KeyKind.UNKNOWN)
+        return ParsedKey(KeyKind.AUDIT_CHECKPOINT, match.group(2))
     for kind, prefix in _LOOSE_PREFIX.items():
         if key.startswith(prefix):
             rest = key[len(prefix) :]

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from shipyard.core.errors import ConfigError
+from shipyard.core.durations import parse_duration
+from shipyard.core.errors import ConfigError, InvalidInput
 from shipyard.core.monitors import MonitorConfig, parse_monitors
 
 __all__ = [
     "ENV_ALIASES",
     "LINK_MODES",
+    "AuditSettings",
     "ClientSettings",
     "CostSettings",
     "DataSettings",
@@ -95,6 +97,21 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    checkpoint_key: str = ""
+    """ECDSA P-256 private key (PEM) that signs audit checkpoints; empty: none are written.
+    Keep it where the metadata store's writers cannot read it; relative to ``.shipyard/``."""
+    checkpoint_public_key: str = ""
+    """Public key (PEM) that ``audit verify`` trusts; default: the one of ``checkpoint_key``."""
+    checkpoint_interval: str = "5m"
+    """How often the team server writes a checkpoint when the log has grown; 0 turns it off."""
+    checkpoint_export_dir: str = ""
+    """A folder that receives a copy of every checkpoint the server writes (optional)."""
+    checkpoint_webhook: str = ""
+    """URL, or ``env:VARIABLE`` holding it, that every checkpoint is POSTed to (optional)."""
+
+
+@dataclass(frozen=True)
 class ClientSettings:
     token: str = ""
     """API token for a remote server; environment only (SHIPYARD_TOKEN), never the file."""
@@ -145,6 +162,7 @@ class Settings:
     objects: ObjectSettings = field(default_factory=ObjectSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     client: ClientSettings = field(default_factory=ClientSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -247,7 +265,18 @@ def build_settings(
             f"setting data.link has a bad value {settings.data.link!r}",
             hint=f"choose one of {', '.join(LINK_MODES)}",
         )
+    _check_audit(settings.audit)
     return settings
+
+
+def _check_audit(audit: AuditSettings) -> None:
+    try:
+        parse_duration(audit.checkpoint_interval)
+    except InvalidInput:
+        raise ConfigError(
+            f"setting audit.checkpoint_interval has a bad value {audit.checkpoint_interval!r}",
+            hint="write e.g. 5m, 1h, or 0 to turn the periodic checkpoints off",
+        ) from None
 
 
 def parse_remotes(tables: Any, label: str = "config file") -> tuple[RemoteSettings, ...]:

@@ -47,7 +47,13 @@ def create_app(ctx: Context) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db  # noqa: B018  (fail at start-up, not at the first request, on a bad store)
+        from shipyard.audit.schedule import start_checkpoints
+
+        # Signed audit checkpoints every audit.checkpoint_interval (None: no key configured).
+        checkpoints = _app.state.audit_checkpoints = start_checkpoints(ctx)
         yield
+        if checkpoints is not None:
+            checkpoints.stop()
         worker_exiting()
         ctx.close()
 

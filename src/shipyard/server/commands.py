@@ -55,6 +55,10 @@ def server(
             raise InvalidInput(f"cannot read {path}", hint="check the path and its permissions")
     state.context().db  # noqa: B018  (refuse to start on an unreachable or outdated store)
     _check_objects(state)
+    if settings.audit.checkpoint_key:  # a bad key: one line here, not a traceback per worker
+        from shipyard.audit.setup import checkpoint_writer
+
+        checkpoint_writer(state.context())
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port
     if not cert and bind_host not in ("127.0.0.1", "localhost", "::1"):

@@ -3,20 +3,25 @@
 Every route under ``/api`` depends on :func:`request_context`, so no route can
 forget authentication; authorisation is then checked by the services, with the
 principal the context carries. Token lookups are cached for a few seconds per
-process (a revoked token stops working within that time on every replica).
+process (a revoked token stops working within that time on every replica);
+an entry never outlives the token's own expiry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import Request
 
 from shipyard.context import Context
 from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Principal
+from shipyard.store.base import utcnow
 
 __all__ = ["PrincipalCache", "bearer_token", "request_context"]
 
@@ -24,27 +29,46 @@ CACHE_SECONDS = 5.0
 
 
 class PrincipalCache:
-    """Recently authenticated tokens: digest → (principal, expiry on the monotonic clock)."""
+    """Recently authenticated tokens: digest → (principal, expiry on the monotonic clock).
 
-    def __init__(self, ttl: float = CACHE_SECONDS, size: int = 10_000) -> None:
+    An entry lasts ``ttl`` seconds, or until its token expires if that is sooner
+    (measured on the wall clock when it is stored). The clocks are injectable
+    for tests.
+    """
+
+    def __init__(
+        self,
+        ttl: float = CACHE_SECONDS,
+        size: int = 10_000,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        self._monotonic = monotonic
+        self._wall = wall
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[Principal, float]] = {}
 
     def get(self, key: str) -> Principal | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[1] < time.monotonic():
+            if entry is None or entry[1] <= self._monotonic():
                 self._entries.pop(key, None)
                 return None
             return entry[0]
 
     def put(self, key: str, principal: Principal) -> None:
+        lifetime = self.ttl
+        expires_at = principal.token.expires_at if principal.token is not None else None
+        if expires_at is not None:
+            lifetime = min(lifetime, (expires_at - self._wall()).total_seconds())
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries.clear()
-            self._entries[key] = (principal, time.monotonic() + self.ttl)
+            if lifetime > 0:
+                self._entries[key] = (principal, self._monotonic() + lifetime)
 
     def clear(self) -> None:
         with self._lock:
@@ -76,12 +100,6 @@ def request_context(request: Request) -> Context:
         cache.put(key, principal)
     client = request.client.host if request.client else "unknown"
     token_id = token.split("_")[1] if token.count("_") >= 2 else "?"
-    ctx = base.as_principal(
-        Principal(
-            name=principal.name, kind=principal.kind, admin=principal.admin,
-            roles=principal.roles, everywhere=principal.everywhere,
-            source=f"{client} token:{token_id}",
-        )
-    )  # fmt: skip
+    ctx = base.as_principal(dataclasses.replace(principal, source=f"{client} token:{token_id}"))
     request.state.ctx = ctx
     return ctx

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import and_, exists, func, not_, or_, select
@@ -51,6 +51,7 @@ from shipyard.tracking.tables import (
     RunRow,
     TagRow,
 )
+from shipyard.tracking.visibility import no_such_run
 
 __all__ = [
     "MAX_PAGE",
@@ -272,21 +273,28 @@ def _run(
     )
 
 
-def resolve_run_id(session: Session, text: str) -> str:
-    """The id of the run ``text`` names: a full id or a unique prefix of at least 6 characters."""
+def resolve_run_id(session: Session, text: str, projects: Collection[str] | None = None) -> str:
+    """The id of the run ``text`` names: a full id or a unique prefix of at least 6 characters.
+
+    Only runs of ``projects`` count (None: every project), so a run the caller
+    may not see is unknown to it and never makes a prefix ambiguous.
+    """
     text = text.strip().lower()
+    query = select(RunRow.id)
+    if projects is not None:
+        query = query.where(RunRow.project.in_(projects))
     if len(text) == 26:
-        if session.get(RunRow, text) is not None:
+        if session.scalar(query.where(RunRow.id == text)) is not None:
             return text
     elif len(text) >= 6 and text.isalnum():
-        found = session.scalars(select(RunRow.id).where(RunRow.id.like(f"{text}%")).limit(2)).all()
+        found = session.scalars(query.where(RunRow.id.like(f"{text}%")).limit(2)).all()
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise InvalidInput(
                 f"run id prefix {text!r} is ambiguous", hint="give more characters of the id"
             )
-    raise NotFound(f"no run with id {text!r}", hint="list runs with `shipyard runs ls`")
+    raise no_such_run(text)
 
 
 def get_run_detail(session: Session, run_id: str) -> RunDetail:

@@ -1,24 +1,28 @@
 """Reading runs: one run, several, a filtered page, a metric's history, experiments.
 
 A mixin of :class:`~shipyard.tracking.service.TrackingService`. Every read
-checks the viewer role in the run's project, and reads of a project's runs
-first mark runs whose process vanished as killed (:meth:`RunReader.reap`),
-so nobody sees a dead run as running.
+checks the viewer role in the run's project (a run of a project the caller
+holds no role in is not found, as an unknown id: :mod:`.visibility`), and
+reads of a project's runs first mark runs whose process vanished as killed
+(:meth:`RunReader.reap`), so nobody sees a dead run as running.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
+from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Principal, Role
 from shipyard.store.db import Database
 from shipyard.tracking import queries, upkeep
 from shipyard.tracking.entities import Experiment, MetricPoint, Run, RunDetail, RunPage
 from shipyard.tracking.tables import RunRow
+from shipyard.tracking.visibility import require_on_run
 
 __all__ = ["RunReader"]
 
@@ -50,9 +54,10 @@ class RunReader:
     # -- reading -------------------------------------------------------------
 
     def resolve(self, principal: Principal, text: str) -> str:
-        """The full id of the run named by ``text`` (an id or a unique prefix)."""
+        """The full id of the run named by ``text`` (an id or a unique prefix) among the
+        runs ``principal`` may read."""
         with self.db.read() as session:
-            return queries.resolve_run_id(session, text)
+            return queries.resolve_run_id(session, text, principal.readable_projects())
 
     def get_run(self, principal: Principal, run_id: str) -> RunDetail:
         """One run in full (params, metrics, tags, inputs, artifacts, children, environment)."""
@@ -63,11 +68,12 @@ class RunReader:
 
     def get_runs(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
         """Several runs (for comparing), in the order asked."""
+        visible = principal.readable_projects()
         with self.db.read() as session:
-            ids = [queries.resolve_run_id(session, r) for r in run_ids]
+            ids = [queries.resolve_run_id(session, r, visible) for r in run_ids]
             runs = queries.load_runs(session, ids)
-        for project in {r.project for r in runs}:
-            principal.require(Role.VIEWER, project, "read runs")
+        for run in runs:
+            require_on_run(principal, Role.VIEWER, run.id, run.project, "read runs")
         return runs
 
     def search_runs(
@@ -85,15 +91,23 @@ class RunReader:
         principal.require(Role.VIEWER, project, "read runs")
         self.reap(principal, project)
         with self.db.read() as session:
-            return queries.search_runs(
-                session,
-                project,
-                experiments=experiments,
-                filter=filter,
-                order_by=order_by,
-                limit=limit,
-                page_token=page_token,
-            )
+            try:
+                return queries.search_runs(
+                    session,
+                    project,
+                    experiments=experiments,
+                    filter=filter,
+                    order_by=order_by,
+                    limit=limit,
+                    page_token=page_token,
+                )
+            except exc.DBAPIError as error:
+                if _beyond_limits(error):  # the parser's bounds should make this unreachable
+                    raise InvalidInput(
+                        "the search is too complex for the metadata store",
+                        hint="use fewer conditions, values or sort keys",
+                    ) from error
+                raise
 
     def metric_history(self, principal: Principal, run_id: str, key: str) -> list[MetricPoint]:
         with self.db.read() as session:
@@ -107,10 +121,24 @@ class RunReader:
             return queries.list_experiments(session, project)
 
 
+# What SQLite and PostgreSQL (and psycopg) say when a statement is over their limits.
+_LIMIT_MESSAGES = re.compile(
+    r"expression tree is too large|too many SQL variables|parser stack overflow"
+    r"|at most \d+ tables in a join|stack depth limit exceeded|number of parameters must be",
+    re.IGNORECASE,
+)
+
+
+def _beyond_limits(error: exc.DBAPIError) -> bool:
+    state = getattr(error.orig, "sqlstate", None) or ""
+    return state.startswith("54") or bool(_LIMIT_MESSAGES.search(str(error.orig)))
+
+
 def _readable_run(session: Session, principal: Principal, run_id: str) -> tuple[str, str]:
-    """The full id of the run ``run_id`` names and its project, if ``principal`` may read it."""
-    full = queries.resolve_run_id(session, run_id)
+    """The full id of the run ``run_id`` names and its project, if ``principal`` may read it
+    (else :class:`NotFound`, as for an unknown id)."""
+    full = queries.resolve_run_id(session, run_id, principal.readable_projects())
     project = session.scalar(select(RunRow.project).where(RunRow.id == full))
     assert project is not None
-    principal.require(Role.VIEWER, project, "read runs")
+    require_on_run(principal, Role.VIEWER, full, project, "read runs")
     return full, project

@@ -54,6 +54,7 @@ from shipyard.tracking.tables import (
     RunRow,
     TagRow,
 )
+from shipyard.tracking.visibility import no_such_run, require_on_run
 from shipyard.tracking.writes import check_writable, write_batch
 
 __all__ = ["TrackingService", "Writer"]
@@ -129,7 +130,7 @@ class TrackingService(RunReader):
                     parent = session.scalar(
                         select(RunRow.project).where(RunRow.id == spec.parent_id)
                     )
-                    if parent is None:
+                    if parent is None or not principal.has(Role.VIEWER, parent):
                         raise NotFound(f"no parent run with id {spec.parent_id!r}")
                     if parent != project:
                         raise InvalidInput("a nested run must be in the same project as its parent")
@@ -237,7 +238,7 @@ class TrackingService(RunReader):
         """Mark an existing run running again (for more logging); returns it as stored."""
         with self.db.write() as session:
             row = self._run_row(session, run_id)
-            principal.require(Role.CONTRIBUTOR, row.project, "resume runs")
+            require_on_run(principal, Role.CONTRIBUTOR, run_id, row.project, "resume runs")
             session.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id)
@@ -294,7 +295,7 @@ class TrackingService(RunReader):
                         hint="resume it with shipyard.start_run(run_id=...) to log more",
                     ) from exc
                 project = conn.execute(_END_RUN, values | usage).scalar_one()
-            principal.require(Role.CONTRIBUTOR, project, "end runs")
+            require_on_run(principal, Role.CONTRIBUTOR, run_id, project, "end runs")
             if batch:
                 others = batch.run_ids() - {run_id}
                 if others:
@@ -310,17 +311,21 @@ class TrackingService(RunReader):
             )
 
     def heartbeat(self, principal: Principal, usage: dict[str, Resources], writer: Writer) -> None:
-        """Note that the runs' process is alive, and what they consumed so far."""
+        """Note that the runs' process is alive, and what they consumed so far.
+
+        Unknown runs, and runs the principal may not see, are skipped alike.
+        """
         if not usage:
             return
         now = utcnow()
         with self.db.write() as session:
-            projects = session.scalars(
-                select(RunRow.project).where(RunRow.id.in_(usage)).distinct()
-            )
-            for project in projects:
+            found = session.execute(select(RunRow.id, RunRow.project).where(RunRow.id.in_(usage)))
+            seen = {i: p for i, p in found if principal.has(Role.VIEWER, p)}
+            for project in set(seen.values()):
                 principal.require(Role.CONTRIBUTOR, project, "log to runs")
             for run_id, resources in usage.items():
+                if run_id not in seen:
+                    continue
                 session.execute(
                     update(RunRow)
                     .where(RunRow.id == run_id, self._writable(writer))
@@ -360,7 +365,7 @@ class TrackingService(RunReader):
     def _run_row(self, session: Session, run_id: str) -> RunRow:
         row = session.get(RunRow, run_id)
         if row is None:
-            raise NotFound(f"no run with id {run_id!r}", hint="list runs with `shipyard runs ls`")
+            raise no_such_run(run_id)
         return row
 
     # -- logging -------------------------------------------------------------

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import ColumnClause, delete, literal_column, select, update
 
-from shipyard.core.errors import NotFound
 from shipyard.core.principal import Principal, Role
 from shipyard.store import audit
 from shipyard.store.base import utcnow
@@ -28,6 +27,7 @@ from shipyard.tracking.tables import (
     RunRow,
     TagRow,
 )
+from shipyard.tracking.visibility import no_such_run
 
 __all__ = ["delete_runs", "reap"]
 
@@ -107,10 +107,8 @@ def delete_runs(db: Database, principal: Principal, run_ids: Sequence[str]) -> i
     with db.write() as session:
         for run_id in run_ids:
             row = session.get(RunRow, run_id)
-            if row is None:
-                raise NotFound(
-                    f"no run with id {run_id!r}", hint="list runs with `shipyard runs ls`"
-                )
+            if row is None or not principal.has(Role.VIEWER, row.project):
+                raise no_such_run(run_id)  # a run it may not see is unknown to it
             if row.created_by != principal.name:
                 principal.require(Role.MAINTAINER, row.project, "delete others' runs")
             principal.require(Role.CONTRIBUTOR, row.project, "delete runs")

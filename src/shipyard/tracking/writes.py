@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shipyard.core.errors import Conflict, NotFound
+from shipyard.core.errors import Conflict
 from shipyard.core.principal import Principal, Role
 from shipyard.store.base import utcnow
 from shipyard.tracking.entities import LogBatch, MetricRow, ParamRow, RunStatus, Writer
@@ -22,6 +22,7 @@ from shipyard.tracking.limits import is_finite_number
 from shipyard.tracking.metric_chunks import FORMAT, pack
 from shipyard.tracking.tables import LatestMetricRow, MetricChunkRow, RunRow, TagRow
 from shipyard.tracking.tables import ParamRow as ParamTable
+from shipyard.tracking.visibility import no_such_run
 
 __all__ = ["check_writable", "write_batch"]
 
@@ -52,13 +53,14 @@ def check_writable(
     """Check the runs exist, may be written by ``principal`` and are running.
 
     A run marked killed whose recorded process is ``writer`` is revived (it was
-    only paused). Returns run id → project. Raises :class:`NotFound`,
-    :class:`PermissionDenied` or :class:`Conflict`.
+    only paused). Returns run id → project. Raises :class:`NotFound` (also for
+    runs of projects ``principal`` may not read), :class:`PermissionDenied` or
+    :class:`Conflict`.
     """
     rows = conn.execute(_RUN_STATES, {"ids": list(ids)}).all()
-    if len(rows) != len(ids):
-        missing = sorted(ids - {r.id for r in rows})[0]
-        raise NotFound(f"no run with id {missing!r}", hint="list runs with `shipyard runs ls`")
+    seen = {r.id for r in rows if principal.has(Role.VIEWER, r.project)}
+    if len(seen) != len(ids):
+        raise no_such_run(sorted(ids - seen)[0])
     for row in rows:
         principal.require(Role.CONTRIBUTOR, row.project, "log to runs")
         if row.status == RunStatus.RUNNING.value:

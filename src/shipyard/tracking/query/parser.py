@@ -17,7 +17,9 @@ Grammar (keywords case-insensitive)::
     order_by   := [order_key ("," order_key)*] END
     order_key  := field ["asc" | "desc"]
 
-Every error is a :class:`QuerySyntaxError` pointing at the offending token.
+Every error is a :class:`QuerySyntaxError` pointing at the offending token,
+except a filter or ordering over the bounds of :mod:`.limits`
+(:class:`InvalidInput`: it is too complex).
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ import difflib
 from datetime import UTC, datetime
 
 from shipyard.core.errors import QuerySyntaxError
+from shipyard.tracking.query.limits import (
+    MAX_DEPTH,
+    MAX_LIST_VALUES,
+    MAX_ORDER_KEYS,
+    MAX_TERMS,
+    check_length,
+    too_complex,
+)
 from shipyard.tracking.query.nodes import (
     ATTRIBUTES,
     And,
@@ -61,16 +71,20 @@ _PREFIXES = {
 _ALIASES = {"duration": "duration", "wall_seconds": "duration", "created_by": "user"}
 _OPS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _KEYWORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null", "true", "false"}
-_MAX_DEPTH = 100
 
 
 def parse_filter(text: str) -> Expr | None:
     """The syntax tree of ``text``, or None for an empty filter."""
     if not text.strip():
         return None
+    check_length(text, "filter")
     parser = _Parser(text)
     expr = parser.or_expr()
     parser.expect_end("'and', 'or' or the end of the filter")
+    if parser.terms > MAX_TERMS:
+        raise too_complex("filter", f"{parser.terms:,} terms", MAX_TERMS)
+    if parser.values > MAX_LIST_VALUES:
+        raise too_complex("filter", f"{parser.values:,} values in lists", MAX_LIST_VALUES)
     return expr
 
 
@@ -78,12 +92,15 @@ def parse_order_by(text: str) -> list[OrderKey]:
     """The sort keys of ``text`` (``"metrics.f1 desc, start_time"``); empty text gives []."""
     if not text.strip():
         return []
+    check_length(text, "ordering")
     parser = _Parser(text)
     keys = [parser.order_key()]
     while parser.peek.kind is Kind.COMMA:
         parser.advance()
         keys.append(parser.order_key())
     parser.expect_end("',' or the end of the ordering")
+    if len(keys) > MAX_ORDER_KEYS:
+        raise too_complex("ordering", f"{len(keys):,} keys", MAX_ORDER_KEYS, "sort by fewer fields")
     return keys
 
 
@@ -93,6 +110,8 @@ class _Parser:
         self.tokens = tokenize(text)
         self.index = 0
         self.depth = 0
+        self.terms = 0  # conditions and values in in-lists, checked against .limits
+        self.values = 0
 
     # -- token helpers -------------------------------------------------------
 
@@ -143,8 +162,11 @@ class _Parser:
 
     def not_expr(self) -> Expr:
         self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise self.error("the filter nests too deeply", self.peek)
+        if self.depth > MAX_DEPTH:
+            raise self.error(
+                f"the filter nests too deeply (at most {MAX_DEPTH} levels of '(' and 'not')",
+                self.peek,
+            )
         try:
             if self.peek.is_keyword("not"):
                 self.advance()
@@ -163,6 +185,7 @@ class _Parser:
             self.depth -= 1
 
     def condition(self) -> Expr:
+        self.terms += 1
         field = self.field()
         token = self.peek
         if token.kind is Kind.OP:
@@ -219,6 +242,7 @@ class _Parser:
         if not self.at(Kind.RPAREN):
             raise self.expected("',' or ')'")
         self.advance()
+        self.values += len(values)
         return InList(field, tuple(values), negated)
 
     # -- fields and values ---------------------------------------------------
