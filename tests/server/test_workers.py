@@ -8,21 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.server.crashkit import worker_pids
 from tests.serverkit import TeamServer
-
-
-def _children(pid: int) -> list[int]:
-    """Worker processes of the server (multiprocessing children running spawn_main)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and b"spawn_main" in cmdline:
-            found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 def _health_count(server: TeamServer) -> float:
@@ -39,7 +26,7 @@ def _writers(folder: Path) -> set[int]:
 
 @pytest.mark.slow
 def test_two_workers_answer_and_metrics_add_up(team_server: TeamServer) -> None:
-    workers = _children(team_server.process.pid)
+    workers = worker_pids(team_server.process.pid)
     assert len(workers) == 2
     before = _health_count(team_server)
     sent = 0

@@ -1,18 +1,34 @@
-"""Idempotent writes: a retried request with the same ``Idempotency-Key`` runs once.
+"""Idempotent writes: a request sent again with the same ``Idempotency-Key`` is applied once.
 
-The first request with a key stores a pending row, runs, and stores its
-answer; a retry gets the stored answer replayed (``Idempotent-Replayed: true``)
-instead of writing twice. A retry while the first is still running gets 409
-with ``Retry-After`` (the client retries it with the same key).
-Keys are scoped by the caller's credentials, method and path; answers of 5xx
-are not kept (the retry runs again); rows expire after a day.
+A write that carries a key runs in one database transaction
+(:meth:`~shipyard.store.db.Database.request_unit`) together with the record of
+its answer, and the answer leaves the server only after that transaction has
+committed. So, whatever moment a worker dies at:
+
+* before the commit, nothing of the request was applied and no claim is left
+  behind: the client's retry runs it afresh, at once (no lease to wait out);
+* after the commit, the answer is stored: the retry gets it replayed
+  (``Idempotent-Replayed: true``) without the write running again.
+
+Two copies of one request in flight at once both run; the second to store
+its answer finds the first's (PostgreSQL makes it wait for the first
+transaction to end; SQLite runs writers one at a time), rolls its own work
+back and replays the first answer. An answer of 5xx is never stored and its
+transaction is rolled back (a failed request changed nothing; retrying it is
+safe). A database conflict at commit time is 503 with ``Retry-After``.
+
+Keys are scoped by the caller's credentials, method and path; answers are kept
+for a day. Answers over :data:`MAX_KEPT_BODY` are not kept (no write route
+answers that much).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import anyio
@@ -20,17 +36,40 @@ from sqlalchemy import delete
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shipyard.context import Context
-from shipyard.core.errors import Conflict, ShipyardError
+from shipyard.core.errors import ShipyardError
 from shipyard.server.errors import status_for
 from shipyard.server.tables import IdempotencyRow
 from shipyard.store.base import utcnow
+from shipyard.store.db import RequestUnit
+from shipyard.store.upsert import upsert
 
 __all__ = ["Idempotency"]
 
+log = logging.getLogger("shipyard.server")
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEEP_FOR = timedelta(days=1)
-PENDING_FOR = timedelta(minutes=5)
-MAX_KEPT_BODY = 1024 * 1024
+MAX_KEPT_BODY = 8 * 1024 * 1024
+
+
+@dataclass
+class _Answer:
+    """A response as the app produced it, held until its transaction commits."""
+
+    status: int = 500
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    @property
+    def content_type(self) -> str:
+        for name, value in self.headers:
+            if name.lower() == b"content-type":
+                return value.decode("latin-1")
+        return "application/json"
 
 
 class Idempotency:
@@ -49,77 +88,84 @@ class Idempotency:
             return
         key = _scoped_key(headers.get(b"authorization", b""), given, scope)
         try:
-            stored = await anyio.to_thread.run_sync(self._claim, key)
+            stored = await anyio.to_thread.run_sync(self._stored, key)
         except ShipyardError as exc:
-            # Retry-After tells the client this is worth retrying with the same key.
-            answer = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
-            await _answer(send, status_for(exc), _error(type(exc).__name__, exc.message), answer)
+            await _retry_later(send, exc)
             return
         if stored is not None:
             await _replay(send, stored)
             return
-        status, content_type, size = 500, "application/json", 0
-        chunks: list[bytes] = []
-        settled = False
+        await self._run_once(key, scope, receive, send)
 
-        async def settle() -> None:
-            nonlocal settled
-            settled = True
-            keep = status < 500 and size <= MAX_KEPT_BODY
-            body = b"".join(chunks) if keep else None
-            await anyio.to_thread.run_sync(self._settle, key, status if keep else None,
-                                           content_type, body)  # fmt: skip
+    async def _run_once(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = _Answer()
 
-        async def keeping_send(message: Message) -> None:
-            nonlocal status, content_type, size
+        async def hold(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name == b"content-type":
-                        content_type = value.decode("latin-1")
+                answer.status = message["status"]
+                answer.headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-                if size <= MAX_KEPT_BODY:
-                    chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    await settle()  # before the client sees the answer and can retry
-            await send(message)
+                answer.chunks.append(message.get("body", b""))
 
+        with self.ctx.db.request_unit() as unit:
+            await self.app(scope, receive, hold)  # an exception rolls the unit back
+            if answer.status >= 500:
+                await anyio.to_thread.run_sync(unit.rollback)
+            else:
+                try:
+                    first = await anyio.to_thread.run_sync(self._commit, unit, key, answer)
+                except ShipyardError as exc:
+                    await _retry_later(send, exc)
+                    return
+                if first is not None:  # another copy of this request was stored first
+                    await _replay(send, first)
+                    return
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": answer.headers})  # fmt: skip
+        await send({"type": "http.response.body", "body": answer.body})
+
+    def _stored(self, key: str) -> IdempotencyRow | None:
+        """The stored answer for ``key``, if a request with it has committed."""
+        with self.ctx.db.read() as session:
+            row = session.get(IdempotencyRow, key)
+            if row is None or row.status is None:  # None: a claim an older server left
+                return None
+            session.expunge(row)
+            return row
+
+    def _commit(self, unit: RequestUnit, key: str, answer: _Answer) -> IdempotencyRow | None:
+        """Store the answer in the request's transaction and commit; or, when a copy of
+        the request got there first, roll this one back and return that copy's answer."""
+        body = answer.body
+        if len(body) > MAX_KEPT_BODY:
+            unit.commit()
+            return None
+        row = {"key": key, "created_at": utcnow(), "status": answer.status,
+               "content_type": answer.content_type, "body": body}  # fmt: skip
+        table = IdempotencyRow.__table__
+        with self.ctx.db.write() as session:  # joins the request's transaction
+            # PostgreSQL makes this wait while another copy's transaction holds the key.
+            stored = upsert(
+                session, table, [row], ["key"],  # type: ignore[arg-type]
+                ["created_at", "status", "content_type", "body"],
+                where=lambda _new: table.c.status.is_(None),  # only an older server's claim
+            )  # fmt: skip
+        if not stored:
+            unit.rollback()
+            return self._stored(key)
+        unit.commit()
+        if random.random() < 0.01:  # noqa: S311  (housekeeping, not security)
+            self._forget_old()
+        return None
+
+    def _forget_old(self) -> None:
         try:
-            await self.app(scope, receive, keeping_send)
-        finally:
-            if not settled:
-                status = 500
-                await settle()
-
-    def _claim(self, key: str) -> IdempotencyRow | None:
-        """Stored answer for ``key``, or None after claiming it; Conflict while pending."""
-        with self.ctx.db.write() as session:
-            if random.random() < 0.01:  # noqa: S311  (housekeeping, not security)
+            with self.ctx.db.write() as session:
                 session.execute(
                     delete(IdempotencyRow).where(IdempotencyRow.created_at < utcnow() - KEEP_FOR)
                 )
-            row = session.get(IdempotencyRow, key, with_for_update=True)
-            if row is None:
-                session.add(IdempotencyRow(key=key, created_at=utcnow()))
-                return None
-            if row.status is not None:
-                session.expunge(row)
-                return row
-            if utcnow() - row.created_at > PENDING_FOR:  # the first attempt died
-                row.created_at = utcnow()
-                return None
-            raise Conflict("a request with this Idempotency-Key is still being answered")
-
-    def _settle(self, key: str, status: int | None, content_type: str, body: bytes | None) -> None:
-        with self.ctx.db.write() as session:
-            row = session.get(IdempotencyRow, key)
-            if row is None:
-                return
-            if status is None:
-                session.delete(row)
-                return
-            row.status, row.content_type, row.body = status, content_type, body
+        except ShipyardError as exc:
+            log.warning("could not forget old idempotency keys: %s", exc.one_line())
 
 
 def _scoped_key(authorization: bytes, given: bytes, scope: Scope) -> str:
@@ -129,6 +175,12 @@ def _scoped_key(authorization: bytes, given: bytes, scope: Scope) -> str:
 
 def _error(kind: str, message: str) -> bytes:
     return json.dumps({"error": {"type": kind, "message": message}}).encode()
+
+
+async def _retry_later(send: Send, exc: ShipyardError) -> None:
+    # Nothing was applied; Retry-After tells the client to send it again with the same key.
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
+    await _answer(send, status_for(exc), _error(type(exc).__name__, exc.message), headers)
 
 
 async def _replay(send: Send, row: IdempotencyRow) -> None:

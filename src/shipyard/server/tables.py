@@ -15,7 +15,9 @@ __all__ = ["IdempotencyRow"]
 class IdempotencyRow(Base):
     """The answer to a write sent with an ``Idempotency-Key``, replayed on retries.
 
-    ``status`` is None while the first request is still being answered.
+    Written in the same transaction as the request's changes (see
+    :mod:`shipyard.server.idempotency`); ``status`` is None only in claims that
+    servers before that change left behind.
     """
 
     __tablename__ = "idempotency_keys"

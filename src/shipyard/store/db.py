@@ -12,7 +12,8 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
@@ -29,11 +30,12 @@ from shipyard.core.errors import (
 )
 from shipyard.core.redact import redact_uri
 
-__all__ = ["Busy", "Database", "normalise_url"]
+__all__ = ["Busy", "Database", "RequestUnit", "normalise_url"]
 
 SQLITE_BUSY_TIMEOUT_S = 60
 POSTGRES_CONNECT_TIMEOUT_S = 5
 WRITE_ATTEMPTS = 6
+CLIENT_CHECK_MS = 1000
 
 
 class Busy(Unavailable):
@@ -88,15 +90,53 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries; rolled back at the end."""
+        """A session for queries; rolled back at the end.
+
+        Inside a :meth:`request_unit` that has written, the unit's own session, so a
+        request reads what it wrote.
+        """
+        unit = _UNIT.get()
+        if unit is not None and unit.db is self and unit.begun:
+            with self.translate_errors():
+                yield unit.session()
+            return
         with self.translate_errors(), self._read() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose changes commit together on success and roll back on error."""
+        """A session whose changes commit together on success and roll back on error.
+
+        Inside a :meth:`request_unit`, the changes join the unit's transaction (in a
+        savepoint, so an error undoes only them) and commit when the unit does.
+        """
+        unit = _UNIT.get()
+        if unit is not None and unit.db is self:
+            with self.translate_errors():
+                session = unit.session()
+                with session.begin_nested():
+                    yield session
+            return
         with self.translate_errors(), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def request_unit(self) -> Iterator[RequestUnit]:
+        """Make every :meth:`write` in this context (and the threads it starts work in,
+        which copy it) join one transaction that the caller commits or rolls back.
+
+        The server runs a write sent with an ``Idempotency-Key`` in one unit and stores
+        its answer in the same transaction, so the change and the record that it was
+        made commit together or not at all. A unit left neither committed nor rolled
+        back is rolled back.
+        """
+        unit = RequestUnit(self)
+        token = _UNIT.set(unit)
+        try:
+            yield unit
+        finally:
+            _UNIT.reset(token)
+            unit.rollback()
 
     def write_attempts(self, tries: int = WRITE_ATTEMPTS) -> Iterator[_Attempt]:
         """Write transactions to run the same body in until one commits.
@@ -187,6 +227,53 @@ _NO_SUCH_DATABASE = "3D000"
 _TRANSIENT = frozenset({"40P01", "40001"})
 
 
+class RequestUnit:
+    """The one transaction of a request (see :meth:`Database.request_unit`).
+
+    It begins at the first write (so a request that only reads, or streams a
+    large body first, holds no lock meanwhile) and is used from whichever
+    worker thread the request runs in, one at a time.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._session: Session | None = None
+
+    @property
+    def begun(self) -> bool:
+        return self._session is not None
+
+    def session(self) -> Session:
+        if self._session is None:
+            session = self.db._write()
+            session.begin()
+            self._session = session
+        return self._session
+
+    def commit(self) -> None:
+        """Commit what the request wrote; raises (translated) if the database refuses."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            with self.db.translate_errors():
+                session.commit()
+        finally:
+            session.close()
+
+    def rollback(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            # A lost connection cannot roll back, and need not: the server already has.
+            with suppress(exc.SQLAlchemyError):
+                session.rollback()
+            with suppress(exc.SQLAlchemyError):
+                session.close()
+
+
+_UNIT: ContextVar[RequestUnit | None] = ContextVar("shipyard_request_unit", default=None)
+
+
 class _Attempt(AbstractContextManager[Session]):
     """One try of a write transaction; swallows :class:`Busy` unless it is the last."""
 
@@ -226,7 +313,19 @@ def _create_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    event.listen(engine, "connect", _postgres_on_connect)
+    return engine
+
+
+def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # A server worker that dies leaves its transaction to PostgreSQL, which notices only
+    # when it next talks to the client; while a statement waits for a lock it would not.
+    # Checking the client every second frees the dead worker's locks within a second.
+    if dbapi_connection.info.server_version >= 140000:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET client_connection_check_interval = {CLIENT_CHECK_MS}")
+        dbapi_connection.commit()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -178,6 +178,9 @@ def _upsert(conn: Connection, which: str) -> Any:
     module: Any = sqlite if dialect == "sqlite" else postgresql
     if which == "params":
         stmt = module.insert(_params).on_conflict_do_nothing(index_elements=["run_id", "key"])
+        # Its row count decides whether stored values need checking (SQLAlchemy 2.1
+        # keeps an INSERT's count only when asked).
+        stmt = stmt.execution_options(preserve_rowcount=True)
     elif which == "tags":
         base = module.insert(_tags)
         stmt = base.on_conflict_do_update(
