@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 from types import TracebackType
@@ -119,6 +119,19 @@ class Database:
             return
         with self.translate_errors(), self._write() as session, session.begin():
             yield session
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once what was written so far has committed: now, or, inside a
+        :meth:`request_unit`, when the unit commits (never, if it rolls back).
+
+        For per-process caches of ids: a cached id must never name a row that a
+        rolled-back transaction took with it.
+        """
+        unit = _UNIT.get()
+        if unit is not None and unit.db is self and unit.begun:
+            unit.callbacks.append(callback)
+        else:
+            callback()
 
     @contextmanager
     def request_unit(self) -> Iterator[RequestUnit]:
@@ -238,6 +251,7 @@ class RequestUnit:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._session: Session | None = None
+        self.callbacks: list[Callable[[], None]] = []
 
     @property
     def begun(self) -> bool:
@@ -253,6 +267,7 @@ class RequestUnit:
     def commit(self) -> None:
         """Commit what the request wrote; raises (translated) if the database refuses."""
         session, self._session = self._session, None
+        callbacks, self.callbacks = self.callbacks, []
         if session is None:
             return
         try:
@@ -260,9 +275,12 @@ class RequestUnit:
                 session.commit()
         finally:
             session.close()
+        for callback in callbacks:
+            callback()
 
     def rollback(self) -> None:
         session, self._session = self._session, None
+        self.callbacks = []
         if session is not None:
             # A lost connection cannot roll back, and need not: the server already has.
             with suppress(exc.SQLAlchemyError):

@@ -11,6 +11,7 @@ not audited one by one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, or_, select, update
@@ -91,6 +92,14 @@ class TrackingService(RunReader):
         self._projects: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------
+
+    def _remember(
+        self, project: str, experiment: str, experiment_id: str, env_digest: str | None
+    ) -> None:
+        self._projects.add(project)
+        self._experiments[(project, experiment)] = experiment_id
+        if env_digest:
+            self._environments.add(env_digest)
 
     def create_run(self, principal: Principal, project: str, spec: RunSpec) -> Run:
         """Start a run in ``spec.experiment`` (created if new); returns it, status running.
@@ -178,11 +187,10 @@ class TrackingService(RunReader):
                     detail={"experiment": spec.experiment, "name": spec.name},
                 )
         # Only what committed goes into the caches: another thread of this worker
-        # must never name a row that a rolled-back transaction took with it.
-        self._projects.add(project)
-        self._experiments[(project, spec.experiment)] = experiment_id
-        if env_digest:
-            self._environments.add(env_digest)
+        # must never name a row that a rolled-back transaction took with it (on the
+        # server the request's transaction commits after this method returns).
+        self.db.after_commit(partial(self._remember, project, spec.experiment, experiment_id,
+                                     env_digest))  # fmt: skip
         return Run(
             id=run_id,
             project=project,
