@@ -190,13 +190,14 @@ class TeamServer:
 
 
 def start_server(
-    args: list[str], env: dict[str, str], log: Path, *, timeout: float = 60.0
+    args: list[str], env: dict[str, str], log: Path, *, timeout: float = 60.0, port: int = 0
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Run ``shipyard server ARGS`` on a free port; return the process and its URL."""
-    port = free_port()
+    """Run ``shipyard server ARGS`` on ``port`` (default: a free one); return the process
+    and its URL. Appends to ``log``."""
+    port = port or free_port()
     command = [str(Path(sys.executable).parent / "shipyard"), "server", "--host", "127.0.0.1",
                "--port", str(port), *args]  # fmt: skip
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -129,7 +129,13 @@ class Context:
         url = self.settings.store.uri
         client = self.settings.client
         token = client.token or saved_token(url)
-        return ApiClient(url, token, ca_bundle=client.ca_bundle, timeout=client.timeout_s)
+        return ApiClient(
+            url,
+            token,
+            ca_bundle=client.ca_bundle,
+            timeout=client.timeout_s,
+            retry_deadline_s=client.retry_deadline_s,
+        )
 
     def _refuse_remote(self) -> None:
         if self.is_remote:

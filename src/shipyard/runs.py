@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from shipyard.context import Context
     from shipyard.tracking.entities import MetricPoint, Run, RunDetail
+    from shipyard.tracking.history import HistoryPage, MetricSummary
     from shipyard.tracking.run import ActiveRun
 
 __all__ = [
@@ -41,7 +42,9 @@ __all__ = [
     "download_artifacts",
     "end_run",
     "get_run",
+    "iter_metric_history",
     "metric_history",
+    "metric_history_summary",
     "search_runs",
     "start_run",
 ]
@@ -147,12 +150,76 @@ def get_run(run_id: str, *, context: Context | None = None) -> RunDetail:
 
 
 def metric_history(run_id: str, key: str, *, context: Context | None = None) -> list[MetricPoint]:
-    """Every logged value of one metric of one run, by step."""
+    """Every logged value of one metric of one run, by step, as a list.
+
+    A list of a million values weighs about 100 MB: for long histories use
+    :func:`iter_metric_history` (columns, page by page) or
+    :func:`metric_history_summary` (downsampled for a chart).
+    """
     from shipyard.tracking.session import sdk
 
     backend, logger = sdk.backend(context)
     logger.flush()
     return backend.metric_history(run_id, key)
+
+
+def iter_metric_history(
+    run_id: str,
+    key: str,
+    *,
+    start_step: int | None = None,
+    end_step: int | None = None,
+    descending: bool = False,
+    page_size: int | None = None,
+    after: str | None = None,
+    context: Context | None = None,
+) -> Iterator[HistoryPage]:
+    """One metric's history as pages of columns, read as you iterate: bounded memory.
+
+    Each :class:`~shipyard.tracking.history.HistoryPage` holds numpy arrays
+    ``steps``, ``timestamps`` (ms) and ``values`` of up to ``page_size`` values
+    (default and most: 100,000), in the order of :func:`metric_history`
+    (``descending``: from the last value). ``start_step``/``end_step`` keep a
+    range (both included); ``after`` resumes after a page's ``next_cursor``.
+
+    .. code-block:: python
+
+        for page in shipyard.runs.iter_metric_history(run_id, "loss"):
+            best = min(best, page.values.min())
+    """
+    from shipyard.tracking.session import sdk
+
+    backend, logger = sdk.backend(context)
+    logger.flush()
+    return backend.iter_metric_history(
+        run_id, key, start_step=start_step, end_step=end_step, after=after,
+        descending=descending, page_size=page_size,
+    )  # fmt: skip
+
+
+def metric_history_summary(
+    run_id: str,
+    key: str,
+    buckets: int = 500,
+    *,
+    start_step: int | None = None,
+    end_step: int | None = None,
+    context: Context | None = None,
+) -> MetricSummary:
+    """One metric's history downsampled where it is stored, for a chart.
+
+    The range ``start_step``…``end_step`` (default: the whole history) is cut
+    into at most ``buckets`` (up to 10,000) buckets of equal step width; each
+    keeps its count and its first, last, min and max value (NaN ignored by
+    min/max), so a line through ``summary.points()`` keeps every spike.
+    """
+    from shipyard.tracking.session import sdk
+
+    backend, logger = sdk.backend(context)
+    logger.flush()
+    return backend.metric_history_summary(
+        run_id, key, buckets, start_step=start_step, end_step=end_step
+    )
 
 
 def download_artifacts(

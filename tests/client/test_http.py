@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from shipyard.client.http import ApiClient
 from shipyard.core import errors as e
+from shipyard.core.settings import build_settings
 from tests.serverkit import Team, free_port
 
 sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -63,3 +64,96 @@ def test_an_unreachable_server_is_unavailable_with_a_hint() -> None:
     with client, pytest.raises(e.Unavailable) as caught:
         client.get("/health")
     assert "cannot reach the Shipyard server" in caught.value.one_line()
+
+
+class FakeClock:
+    """Time that passes only when the client sleeps: retries cost no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_a_write_is_retried_until_the_deadline_then_fails_saying_how_long() -> None:
+    clock = FakeClock()
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens: every try is refused
+    client = ApiClient(url, retry_deadline_s=60, clock=clock, sleep=clock.sleep)
+    with client, pytest.raises(e.Unavailable) as caught:
+        client.request("POST", "/api/v1/runs/log", json={})
+    message = caught.value.one_line()
+    assert "cannot reach the Shipyard server" in message
+    assert f"gave up after {len(clock.sleeps) + 1} tries over 60 s" in message
+    assert clock.now == pytest.approx(1060.0)  # the last try at the deadline, not before
+    assert len(clock.sleeps) > 4  # far more than the reads' bounded count
+    assert max(clock.sleeps) <= 5.0 * 1.5  # the back-off is capped (with its jitter)
+    assert client.requests == len(clock.sleeps) + 1
+
+
+def test_reads_keep_a_bounded_number_of_tries() -> None:
+    clock = FakeClock()
+    client = ApiClient(f"http://127.0.0.1:{free_port()}", retries=2, clock=clock,
+                       sleep=clock.sleep, retry_deadline_s=3600)  # fmt: skip
+    with client, pytest.raises(e.Unavailable, match="gave up after 3 tries"):
+        client.get("/api/v1/me")
+    assert client.requests == 3
+
+
+def test_the_deadline_can_be_set_per_request_and_by_the_settings() -> None:
+    clock = FakeClock()
+    client = ApiClient(f"http://127.0.0.1:{free_port()}", clock=clock, sleep=clock.sleep)
+    with client, pytest.raises(e.Unavailable):
+        client.request("POST", "/x", json={}, deadline_s=0)
+    assert client.requests == 1
+    assert clock.sleeps == []
+    settings = build_settings(env={"SHIPYARD_CLIENT_RETRY_DEADLINE_S": "7.5"})
+    assert settings.client.retry_deadline_s == 7.5
+    assert build_settings(env={}).client.retry_deadline_s == 120.0
+
+
+@pytest.fixture
+def busy_server(live_server) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """A stand-in server (not Shipyard's) that answers 409 with Retry-After twice, as a
+    server does while another copy of the request is being answered; then 200."""
+    keys: list[str] = []
+    stub = FastAPI()
+
+    @stub.post("/write")
+    def write(request: Request) -> Response:
+        keys.append(request.headers["idempotency-key"])
+        if len(keys) <= 2:
+            body = b'{"error": {"type": "Conflict", "message": "still being answered"}}'
+            return Response(body, 409, {"Retry-After": "1"}, media_type="application/json")
+        return Response(b'{"ok": 1}', media_type="application/json")
+
+    return f"http://127.0.0.1:{live_server(stub)}", keys
+
+
+def test_a_409_with_retry_after_is_retried_with_the_same_key(busy_server) -> None:  # type: ignore[no-untyped-def]
+    url, keys = busy_server
+    clock = FakeClock()
+    with ApiClient(url, clock=clock, sleep=clock.sleep) as client:
+        assert client.post("/write", {"a": 1}) == {"ok": 1}
+    assert len(keys) == 3
+    assert len(set(keys)) == 1
+    assert all(pause >= 1.0 for pause in clock.sleeps)  # Retry-After is honoured
+
+
+def test_a_409_without_retry_after_is_a_conflict_at_once(live_server) -> None:  # type: ignore[no-untyped-def]
+    stub = FastAPI()
+
+    @stub.post("/write")
+    def write() -> Response:
+        body = b'{"error": {"type": "Conflict", "message": "param C is 1"}}'
+        return Response(body, 409, media_type="application/json")
+
+    url = f"http://127.0.0.1:{live_server(stub)}"
+    with ApiClient(url) as client, pytest.raises(e.Conflict, match="param C is 1"):
+        client.post("/write", {})
+    assert client.requests == 1

@@ -260,6 +260,16 @@ ROUTES: dict[tuple[str, str], Case] = {
         lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history?key=loss", None),
         unseen="404",
     ),
+    ("GET", "/api/v1/runs/{run_id}/metric-history/page"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history/page?key=loss&limit=10", None),
+        unseen="404",
+    ),
+    ("GET", "/api/v1/runs/{run_id}/metric-history/summary"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"/api/v1/runs/{k.run()}/metric-history/summary?key=loss&buckets=5", None),
+        unseen="404",
+    ),
     # -- objects -------------------------------------------------------------------------
     ("POST", "/api/v1/projects/{project}/objects/missing"): Case(
         PROJECT_VIEWERS, _fixed(f"{OBJECTS}/missing", {"digests": ["b" * 64]})

@@ -26,7 +26,8 @@ def _send(client: TestClient, method: str, path: str, body: Any, headers: dict[s
 
 
 def test_the_run_routes_are_all_here() -> None:
-    assert len(RUN_ROUTES) == 9  # get, several, history, resume, end, inputs, artifacts, …
+    # get, several, history (whole, page, summary), resume, end, inputs, artifacts, log, delete
+    assert len(RUN_ROUTES) == 11
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

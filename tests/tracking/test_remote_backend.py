@@ -10,7 +10,8 @@ from shipyard.client.http import ApiClient
 from shipyard.context import Context
 from shipyard.core.errors import Unavailable
 from shipyard.core.settings import build_settings
-from shipyard.tracking.entities import LogBatch, Resources, RunSpec, RunStatus, Writer
+from shipyard.tracking.batching import BatchLogger
+from shipyard.tracking.entities import LogBatch, RunSpec, Writer
 from shipyard.tracking.remote_backend import RemoteTrackingBackend
 from tests.serverkit import PROJECT, Team
 
@@ -43,15 +44,29 @@ class LoseAnswers(httpx.BaseTransport):
         self.inner.close()
 
 
+class FakeClock:
+    """Time that passes only when the client sleeps between tries."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def remote(server_app: FastAPI, live_server, team: Team):  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{live_server(server_app)}"
     transport = LoseAnswers()
+    clock = FakeClock()
     client = ApiClient(url, team.tokens["contributor"], transport=transport, retries=2,
-                       backoff=0.01)  # fmt: skip
+                       retry_deadline_s=5, clock=clock, sleep=clock.sleep)  # fmt: skip
     ctx = Context(build_settings(env={}, flags={"store.uri": url, "project.name": PROJECT}))
     backend = RemoteTrackingBackend(ctx, client=client)
-    yield backend, transport
+    yield backend, transport, clock
     client.close()
 
 
@@ -64,7 +79,7 @@ def _batch(run_id: str, steps: range) -> LogBatch:
 
 
 def test_a_retried_batch_is_written_once(remote) -> None:  # type: ignore[no-untyped-def]
-    backend, transport = remote
+    backend, transport, _clock = remote
     run = backend.create_run(RunSpec("faults", "retry"))
     transport.lose = 1
     backend.log_batch(_batch(run.id, range(100)), WRITER)
@@ -73,28 +88,32 @@ def test_a_retried_batch_is_written_once(remote) -> None:  # type: ignore[no-unt
     assert _points(backend, run.id) == [(s, float(s)) for s in range(100)]
 
 
-def test_a_batch_lost_beyond_the_retries_is_kept_and_sent_once(remote) -> None:  # type: ignore[no-untyped-def]
-    backend, transport = remote
-    run = backend.create_run(RunSpec("faults", "outbox"))
-    transport.lose = 3  # every try of the first batch: it arrives, its answers do not
-    backend.log_batch(_batch(run.id, range(0, 50)), WRITER)  # taken, not raised
-    backend.log_batch(_batch(run.id, range(50, 60)), WRITER)  # sends the first again, then this
-    first_key = transport.keys[0]
-    assert transport.keys.count(first_key) == 4  # three lost tries, then the replay
-    assert _points(backend, run.id) == [(s, float(s)) for s in range(60)]
+def test_a_batch_lost_beyond_the_deadline_is_kept_and_sent_again_with_its_key(remote) -> None:  # type: ignore[no-untyped-def]
+    backend, transport, clock = remote
+    run = backend.create_run(RunSpec("faults", "kept"))
+    logger = BatchLogger(backend, WRITER, deadline_s=5, clock=clock)
+    transport.lose = 10_000  # every try arrives and is stored; no answer comes back
+    logger.metrics([(run.id, "loss", float(s), s, 1000 + s) for s in range(50)])
+    with pytest.raises(Unavailable, match="gave up after"):
+        logger.flush()
+    tries = len(transport.keys)
+    assert tries > 2
+    assert len(set(transport.keys)) == 1
+    transport.lose = 0  # the network is back
+    logger.metrics([(run.id, "loss", float(s), s, 1000 + s) for s in range(50, 60)])
+    logger.flush()
+    assert transport.keys[tries] == transport.keys[0]  # the kept batch first, same key
+    assert len(transport.keys) == tries + 2
+    assert len(set(transport.keys)) == 2
+    assert _points(backend, run.id) == [(s, float(s)) for s in range(60)]  # each once
 
 
-def test_ending_waits_for_the_batches_before_it(remote) -> None:  # type: ignore[no-untyped-def]
-    backend, transport = remote
-    run = backend.create_run(RunSpec("faults", "end"))
-    transport.refuse = True  # the server is unreachable for batches
-    backend.log_batch(_batch(run.id, range(10)), WRITER)
-    with pytest.raises(Unavailable):
-        backend.end_run(run.id, RunStatus.FINISHED, Resources(), writer=WRITER)
-    with pytest.raises(Unavailable):
-        backend.get_run(run.id)  # reads wait for the kept batches too
-    transport.refuse = False  # the server is back
-    backend.end_run(run.id, RunStatus.FINISHED, Resources(), writer=WRITER)
-    stored = backend.get_run(run.id).run
-    assert stored.status is RunStatus.FINISHED
-    assert _points(backend, run.id) == [(s, float(s)) for s in range(10)]
+def test_batches_of_several_runs_are_sent_one_per_run(remote) -> None:  # type: ignore[no-untyped-def]
+    backend, transport, clock = remote
+    one, two = (backend.create_run(RunSpec("faults", name)) for name in ("one", "two"))
+    logger = BatchLogger(backend, WRITER, clock=clock)
+    logger.metrics([(run.id, "loss", 1.0, 0, 1000) for run in (one, two, one)])
+    logger.flush()
+    assert len(set(transport.keys)) == 2  # a run's batch can be kept or spooled on its own
+    assert _points(backend, one.id) == [(0, 1.0), (0, 1.0)]
+    assert _points(backend, two.id) == [(0, 1.0)]

@@ -1,11 +1,18 @@
 """The HTTP client of remote mode: one keep-alive pool, retries, errors translated back.
 
-Requests that are safe to repeat (reads, and writes carrying an
-``Idempotency-Key``, which this client adds to every write) are retried with
-exponential backoff and jitter on network errors, 502/503/504 and 429, and on
-the 409 a server gives while another attempt with the same key is still
-being answered. The
-server's JSON errors come back as the same :class:`ShipyardError` subclasses
+Requests that are safe to repeat are retried with exponential backoff and
+jitter on network errors, 502/503/504, 429, and a 409 that carries
+``Retry-After`` (another copy of the request is being answered):
+
+* writes carry an ``Idempotency-Key`` (this client adds one to every write),
+  the same on each retry, and the server applies a key once; so a write is
+  retried for as long as it takes, up to a deadline (``client.retry_deadline_s``,
+  two minutes by default), and then fails with :class:`Unavailable` saying
+  how long it tried: its outcome is unknown, and sending it again with the
+  same key is safe;
+* reads are retried a few times (``retries``).
+
+The server's JSON errors come back as the same :class:`ShipyardError` subclasses
 the local backend raises, so callers cannot tell the two apart.
 """
 
@@ -31,6 +38,11 @@ __all__ = ["ApiClient", "read_answer"]
 T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_BACKOFF_S = 5.0
+"""The longest pause between two tries (before jitter)."""
+MAX_RATE_WAIT_S = 30.0
+"""A 429 asking to wait longer is raised at once (a locked login, say), not waited out."""
+DEFAULT_RETRY_DEADLINE_S = 120.0
 _ERRORS: dict[str, type[e.ShipyardError]] = {
     name: cls
     for name, cls in vars(e).items()
@@ -50,14 +62,25 @@ class ApiClient:
         timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 0.25,
+        retry_deadline_s: float = DEFAULT_RETRY_DEADLINE_S,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
+        """Retries of a read (writes are retried until ``retry_deadline_s``)."""
         self.backoff = backoff
+        self.retry_deadline_s = retry_deadline_s
+        self._clock = clock  # injectable, so tests never wait
+        self._sleep = sleep
         verify: ssl.SSLContext | bool = True
         if ca_bundle:
             verify = ssl.create_default_context(cafile=ca_bundle)
+        prefix, _, rest = token.partition("_")
+        self.token_id = rest.partition("_")[0] if prefix == "shy" else ""
+        """The public id of the token (``shy_<id>_…``): the server scopes idempotency keys
+        by credentials, so a replay must come with the same token."""
         headers = {"User-Agent": f"shipyard/{_version.__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -97,22 +120,29 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         read_only: bool = False,
         timeout: float | None = None,
+        deadline_s: float | None = None,
     ) -> httpx.Response:
         """Send a request, retrying what is safe to retry; raise ShipyardError on 4xx/5xx.
 
         Writes carry an ``Idempotency-Key`` (the same on every retry) unless
         ``read_only`` says the request only reads (a search sent as POST).
-        ``timeout`` overrides the client's for this request (long checks).
+        ``timeout`` overrides the client's for this request (long checks);
+        ``deadline_s`` overrides how long a keyed write is retried (0: one try).
         """
         extra = dict(headers or {})
         if method.upper() != "GET" and not read_only:
             extra.setdefault("Idempotency-Key", uuid.uuid4().hex)
+        keyed = "Idempotency-Key" in extra
         options: dict[str, Any] = {}
         if timeout is not None:
             options["timeout"] = timeout
+        started = self._clock()
+        deadline = started + (self.retry_deadline_s if deadline_s is None else deadline_s)
         attempt = 0
         while True:
             self._count()
+            attempt += 1
+            wait = 0.0
             try:
                 answer = self._http.request(
                     method,
@@ -124,20 +154,51 @@ class ApiClient:
                     **options,
                 )
             except httpx.TransportError as exc:
-                if attempt >= self.retries:
-                    raise self._unreachable(exc) from exc
+                failure: httpx.Response | httpx.TransportError = exc
             else:
-                if not _retryable(answer) or attempt >= self.retries:
+                if not _retryable(answer):
                     if answer.status_code >= 400:
                         raise _error_from(answer)
                     return answer
-                if answer.status_code == 429 and "retry-after" in answer.headers:
-                    retry_after = _seconds(answer.headers["retry-after"])
-                    if retry_after > 30:
-                        raise _error_from(answer)
-                    time.sleep(retry_after)
-            time.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))  # noqa: S311
-            attempt += 1
+                failure = answer
+                wait = _seconds(answer.headers.get("retry-after", "0"))
+            pause = max(wait, self._backoff(attempt))
+            if _is_429(failure) and wait > MAX_RATE_WAIT_S:
+                raise self._gave_up(failure, attempt, self._clock() - started)  # say so now
+            if keyed:
+                left = deadline - self._clock()
+                if left <= 0 or (_is_429(failure) and wait > left):
+                    raise self._gave_up(failure, attempt, self._clock() - started)
+                pause = min(pause, left)
+            elif attempt > self.retries:
+                raise self._gave_up(failure, attempt, self._clock() - started)
+            self._sleep(pause)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential, capped, with jitter so that many clients do not retry in step."""
+        base = min(MAX_BACKOFF_S, self.backoff * 2 ** (attempt - 1))
+        return float(base * (0.5 + random.random()))  # noqa: S311
+
+    def _gave_up(
+        self, failure: httpx.Response | httpx.TransportError, attempts: int, spent: float
+    ) -> e.ShipyardError:
+        tried = f"gave up after {attempts} tries over {_span(spent)}"
+        if isinstance(failure, httpx.TransportError):
+            lost = self._unreachable(failure)
+            return e.Unavailable(f"{lost.message} ({tried})", hint=lost.hint)
+        error = _error_from(failure)
+        if isinstance(error, e.RateLimited):
+            return error
+        if isinstance(error, e.Unavailable):  # the server's own words, and how long we tried
+            error.message = f"{error.message} ({tried})"
+            return error
+        # 502/504, or a 409 "still being answered": the outcome is unknown, so the
+        # caller must treat it as a server it could not reach (and may send it again).
+        return e.Unavailable(
+            f"the Shipyard server at {redact_uri(self.base_url)} answered "
+            f"{failure.status_code}: {error.message} ({tried})",
+            hint="the server or its database is overloaded or restarting: try again later",
+        )
 
     def _count(self) -> None:
         with self._count_lock:
@@ -190,7 +251,17 @@ def read_answer(parse: Callable[[Any], T], data: Any) -> T:
 def _retryable(answer: httpx.Response) -> bool:
     if answer.status_code == 409:  # the same request is still being answered
         return "retry-after" in answer.headers
+    if answer.status_code == 503 and b"SchemaOutOfDate" in answer.content:
+        return False  # waits for an administrator, not for time
     return answer.status_code in RETRY_STATUSES
+
+
+def _is_429(failure: httpx.Response | httpx.TransportError) -> bool:
+    return isinstance(failure, httpx.Response) and failure.status_code == 429
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def _seconds(text: str) -> float:

@@ -10,6 +10,7 @@ one environment variable (``SHIPYARD_STORE_URI``, with short aliases such as
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import types
@@ -118,6 +119,8 @@ class ClientSettings:
     ca_bundle: str = ""
     """CA certificates to trust for the server's TLS certificate (default: the system's)."""
     timeout_s: float = 30.0
+    retry_deadline_s: float = 120.0
+    """How long a write is retried (same Idempotency-Key, with back-off) before it fails."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,12 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 def setting_keys() -> dict[str, type]:
     """Every dotted setting key and its value type."""
+    return dict(_setting_keys())
+
+
+@functools.cache
+def _setting_keys() -> dict[str, type]:
+    # Resolving the type hints costs milliseconds; the classes never change.
     keys: dict[str, type] = {}
     for f in fields(Settings):
         if f.name in _POLICY_SECTIONS or f.name in _TABLES or f.name == "remotes":
@@ -235,7 +244,7 @@ def build_settings(
     dotted keys to values given on the command line, None meaning "not given".
     Raises :class:`ConfigError` naming the key and where it came from.
     """
-    keys = setting_keys()
+    keys = _setting_keys()
     values: dict[str, tuple[Any, str]] = {}
     document = dict(file or {})
     policies = {name: _policy(document.pop(name), name, file_label)

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shipyard.core.audit_chain import (
@@ -71,11 +71,7 @@ def record(
     """
     source = source if source is not None else principal.source
     conn = session.connection()
-    locked = (
-        select(AuditHeadRow.last_hash, AuditHeadRow.count)
-        .where(AuditHeadRow.id == HEAD_ID)
-        .with_for_update()
-    )
+    locked = _LOCK_HEAD
     head = conn.execute(locked).first()
     if head is None:  # a store created before the head row existed
         # Concurrent first writers may all get here: one insert wins, the others wait
@@ -92,19 +88,25 @@ def record(
     now = utcnow()
     digest = entry_hash(prev, now, principal.name, action, target, project, source, data)
     seq = conn.execute(
-        insert(AuditEventRow)
-        .values(
-            time=now, principal=principal.name, action=action, target=target,
-            project=project, source=source, detail=data, prev_hash=prev, hash=digest,
-        )
-        .returning(AuditEventRow.seq)
+        _INSERT_EVENT,
+        {"time": now, "principal": principal.name, "action": action, "target": target,
+         "project": project, "source": source, "detail": data, "prev_hash": prev,
+         "hash": digest},
     ).scalar_one()  # fmt: skip
-    conn.execute(
-        update(AuditHeadRow)
-        .where(AuditHeadRow.id == HEAD_ID)
-        .values(last_seq=seq, last_hash=digest, count=count + 1)
-    )
+    conn.execute(_MOVE_HEAD, {"seq": seq, "digest": digest, "count": count + 1})
     return int(seq)
+
+
+# Built once (Core, not ORM statements): building them per entry cost more than running them.
+_events = cast(Table, AuditEventRow.__table__)
+_head = cast(Table, AuditHeadRow.__table__)
+_LOCK_HEAD = select(_head.c.last_hash, _head.c.count).where(_head.c.id == HEAD_ID).with_for_update()
+_INSERT_EVENT = insert(_events).returning(_events.c.seq)
+_MOVE_HEAD = (
+    update(_head)
+    .where(_head.c.id == HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"), count=bindparam("count"))
+)
 
 
 insert_event = record

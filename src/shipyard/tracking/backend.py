@@ -11,7 +11,7 @@ not change. :func:`open_backend` picks one for a context. Every method raises on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from shipyard.tracking.entities import (
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.objects.http_store import HttpObjectStore
     from shipyard.objects.store import ObjectStore
+    from shipyard.tracking.history import HistoryPage, MetricSummary
 
 __all__ = ["TrackingBackend", "open_backend"]
 
@@ -54,10 +55,20 @@ class TrackingBackend(Protocol):
         """Mark the run running again; returns it as stored. NotFound if unknown."""
         ...
 
-    def log_batch(self, batch: LogBatch, writer: Writer | None) -> None:
+    def log_batch(
+        self,
+        batch: LogBatch,
+        writer: Writer | None,
+        *,
+        key: str | None = None,
+        patience: float | None = None,
+    ) -> None:
         """Write metrics, params and tags in one transaction (all or nothing).
 
         Conflict if a run has ended or a param changes; NotFound for an unknown run.
+        ``key`` makes the write idempotent (a server applies one key once);
+        ``patience`` bounds how long it is retried, in seconds. Unavailable
+        means its fate is unknown: send it again with the same key.
         """
         ...
 
@@ -74,8 +85,13 @@ class TrackingBackend(Protocol):
         exit_code: int | None = None,
         batch: LogBatch | None = None,
         writer: Writer | None = None,
+        key: str | None = None,
+        patience: float | None = None,
     ) -> None:
-        """Write the last batch and end the run, together. Conflict if it has ended."""
+        """Write the last batch and end the run, together. Conflict if it has ended.
+
+        ``key`` and ``patience`` as for :meth:`log_batch`.
+        """
         ...
 
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
@@ -113,6 +129,36 @@ class TrackingBackend(Protocol):
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         """Every logged value of one metric of one run, by step."""
+        ...
+
+    def iter_metric_history(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+        after: str | None = None,
+        descending: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[HistoryPage]:
+        """The history as pages of columns, read as they are consumed (bounded memory).
+
+        NotFound for an unknown run (raised by the call, not the first page);
+        InvalidInput for a bad range, page size or cursor.
+        """
+        ...
+
+    def metric_history_summary(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> MetricSummary:
+        """The history downsampled where it is stored: first, last, min, max per bucket."""
         ...
 
     def list_experiments(self) -> list[Experiment]:

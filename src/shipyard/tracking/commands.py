@@ -27,7 +27,7 @@ experiments_app = typer.Typer(help="Experiments: named groups of runs.", no_args
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def _print_wide(table: RenderableType) -> None:
+def print_wide(table: RenderableType) -> None:
     """Tables of runs are read across: off a terminal, never squeeze them into 80 columns."""
     if console.is_terminal:
         console.print(table)
@@ -41,7 +41,7 @@ def _print_wide(table: RenderableType) -> None:
         console.width = saved
 
 
-def _backend(ctx: typer.Context) -> TrackingBackend:
+def backend_of(ctx: typer.Context) -> TrackingBackend:
     """In-process, or the team server's when SHIPYARD_URI / --uri names one."""
     from shipyard.tracking.backend import open_backend
 
@@ -93,7 +93,7 @@ def run(
     from shipyard.tracking.render import cost_text, duration_text, status_text
 
     state: CliState = ctx.obj
-    backend = _backend(ctx)
+    backend = backend_of(ctx)
     extra_env = {}
     if state.flags.get("store.uri"):
         extra_env["SHIPYARD_URI"] = str(state.flags["store.uri"])
@@ -153,9 +153,9 @@ def list_runs(
     as_json: JsonOption = False,
 ) -> None:
     """List runs, newest first, optionally filtered and ordered."""
-    from shipyard.tracking.render import runs_table
+    from shipyard.tracking.render import PLAIN_ROWS, runs_lines, runs_table
 
-    page = _backend(ctx).search_runs(
+    page = backend_of(ctx).search_runs(
         experiments=experiment or [],
         filter=filter,
         order_by=order_by,
@@ -168,7 +168,11 @@ def list_runs(
     if not page.runs:
         console.print("No runs match." if filter else "No runs yet: try `shipyard run -- CMD`.")
         return
-    _print_wide(runs_table(page.runs, _columns(columns, filter, order_by, page.runs)))
+    chosen = _columns(columns, filter, order_by, page.runs)
+    if len(page.runs) > PLAIN_ROWS or not console.is_terminal:  # the same text, minus Rich's cost
+        console.file.write("\n".join(runs_lines(page.runs, chosen)) + "\n")
+    else:
+        print_wide(runs_table(page.runs, chosen))
     if page.next_page_token:
         console.print(f"[dim]more runs: --page-token {page.next_page_token}[/]")
 
@@ -218,7 +222,7 @@ def show_run(
     """Show one run: params, metrics, tags, inputs, git state, resources and cost."""
     from shipyard.tracking.render import run_panel
 
-    detail = _backend(ctx).get_run(run_id)
+    detail = backend_of(ctx).get_run(run_id)
     if as_json:
         print_json(detail.to_dict())
         return
@@ -237,11 +241,11 @@ def compare_runs(
 
     if len(run_ids) < 2:
         raise InvalidInput("compare needs at least two runs", hint="shipyard runs compare ID ID…")
-    runs = _backend(ctx).get_runs(run_ids)
+    runs = backend_of(ctx).get_runs(run_ids)
     if as_json:
         print_json([r.to_dict() for r in runs])
         return
-    _print_wide(compare_table(runs, only_differences=diff))
+    print_wide(compare_table(runs, only_differences=diff))
 
 
 @runs_app.command("history")
@@ -249,76 +253,33 @@ def metric_history(
     ctx: typer.Context,
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
     key: Annotated[str, typer.Argument(help="Metric name.")],
-    as_json: JsonOption = False,
-) -> None:
-    """Every logged value of one metric of a run."""
-    from shipyard.tracking.render import history_table
-
-    points = _backend(ctx).metric_history(run_id, key)
-    if as_json:
-        print_json([p.to_dict() for p in points])
-        return
-    if not points:
-        console.print(f"Run {escape(run_id)} has no values of metric {escape(key)!r}.")
-        return
-    console.print(history_table(points))
-
-
-@runs_app.command("artifacts")
-def list_artifacts(
-    ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
-    as_json: JsonOption = False,
-) -> None:
-    """List a run's artifacts: path, size, BLAKE3 digest."""
-    from rich.table import Table
-
-    from shipyard.cli.console import human_bytes
-
-    detail = _backend(ctx).get_run(run_id)
-    if as_json:
-        print_json([a.to_dict() for a in detail.artifacts])
-        return
-    if not detail.artifacts:
-        console.print(f"Run {detail.run.id} has no artifacts.")
-        return
-    table = Table(show_header=True, header_style="bold", show_edge=False)
-    for column in ("path", "size", "digest", "logged"):
-        table.add_column(column, overflow="fold")
-    for art in detail.artifacts:
-        table.add_row(
-            escape(art.path),
-            human_bytes(art.size),
-            art.digest[:16] + "…",
-            art.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-        )
-    _print_wide(table)
-
-
-@runs_app.command("download")
-def download_artifacts(
-    ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
-    path: Annotated[
-        str | None, typer.Argument(help="An artifact file or folder (default: all of them).")
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, max=10_000, help="Rows: the first and last values."),
+    ] = 20,
+    every: Annotated[bool, typer.Option("--all", help="Every value, as a long table.")] = False,
+    buckets: Annotated[
+        int | None,
+        typer.Option(
+            "--buckets", "-b", min=1, max=10_000, help="Downsampled: N buckets of equal steps."
+        ),
     ] = None,
-    dest: Annotated[
-        Path,
-        typer.Option("--dest", "-d", "--output", "-o", help="Folder to write into (paths kept)."),
-    ] = Path("."),
+    from_step: Annotated[int | None, typer.Option("--from-step", help="From this step.")] = None,
+    to_step: Annotated[int | None, typer.Option("--to-step", help="To this step.")] = None,
     as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV for scripts.")] = False,
 ) -> None:
-    """Download a run's artifacts, each verified against its digest."""
-    from shipyard.runs import download_artifacts as download
+    """One metric of a run: its first and last values, all of them, or downsampled.
 
-    state: CliState = ctx.obj
-    written = download(run_id, dest, path, context=state.context())
-    if as_json:
-        print_json([str(p) for p in written])
-        return
-    for target in written:
-        console.print(escape(str(target)))
-    success(f"downloaded {len(written)} artifact(s)")
+    --json, --csv and --all stream: any length prints in constant memory.
+    """
+    from shipyard.tracking.history_output import HistoryQuery, show_history
+
+    if as_json and as_csv:
+        raise InvalidInput("--json and --csv cannot be given together")
+    query = HistoryQuery(run_id, key, from_step, to_step)
+    show_history(backend_of(ctx), query, limit=limit, every=every, buckets=buckets,
+                 output="json" if as_json else "csv" if as_csv else "table")  # fmt: skip
 
 
 @runs_app.command("delete")
@@ -328,7 +289,7 @@ def delete_runs(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete runs and everything they logged."""
-    backend = _backend(ctx)
+    backend = backend_of(ctx)
     ids = [r.id for r in backend.get_runs(run_ids)]  # unknown ids fail before asking
     if not yes:
         typer.confirm(f"Delete {len(ids)} run(s) and everything they logged?", abort=True)
@@ -336,24 +297,68 @@ def delete_runs(
     success(f"deleted {count} run(s)")
 
 
+@runs_app.command("sync")
+def sync_runs(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Spool files (default: every one found).")
+    ] = None,
+    discard_refused: Annotated[
+        bool, typer.Option("--discard-refused", help="Drop values the store refused.")
+    ] = False,
+    other_token: Annotated[
+        bool,
+        typer.Option(
+            "--other-token",
+            help="Replay with another token than the one that logged them "
+            "(values the server has already may be stored twice).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Send logged values kept in spool files (server unreachable) and end their runs."""
+    from shipyard.tracking.sync import describe, find_spools, sync_spool
+
+    state: CliState = ctx.obj
+    context = state.context()
+    paths = files or find_spools(context)
+    backend = backend_of(ctx)
+    reports = [sync_spool(backend, context, path, discard_refused=discard_refused,
+                          other_token=other_token) for path in paths]  # fmt: skip
+    if as_json:
+        print_json([r.to_dict() for r in reports])
+    elif not reports:
+        console.print("No spool files: every logged value has been stored.")
+    for report in [] if as_json else reports:
+        if report.done:
+            success(describe(report))
+        else:
+            err_console.print(f"[yellow]![/] {escape(describe(report))}")
+    if not all(r.done for r in reports):
+        raise typer.Exit(1)
+
+
 @experiments_app.command("ls")
 def list_experiments(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Experiments of the project, with their run count and total cost."""
     from shipyard.tracking.render import experiments_table
 
-    experiments = _backend(ctx).list_experiments()
+    experiments = backend_of(ctx).list_experiments()
     if as_json:
         print_json([e.to_dict() for e in experiments])
         return
     if not experiments:
         console.print("No experiments yet: start a run with `shipyard run -- CMD`.")
         return
-    _print_wide(experiments_table(experiments))
+    print_wide(experiments_table(experiments))
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
     )(run)
+    from shipyard.tracking import artifact_commands
+
+    artifact_commands.add_to(runs_app)
     app.add_typer(runs_app, name="runs")
     app.add_typer(experiments_app, name="experiments")

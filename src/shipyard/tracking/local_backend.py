@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from shipyard.context import Context
@@ -23,6 +23,7 @@ from shipyard.tracking.service import TrackingService
 
 if TYPE_CHECKING:
     from shipyard.objects.store import ObjectStore
+    from shipyard.tracking.history import HistoryPage, MetricSummary
 
 __all__ = ["LocalBackend"]
 
@@ -54,7 +55,16 @@ class LocalBackend:
         run_id = self.service.resolve(self._principal, run_id)
         return self.service.resume_run(self._principal, run_id, writer)
 
-    def log_batch(self, batch: LogBatch, writer: Writer | None) -> None:
+    def log_batch(
+        self,
+        batch: LogBatch,
+        writer: Writer | None,
+        *,
+        key: str | None = None,
+        patience: float | None = None,
+    ) -> None:
+        # In-process, a failed transaction wrote nothing: the key is not needed, and the
+        # database's busy timeout bounds the wait.
         self.service.log(self._principal, batch, writer)
 
     def heartbeat(self, usage: dict[str, Resources], writer: Writer) -> None:
@@ -69,6 +79,8 @@ class LocalBackend:
         exit_code: int | None = None,
         batch: LogBatch | None = None,
         writer: Writer | None = None,
+        key: str | None = None,
+        patience: float | None = None,
     ) -> None:
         self.service.end_run(
             self._principal,
@@ -117,6 +129,36 @@ class LocalBackend:
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         return self.service.metric_history(self._principal, run_id, key)
+
+    def iter_metric_history(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+        after: str | None = None,
+        descending: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[HistoryPage]:
+        # One read transaction for the whole walk: a single pass over the chunks.
+        return self.service.iter_metric_history(
+            self._principal, run_id, key, start_step=start_step, end_step=end_step,
+            after=after, descending=descending, page_size=page_size,
+        )  # fmt: skip
+
+    def metric_history_summary(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> MetricSummary:
+        return self.service.metric_history_summary(
+            self._principal, run_id, key, buckets, start_step=start_step, end_step=end_step
+        )
 
     def list_experiments(self) -> list[Experiment]:
         return self.service.list_experiments(self._principal, self.project)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from shipyard.core.errors import IntegrityError
 
-__all__ = ["FORMAT", "Chunk", "pack", "unpack"]
+__all__ = ["FORMAT", "Chunk", "check_stored", "pack", "unpack"]
 
 FORMAT = 1
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -64,11 +64,7 @@ def unpack(
 
     Raises :class:`IntegrityError` if the arrays do not have ``count`` items.
     """
-    if fmt != FORMAT:
-        raise IntegrityError(
-            f"metric chunk format {fmt} is unknown to this Shipyard",
-            hint="upgrade Shipyard (pip install -U shipyard)",
-        )
+    check_stored(fmt, count, steps, timestamps, values)
     try:
         s, t, v = _array("q", steps), _array("q", timestamps), _array("d", values)
     except ValueError as exc:
@@ -76,3 +72,15 @@ def unpack(
     if not len(s) == len(t) == len(v) == count:
         raise IntegrityError("a stored metric chunk is corrupt: array lengths disagree")
     return zip(s, t, v, strict=True)
+
+
+def check_stored(fmt: int, count: int, steps: bytes, timestamps: bytes, values: bytes) -> None:
+    """Raise :class:`IntegrityError` unless a stored chunk is format 1 with ``count`` items
+    in each array (readers that decode many chunks at once check each first)."""
+    if fmt != FORMAT:
+        raise IntegrityError(
+            f"metric chunk format {fmt} is unknown to this Shipyard",
+            hint="upgrade Shipyard (pip install -U shipyard)",
+        )
+    if not len(steps) == len(timestamps) == len(values) == 8 * count:
+        raise IntegrityError("a stored metric chunk is corrupt: array lengths disagree")

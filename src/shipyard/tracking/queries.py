@@ -29,7 +29,6 @@ from shipyard.tracking.entities import (
     RunPage,
     RunStatus,
 )
-from shipyard.tracking.metric_chunks import unpack
 from shipyard.tracking.query import OrderKey, parse_filter, parse_order_by
 from shipyard.tracking.query.nodes import FieldKind
 from shipyard.tracking.search_sql import (
@@ -44,7 +43,6 @@ from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
     LatestMetricRow,
-    MetricChunkRow,
     ParamRow,
     RunArtifactRow,
     RunInputRow,
@@ -333,22 +331,13 @@ def get_run_detail(session: Session, run_id: str) -> RunDetail:
 
 
 def metric_history(session: Session, run_id: str, key: str) -> list[MetricPoint]:
-    """Every value of one metric of one run, by step, then time, then logging order."""
-    points: list[tuple[int, int, float]] = []
-    for chunk in session.execute(
-        select(
-            MetricChunkRow.format,
-            MetricChunkRow.count,
-            MetricChunkRow.steps,
-            MetricChunkRow.timestamps,
-            MetricChunkRow.values,
-        )
-        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key == key)
-        .order_by(MetricChunkRow.seq)
-    ):
-        points.extend(unpack(*chunk))
-    points.sort(key=lambda p: (p[0], p[1]))  # stable: equal steps and times keep log order
-    return [MetricPoint(key, value, step, stamp) for step, stamp, value in points]
+    """Every value of one metric of one run, by step, then time, then logging order.
+
+    Read chunk by chunk (:mod:`.history_store`); only the list itself is held whole.
+    """
+    from shipyard.tracking.history_store import history_points  # numpy on first use
+
+    return history_points(session, run_id, key)
 
 
 def list_experiments(session: Session, project: str) -> list[Experiment]:

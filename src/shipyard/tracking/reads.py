@@ -10,8 +10,9 @@ reads of a project's runs first mark runs whose process vanished as killed
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from shipyard.tracking import queries, upkeep
 from shipyard.tracking.entities import Experiment, MetricPoint, Run, RunDetail, RunPage
 from shipyard.tracking.tables import RunRow
 from shipyard.tracking.visibility import require_on_run
+
+if TYPE_CHECKING:  # numpy loads with the first history read, not with every command
+    from shipyard.tracking.history import Cursor, HistoryPage, MetricSummary
 
 __all__ = ["RunReader"]
 
@@ -110,9 +114,101 @@ class RunReader:
                 raise
 
     def metric_history(self, principal: Principal, run_id: str, key: str) -> list[MetricPoint]:
+        """Every value as a list (for long histories see :meth:`iter_metric_history`)."""
         with self.db.read() as session:
             run_id, _project = _readable_run(session, principal, run_id)
             return queries.metric_history(session, run_id, key)
+
+    def iter_metric_history(
+        self,
+        principal: Principal,
+        run_id: str,
+        key: str,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+        after: str | None = None,
+        descending: bool = False,
+        page_size: int | None = None,
+    ) -> Generator[HistoryPage, None, None]:
+        """Pages of one metric's history (see :mod:`shipyard.tracking.history`), read as
+        they are asked for, in one read transaction; bounded memory whatever its length.
+
+        The run is resolved and the arguments checked now, not at the first page.
+        """
+        from shipyard.tracking.history import PAGE_SIZE, check_request, decode_cursor
+
+        size = PAGE_SIZE if page_size is None else page_size
+        check_request(start_step=start_step, end_step=end_step, page_size=size)
+        cursor = decode_cursor(after) if after else None
+        run_id, _project = self.run_project(principal, run_id)
+        return self._pages(run_id, key, size, start_step, end_step, cursor, descending)
+
+    def _pages(
+        self,
+        run_id: str,
+        key: str,
+        size: int,
+        start_step: int | None,
+        end_step: int | None,
+        cursor: Cursor | None,
+        descending: bool,
+    ) -> Generator[HistoryPage, None, None]:
+        from shipyard.tracking.history_store import history_columns
+        from shipyard.tracking.history_sweep import paginate
+
+        with self.db.read() as session:
+            columns = history_columns(
+                session, run_id, key, start_step=start_step, end_step=end_step, after=cursor,
+                descending=descending,
+            )  # fmt: skip
+            yield from paginate(columns, key, size)
+
+    def metric_history_page(
+        self,
+        principal: Principal,
+        run_id: str,
+        key: str,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+        after: str | None = None,
+        descending: bool = False,
+        page_size: int | None = None,
+    ) -> HistoryPage:
+        """One page, in a short read (what the HTTP API serves); empty after the end."""
+        from shipyard.tracking.history import HistoryPage
+
+        pages = self.iter_metric_history(
+            principal, run_id, key, start_step=start_step, end_step=end_step, after=after,
+            descending=descending, page_size=page_size,
+        )  # fmt: skip
+        try:
+            return next(pages, None) or HistoryPage(key)
+        finally:
+            pages.close()
+
+    def metric_history_summary(
+        self,
+        principal: Principal,
+        run_id: str,
+        key: str,
+        buckets: int,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> MetricSummary:
+        """The history downsampled in the store: ``buckets`` buckets of equal step width,
+        each with its count, first, last, min and max (:mod:`shipyard.tracking.downsample`)."""
+        from shipyard.tracking.history import check_request
+        from shipyard.tracking.history_store import summarize
+
+        check_request(start_step=start_step, end_step=end_step, buckets=buckets)
+        with self.db.read() as session:
+            run_id, _project = _readable_run(session, principal, run_id)
+            return summarize(
+                session, run_id, key, buckets, start_step=start_step, end_step=end_step
+            )
 
     def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
         principal.require(Role.VIEWER, project, "read experiments")

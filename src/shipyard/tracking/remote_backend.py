@@ -6,27 +6,21 @@ client's keep-alive pool. Writes are exactly-once:
 
 * every write carries an ``Idempotency-Key``, the same on each retry, so a
   retry after a lost answer replays the first answer instead of writing again;
-* a batch whose request fails even after the client's retries (server down,
-  network gone) is kept here, in order, with its key, and sent again before
-  anything else — never rebuilt from the logger's buffers under a new key, so
-  a batch the server did receive is never written twice. The logger is told
-  the batch was taken; ending a run waits until the batches before it are in.
+  the client retries a write until ``client.retry_deadline_s``;
+* a batch of logged values comes with its key from the SDK's logger
+  (:mod:`shipyard.tracking.batching`), which keeps a batch whose fate stays
+  unknown and sends it again, same key, before anything newer; so a batch the
+  server did receive is never written twice, and a run's end waits for them.
 """
 
 from __future__ import annotations
 
-import sys
-import threading
-import uuid
-from collections import deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from shipyard.client.http import ApiClient, read_answer
 from shipyard.context import Context
-from shipyard.core.errors import ShipyardError, Unavailable
-from shipyard.objects.http_store import HttpObjectStore
 from shipyard.tracking import wire
 from shipyard.tracking.entities import (
     Experiment,
@@ -41,9 +35,15 @@ from shipyard.tracking.entities import (
     Writer,
 )
 
+if TYPE_CHECKING:  # the object client is imported by the first artifact
+    from shipyard.objects.http_store import HttpObjectStore
+    from shipyard.tracking.history import HistoryPage, MetricSummary
+
 __all__ = ["RemoteTrackingBackend"]
 
 API = "/api/v1"
+HEARTBEAT_PATIENCE_S = 5.0
+"""A heartbeat is retried briefly: the next one comes anyway."""
 
 
 class RemoteTrackingBackend:
@@ -55,8 +55,6 @@ class RemoteTrackingBackend:
         self.context = context
         self.client = client or context.remote
         self._owns_context = owns_context
-        self._outbox: deque[tuple[str, dict[str, Any], str]] = deque()
-        self._lock = threading.Lock()  # batches leave in the order they were taken
         self._objects: HttpObjectStore | None = None
 
     @property
@@ -67,6 +65,8 @@ class RemoteTrackingBackend:
     def objects(self) -> HttpObjectStore:
         """The project's objects on the server (where artifacts go)."""
         if self._objects is None:
+            from shipyard.objects.http_store import HttpObjectStore
+
             self._objects = HttpObjectStore(
                 self.client, self.project, workers=self.context.settings.objects.workers
             )
@@ -82,23 +82,16 @@ class RemoteTrackingBackend:
 
     # -- writes ----------------------------------------------------------------------
 
-    def _write(self, path: str, body: dict[str, Any], key: str | None = None) -> Any:
-        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
-        answer = self.client.request("POST", path, json=body, headers=headers)
+    def _write(
+        self,
+        path: str,
+        body: dict[str, Any],
+        key: str | None = None,
+        patience: float | None = None,
+    ) -> Any:
+        headers = {"Idempotency-Key": key} if key else None  # else the client makes one
+        answer = self.client.request("POST", path, json=body, headers=headers, deadline_s=patience)
         return answer.json() if answer.content else None
-
-    def _drain(self) -> None:
-        """Send the batches kept after a failure, oldest first (the lock is held)."""
-        while self._outbox:
-            path, body, key = self._outbox[0]
-            try:
-                self._write(path, body, key)
-            except Unavailable:
-                raise
-            except ShipyardError:
-                self._outbox.popleft()  # refused for good (the run ended…): report it once
-                raise
-            self._outbox.popleft()
 
     def create_run(self, spec: RunSpec) -> Run:
         answer = self._write(self._project_path("runs"), wire.spec_to_wire(spec))
@@ -110,26 +103,18 @@ class RemoteTrackingBackend:
         )
         return read_answer(wire.run_from_wire, answer)
 
-    def log_batch(self, batch: LogBatch, writer: Writer | None) -> None:
+    def log_batch(
+        self,
+        batch: LogBatch,
+        writer: Writer | None,
+        *,
+        key: str | None = None,
+        patience: float | None = None,
+    ) -> None:
         if not batch:
             return
         body = wire.batch_to_wire(batch) | {"writer": wire.writer_to_wire(writer)}
-        key = uuid.uuid4().hex
-        refused: ShipyardError | None = None
-        with self._lock:
-            try:
-                self._drain()
-            except Unavailable:
-                raise  # still unreachable: this batch was not sent, the logger keeps it
-            except ShipyardError as exc:
-                refused = exc  # an older batch was refused; this one still goes
-            try:
-                self._write(f"{API}/runs/log", body, key)
-            except Unavailable:
-                # It may have arrived: keep it with its key rather than let it be rebuilt.
-                self._outbox.append((f"{API}/runs/log", body, key))
-        if refused is not None:
-            raise refused
+        self._write(f"{API}/runs/log", body, key, patience)
 
     def heartbeat(self, usage: dict[str, Resources], writer: Writer) -> None:
         if not usage:
@@ -138,7 +123,7 @@ class RemoteTrackingBackend:
             "usage": {run_id: r.to_dict() for run_id, r in usage.items()},
             "writer": wire.writer_to_wire(writer),
         }
-        self._write(f"{API}/runs/heartbeat", body)
+        self._write(f"{API}/runs/heartbeat", body, patience=HEARTBEAT_PATIENCE_S)
 
     def end_run(
         self,
@@ -149,6 +134,8 @@ class RemoteTrackingBackend:
         exit_code: int | None = None,
         batch: LogBatch | None = None,
         writer: Writer | None = None,
+        key: str | None = None,
+        patience: float | None = None,
     ) -> None:
         body: dict[str, Any] = {
             "status": RunStatus(status).value,
@@ -157,9 +144,7 @@ class RemoteTrackingBackend:
             "batch": wire.batch_to_wire(batch) if batch else None,
             "writer": wire.writer_to_wire(writer),
         }
-        with self._lock:
-            self._drain()
-            self._write(self._run_path(run_id, "end"), body)
+        self._write(self._run_path(run_id, "end"), body, key, patience)
 
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
         body = {"path": path, "size": size, "digest": digest}
@@ -176,10 +161,8 @@ class RemoteTrackingBackend:
     # -- reads -----------------------------------------------------------------------
 
     def _settled(self) -> None:
-        """Reads see every batch taken so far."""
-        if self._outbox:
-            with self._lock:
-                self._drain()
+        """Reads see every batch taken so far: nothing is kept here (the SDK's logger
+        keeps unconfirmed batches, and the SDK flushes it before it reads)."""
 
     def get_run(self, run_id: str) -> RunDetail:
         self._settled()
@@ -207,9 +190,58 @@ class RemoteTrackingBackend:
         return read_answer(wire.page_from_wire, answer)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        return [p for page in self.iter_metric_history(run_id, key) for p in page.points()]
+
+    def iter_metric_history(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+        after: str | None = None,
+        descending: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[HistoryPage]:
+        """One request per page (each retried on its own), the next one when it is asked for.
+
+        The first page is fetched now, so an unknown run fails here as it does in-process.
+        """
         self._settled()
-        answer = self.client.get(self._run_path(run_id, "metric-history"), key=key)
-        return read_answer(lambda points: wire.history_from_wire(key, points), answer)
+
+        def fetch(cursor: str | None) -> HistoryPage:
+            answer = self.client.get(
+                self._run_path(run_id, "metric-history/page"), key=key, after=cursor,
+                limit=page_size, start_step=start_step, end_step=end_step,
+                order="desc" if descending else None,
+            )  # fmt: skip
+            return read_answer(lambda data: wire.history_page_from_wire(key, data), answer)
+
+        def pages(page: HistoryPage) -> Iterator[HistoryPage]:
+            while True:
+                if len(page):
+                    yield page
+                if page.next_cursor is None:
+                    return
+                page = fetch(page.next_cursor)
+
+        return pages(fetch(after))
+
+    def metric_history_summary(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        *,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> MetricSummary:
+        self._settled()
+        answer = self.client.get(
+            self._run_path(run_id, "metric-history/summary"), key=key, buckets=buckets,
+            start_step=start_step, end_step=end_step,
+        )  # fmt: skip
+        return read_answer(wire.summary_from_wire, answer)
 
     def list_experiments(self) -> list[Experiment]:
         self._settled()
@@ -217,13 +249,6 @@ class RemoteTrackingBackend:
         return [read_answer(wire.experiment_from_wire, item) for item in answer]
 
     def close(self) -> None:
-        """Send what is kept (best effort), then release the connection if it is ours."""
-        try:
-            with self._lock:
-                self._drain()
-        except ShipyardError as exc:
-            kept = len(self._outbox)
-            print(f"shipyard: {kept} batch(es) of logged values could not be sent to the "
-                  f"server: {exc.one_line()}", file=sys.stderr)  # fmt: skip
+        """Release the connection if it is ours."""
         if self._owns_context:
             self.context.close()

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from shipyard.cli.console import human_bytes
-from shipyard.tracking.entities import Experiment, MetricPoint, Run, RunDetail, RunStatus
+from shipyard.tracking.entities import Experiment, Run, RunDetail, RunStatus
 from shipyard.tracking.query.nodes import FieldKind
 
 __all__ = [
+    "PLAIN_ROWS",
     "compare_table",
     "experiments_table",
     "format_metric",
-    "history_table",
+    "plain_table",
     "run_panel",
+    "runs_lines",
     "runs_table",
 ]
 
@@ -65,6 +68,14 @@ def cost_text(cost: float) -> str:
     return "-" if cost == 0 else f"{cost:.4f}" if cost < 1 else f"{cost:,.2f}"
 
 
+PLAIN_ROWS = 100
+"""Lists longer than this (or not on a terminal) are drawn as plain text
+(:func:`plain_table`): Rich measures every cell of a table twice, about a millisecond
+a row."""
+
+_RUN_HEADERS = ("id", "experiment", "name", "status", "started (UTC)", "duration", "cost")
+
+
 def runs_table(runs: Sequence[Run], columns: Sequence[tuple[FieldKind, str]]) -> Table:
     """One row per run; ``columns`` adds chosen metrics, params and tags."""
     table = Table(show_header=True, header_style="bold", show_edge=False, pad_edge=False)
@@ -78,19 +89,31 @@ def runs_table(runs: Sequence[Run], columns: Sequence[tuple[FieldKind, str]]) ->
     for kind, key in columns:
         table.add_column(escape(f"{kind.value}.{key}"), justify="right")
     for run in runs:
-        cells = [
-            run.id,
-            escape(run.experiment),
-            escape(run.name),
-            status_text(run.status),
-            time_text(run.start_time),
-            duration_text(run.resources.wall_seconds),
-            cost_text(run.cost),
-        ]
-        for kind, key in columns:
-            cells.append(_cell(run, kind, key))
+        cells = [escape(cell) for cell in _run_cells(run, columns)]
+        cells[3] = status_text(run.status)
         table.add_row(*cells)
     return table
+
+
+def runs_lines(runs: Sequence[Run], columns: Sequence[tuple[FieldKind, str]]) -> Iterator[str]:
+    """:func:`runs_table` as plain lines, for long lists (the same text, without colour)."""
+    headers = [*_RUN_HEADERS, *(f"{kind.value}.{key}" for kind, key in columns)]
+    right = {5, 6, *range(7, len(headers))}
+    return plain_table(headers, [_run_cells(run, columns) for run in runs], right=right)
+
+
+def _run_cells(run: Run, columns: Sequence[tuple[FieldKind, str]]) -> list[str]:
+    cells = [
+        run.id,
+        run.experiment,
+        run.name,
+        run.status.value,
+        time_text(run.start_time),
+        duration_text(run.resources.wall_seconds),
+        cost_text(run.cost),
+    ]
+    cells.extend(_cell(run, kind, key) for kind, key in columns)
+    return cells
 
 
 def _cell(run: Run, kind: FieldKind, key: str) -> str:
@@ -98,7 +121,42 @@ def _cell(run: Run, kind: FieldKind, key: str) -> str:
         point = run.metrics.get(key)
         return "" if point is None else format_metric(point.value)
     source = run.params if kind is FieldKind.PARAM else run.tags
-    return escape(source.get(key, ""))
+    return source.get(key, "")
+
+
+def plain_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Collection[int] = (),
+    pad_edge: bool = False,
+    widths: Sequence[int] | None = None,
+) -> Iterator[str]:
+    """Lines of a table as Rich draws ``Table(show_edge=False)`` on a wide enough page, with
+    no markup and no measuring through Rich. ``widths`` fixes the columns' widths (longer
+    cells then push their row out), so rows can be drawn as they come."""
+    if widths is None:
+        rows = [list(r) for r in rows]
+        widths = [
+            max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)
+        ]
+    last = len(headers) - 1
+
+    def line(cells: Sequence[str], bar: str) -> str:
+        padded = []
+        for i, cell in enumerate(cells):
+            gap = " " * max(0, widths[i] - cell_len(cell))
+            padded.append(gap + cell if i in right else cell + gap)
+        text = bar.join(padded)
+        return f" {text} " if pad_edge else text
+
+    yield line(headers, " ┃ ")
+    pad = [2 if pad_edge or 0 < i < last else 1 for i in range(last + 1)]
+    if last == 0 and not pad_edge:
+        pad = [0]
+    yield "╇".join("━" * (w + p) for w, p in zip(widths, pad, strict=True))
+    for row in rows:
+        yield line(row, " │ ")
 
 
 def run_panel(detail: RunDetail) -> RenderableType:
@@ -229,17 +287,6 @@ def _plain(run: Run, kind: FieldKind, key: str) -> str:
         point = run.metrics.get(key)
         return "-" if point is None else format_metric(point.value)
     return run.params.get(key, "-")
-
-
-def history_table(points: Sequence[MetricPoint]) -> Table:
-    table = Table(show_header=True, header_style="bold", show_edge=False)
-    table.add_column("step", justify="right")
-    table.add_column("value", justify="right")
-    table.add_column("time (UTC)")
-    for point in points:
-        when = datetime.fromtimestamp(point.timestamp_ms / 1000, UTC)
-        table.add_row(str(point.step), format_metric(point.value), time_text(when))
-    return table
 
 
 def experiments_table(experiments: Sequence[Experiment]) -> Table:

@@ -11,10 +11,11 @@ with the position of the bad token.
 from __future__ import annotations
 
 import weakref
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import StringConstraints
 
 from shipyard.context import Context
@@ -25,6 +26,8 @@ from shipyard.store.projects import PROJECT_NAME
 from shipyard.tracking import wire
 from shipyard.tracking.entities import GitState, LogBatch, Resources, RunSpec, RunStatus
 from shipyard.tracking.environment import environment_digest
+from shipyard.tracking.history import DEFAULT_BUCKETS, MAX_BUCKETS, PAGE_SIZE
+from shipyard.tracking.history_schemas import HistoryPageOut, MetricSummaryOut
 from shipyard.tracking.limits import check_batch
 from shipyard.tracking.schemas import (
     ArtifactsIn,
@@ -274,13 +277,83 @@ def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response
     return Response(status_code=204)
 
 
+# -- histories: streamed whole, in pages of columns, or downsampled -------------------------
+
+MetricKey = Annotated[str, Query(min_length=1, max_length=250)]
+StepBound = Annotated[int | None, Query(ge=-(2**63 - 1), le=2**63 - 1)]
+
+
 @router.get(
     "/runs/{run_id}/metric-history",
     response_model=list[MetricPointOut],
-    summary="Every logged value of one metric of a run, by step",
+    summary="Every logged value of one metric of a run, by step (streamed)",
+    description="Written page by page as it is read, so any length costs the server the "
+    "same memory. For long histories prefer `…/metric-history/page` (columns, a cursor) "
+    "or `…/metric-history/summary` (downsampled).",
 )
-def metric_history(
-    run_id: RunIdPath, ctx: Ctx, key: Annotated[str, Query(min_length=1, max_length=250)]
+def metric_history(run_id: RunIdPath, ctx: Ctx, key: MetricKey) -> StreamingResponse:
+    service = _service(ctx)
+    full_id, _project = service.run_project(ctx.principal, run_id)  # 404 before any byte
+    first = service.metric_history_page(ctx.principal, full_id, key)
+
+    def body() -> Iterator[str]:
+        page, sep = first, ""
+        yield "["
+        while True:
+            if len(page):
+                yield sep + wire.points_json(page)
+                sep = ","
+            if page.next_cursor is None:
+                break
+            page = service.metric_history_page(
+                ctx.principal, full_id, key, after=page.next_cursor
+            )  # a short read per page: no transaction stays open while the client reads
+        yield "]"
+
+    return StreamingResponse(body(), media_type="application/json")
+
+
+@router.get(
+    "/runs/{run_id}/metric-history/page",
+    response_model=HistoryPageOut,
+    summary="A page of one metric's history as columns, from a cursor",
+    description="Values by step, then time, then logging order (`order=desc`: from the "
+    "last). `after` takes the `next_cursor` of the previous page; `start_step` and "
+    "`end_step` (both included) keep a range.",
+)
+def metric_history_page(
+    run_id: RunIdPath,
+    ctx: Ctx,
+    key: MetricKey,
+    after: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
+    start_step: StepBound = None,
+    end_step: StepBound = None,
+    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
 ) -> JSONResponse:
-    points = _service(ctx).metric_history(ctx.principal, run_id, key)
-    return _json([p.to_dict() for p in points])
+    page = _service(ctx).metric_history_page(
+        ctx.principal, run_id, key, start_step=start_step, end_step=end_step,
+        after=after or None, descending=order == "desc", page_size=limit,
+    )  # fmt: skip
+    return _json(wire.history_page_to_wire(page))
+
+
+@router.get(
+    "/runs/{run_id}/metric-history/summary",
+    response_model=MetricSummaryOut,
+    summary="One metric's history downsampled in the store: first, last, min, max per bucket",
+    description="`buckets` buckets of equal step width over `start_step`…`end_step` "
+    "(default: the whole history); empty buckets are left out. Min and max ignore NaN.",
+)
+def metric_history_summary(
+    run_id: RunIdPath,
+    ctx: Ctx,
+    key: MetricKey,
+    buckets: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = DEFAULT_BUCKETS,
+    start_step: StepBound = None,
+    end_step: StepBound = None,
+) -> JSONResponse:
+    summary = _service(ctx).metric_history_summary(
+        ctx.principal, run_id, key, buckets, start_step=start_step, end_step=end_step
+    )
+    return _json(wire.summary_to_wire(summary))

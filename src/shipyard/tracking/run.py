@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.errors import Conflict, InvalidInput, ShipyardError
 from shipyard.tracking.backend import TrackingBackend
 from shipyard.tracking.batching import BatchLogger
-from shipyard.tracking.entities import LogBatch, MetricRow, Resources, Run, RunStatus
+from shipyard.tracking.entities import MetricRow, Resources, Run, RunStatus
 from shipyard.tracking.inputs import digest_file
 from shipyard.tracking.limits import (
     check_key,
@@ -293,28 +293,38 @@ class ActiveRun:
 
     # -- ending --------------------------------------------------------------
 
+    @property
+    def logger(self) -> BatchLogger:
+        return self._logger
+
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
-        """Write what is buffered and end the run. Ending twice does nothing."""
+        """Write what is buffered and end the run. Ending twice does nothing.
+
+        The run ends as ``status`` only once every value it logged is stored
+        (retrying until ``client.retry_deadline_s``); otherwise it ends
+        ``failed`` (or is left for the liveness check), what was not stored is
+        kept in a spool file for ``shipyard runs sync``, and one warning line
+        says so (:mod:`shipyard.tracking.ending`). :attr:`status` tells which.
+        """
+        from shipyard.tracking.ending import confirm_run, end_confirmed
+
         if self._ended is not None:
             return
-        final = RunStatus(status)
-        dropped, self._logger.error = self._logger.error, None
-        if self.owned:
-            resources = self.resources()
-
-            def finish(batch: LogBatch) -> None:
-                self.backend.end_run(
-                    self.id, final, resources, batch=batch, writer=self._logger.writer
-                )
-
-            self._logger.end_run(self.id, finish)
-        else:
-            self._logger.flush()
-        self._ended = final
-        if self._on_end is not None:
-            self._on_end(self)
-        if dropped is not None:
-            raise dropped  # values a background flush could not write
+        meant = RunStatus(status)
+        if not meant.ended:
+            raise InvalidInput("a run ends as finished, failed or killed")
+        self._logger.error = None  # a refusal is reported (and spooled) by the end
+        ended = RunStatus.FAILED  # unless the end is recorded as meant
+        try:
+            if self.owned:
+                ended = end_confirmed(self, meant)
+            else:
+                confirm_run(self)  # the wrapper that owns the run records its end
+                ended = meant
+        finally:
+            self._ended = ended
+            if self._on_end is not None:
+                self._on_end(self)
 
     def __enter__(self) -> ActiveRun:
         return self

@@ -1,11 +1,15 @@
 """The SDK's process-wide state: backends by workspace, the stack of active runs, exit.
 
 One backend (and one background logger) per store and project, opened on first
-use: in-process, or a team server's when ``SHIPYARD_URI`` names one. Active runs
-form a stack: ``start_run(nested=True)`` pushes a child of the top run; ending
-a run pops it. At interpreter exit, runs still active are ended
-(failed if an uncaught exception is ending the process, finished otherwise) and
-every logger is flushed.
+use: in-process, or a team server's when ``SHIPYARD_URI`` names one. Without a
+``context``, the settings of the current folder and environment are built once
+and reused while they stay the same (:func:`current_settings`), and so is the
+backend: a ``start_run`` costs the run's own writes only. Active runs form a
+stack: ``start_run(nested=True)`` pushes a child of the top run; ending a run
+pops it. At interpreter exit, runs still active are ended (failed if an uncaught
+exception is ending the process, finished otherwise; never finished with
+values unconfirmed, see :mod:`shipyard.tracking.ending`) and every logger is
+flushed; what stays unconfirmed is spooled.
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from shipyard.context import Context, open_context
+from shipyard.context import Context
+from shipyard.core.settings import Settings
 from shipyard.tracking.entities import RunStatus, Writer
 from shipyard.tracking.environment import host_name
+from shipyard.workspace.config import current_settings
 
 if TYPE_CHECKING:
     from shipyard.tracking.backend import TrackingBackend
     from shipyard.tracking.batching import BatchLogger
     from shipyard.tracking.run import ActiveRun
+
+Opened = tuple[Settings, "TrackingBackend", "BatchLogger"]
 
 __all__ = ["RUN_ID_ENV", "SdkSession", "sdk"]
 
@@ -37,7 +45,9 @@ class SdkSession:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.stack: list[ActiveRun] = []
-        self._backends: dict[tuple[str, str], tuple[TrackingBackend, BatchLogger]] = {}
+        self._backends: dict[tuple[str, str], Opened] = {}
+        self._retired: list[Opened] = []  # replaced after a settings change; closed at exit
+        self._last: Opened | None = None  # the default one, for the fast path
         self._uncaught = False
         self._hooked = False
 
@@ -46,23 +56,31 @@ class SdkSession:
 
     def backend(self, context: Context | None = None) -> tuple[TrackingBackend, BatchLogger]:
         """The backend and logger for ``context`` (default: the workspace around the cwd)."""
-        from shipyard.tracking.backend import open_backend
-        from shipyard.tracking.batching import BatchLogger
-
-        owns = context is None
-        ctx = context or open_context()
+        settings = context.settings if context is not None else current_settings()
+        last = self._last
+        if context is None and last is not None and last[0] is settings:
+            return last[1], last[2]  # nothing changed since the last call
+        ctx = context or Context(settings)
         key = (ctx.metadata_uri, ctx.project)
         with self.lock:
             found = self._backends.get(key)
-            if found is not None:
-                if owns:
-                    ctx.close()
-                return found
-            backend = open_backend(ctx, owns_context=owns)
-            logger = BatchLogger(backend, self.writer())
-            self._backends[key] = (backend, logger)
-            self._hook()
-            return backend, logger
+            if found is None or (found[0] is not settings and found[0] != settings):
+                if found is not None:
+                    self._retired.append(found)  # its active runs keep it until they end
+                found = self._open(ctx, settings, owns=context is None)
+                self._backends[key] = found
+            if context is None:
+                self._last = found
+            return found[1], found[2]
+
+    def _open(self, ctx: Context, settings: Settings, *, owns: bool) -> Opened:
+        from shipyard.tracking.backend import open_backend
+        from shipyard.tracking.batching import BatchLogger
+
+        backend = open_backend(ctx, owns_context=owns)
+        logger = BatchLogger(backend, self.writer(), deadline_s=settings.client.retry_deadline_s)
+        self._hook()
+        return settings, backend, logger
 
     def push(self, run: ActiveRun) -> None:
         with self.lock:
@@ -96,19 +114,31 @@ class SdkSession:
 
     def shutdown(self) -> None:
         """End the runs still active and flush every logger (called at exit)."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.tracking.ending import spool_leftovers
+
         status = RunStatus.FAILED if self._uncaught else RunStatus.FINISHED
         for run in reversed(list(self.stack)):
             try:
                 run.end(status)
             except Exception as exc:  # exiting: report, never raise
                 print(f"shipyard: could not end run {run.id}: {exc}", file=sys.stderr)
-        for backend, logger in list(self._backends.values()):
+        with self.lock:
+            opened = [*self._backends.values(), *self._retired]
+            self._backends.clear()
+            self._retired.clear()
+            self._last = None
+        for _settings, backend, logger in opened:
             try:
                 logger.close()
+            except ShipyardError:
+                pass  # what stays unconfirmed is spooled just below, and said so
             except Exception as exc:
                 print(f"shipyard: could not write the last values: {exc}", file=sys.stderr)
-            backend.close()
-        self._backends.clear()
+            try:
+                spool_leftovers(backend, logger)
+            finally:
+                backend.close()
 
 
 sdk = SdkSession()

@@ -9,10 +9,11 @@ no NaN or infinity: those travel as the strings ``"nan"``, ``"inf"`` and
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import InvalidInput
 from shipyard.tracking.entities import (
@@ -32,22 +33,29 @@ from shipyard.tracking.entities import (
     Writer,
 )
 
+if TYPE_CHECKING:  # numpy loads with the first history read
+    from shipyard.tracking.history import HistoryPage, MetricSummary
+
 __all__ = [
     "batch_from_wire",
     "batch_to_wire",
     "detail_from_wire",
     "detail_to_wire",
     "experiment_from_wire",
-    "history_from_wire",
+    "history_page_from_wire",
+    "history_page_to_wire",
     "number_from_wire",
     "number_to_wire",
     "page_from_wire",
     "page_to_wire",
+    "points_json",
     "resources_from_wire",
     "run_from_wire",
     "run_to_wire",
     "spec_from_wire",
     "spec_to_wire",
+    "summary_from_wire",
+    "summary_to_wire",
     "writer_from_wire",
     "writer_to_wire",
 ]
@@ -235,11 +243,78 @@ def page_from_wire(data: Mapping[str, Any]) -> RunPage:
     )
 
 
-def history_from_wire(key: str, points: Sequence[Mapping[str, Any]]) -> list[MetricPoint]:
-    return [
-        MetricPoint(key, number_from_wire(p["value"]), int(p["step"]), int(p["timestamp_ms"]))
-        for p in points
-    ]
+def history_page_from_wire(key: str, data: Mapping[str, Any]) -> HistoryPage:
+    """A page of columns (``history_page_to_wire``); non-finite values came as strings."""
+    import numpy as np
+
+    from shipyard.tracking.history import HistoryPage
+
+    steps = np.array(data["steps"], dtype=np.int64)
+    stamps = np.array(data["timestamps"], dtype=np.int64)
+    # numpy reads "nan", "inf" and "-inf" itself; anything else is a ValueError
+    values = np.array(data["values"], dtype=np.float64)
+    if not len(steps) == len(stamps) == len(values):
+        raise ValueError("history columns of different lengths")
+    return HistoryPage(key, steps, stamps, values, next_cursor=data.get("next_cursor"))
+
+
+def history_page_to_wire(page: HistoryPage) -> dict[str, Any]:
+    return page.to_dict()
+
+
+def summary_to_wire(summary: MetricSummary) -> dict[str, Any]:
+    return summary.to_dict()
+
+
+def summary_from_wire(data: Mapping[str, Any]) -> MetricSummary:
+    from shipyard.tracking.history import MetricBucket, MetricSummary
+
+    key = data["key"]
+
+    def point(item: Mapping[str, Any]) -> MetricPoint:
+        return MetricPoint(
+            key, number_from_wire(item["value"]), int(item["step"]), int(item["timestamp_ms"])
+        )
+
+    return MetricSummary(
+        key=key,
+        start_step=data.get("start_step"),
+        end_step=data.get("end_step"),
+        bucket_steps=int(data["bucket_steps"]),
+        count=int(data["count"]),
+        buckets=tuple(
+            MetricBucket(
+                start_step=int(b["start_step"]),
+                end_step=int(b["end_step"]),
+                count=int(b["count"]),
+                first=point(b["first"]),
+                last=point(b["last"]),
+                min=point(b["min"]),
+                max=point(b["max"]),
+            )
+            for b in data.get("buckets") or []
+        ),
+    )
+
+
+def points_json(page: HistoryPage, indent: str = "") -> str:
+    """The page's values as ``MetricPoint.to_dict()`` JSON objects, one per line, joined by
+    commas (no brackets): what ``[…]`` of a whole history is made of, written page by page."""
+    import numpy as np
+
+    head = indent + '{"key": ' + json.dumps(page.key) + ', "value": '
+    values: list[float] = page.values.tolist()
+    texts: Iterable[str]
+    if bool(np.isfinite(page.values).all()):
+        texts = map(repr, values)  # what json.dumps writes for a finite float
+    else:
+        texts = (json.dumps(number_to_wire(v)) for v in values)
+    return ",\n".join(
+        f'{head}{text}, "step": {step}, "timestamp_ms": {stamp}}}'
+        for text, step, stamp in zip(
+            texts, page.steps.tolist(), page.timestamps.tolist(), strict=True
+        )
+    )
 
 
 def experiment_from_wire(data: Mapping[str, Any]) -> Experiment:
