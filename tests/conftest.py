@@ -53,11 +53,13 @@ _FAKE_AWS = {
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No SHIPYARD_* variable of the developer's shell leaks into a test."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No SHIPYARD_* variable of the developer's shell leaks into a test, nor their
+    user cache (spool files of their own runs, which `runs sync` would report)."""
     for name in list(os.environ):
         if name.startswith("SHIPYARD_") and name != "SHIPYARD_TEST_POSTGRES":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
 
 
 @contextmanager

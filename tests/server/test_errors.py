@@ -94,3 +94,30 @@ def test_an_unexpected_failure_is_500_without_details(server_app: FastAPI) -> No
     assert answer.status_code == 500
     assert "secret internals" not in answer.text
     assert "(request req-42)" in answer.json()["error"]["message"]
+
+
+def test_a_saturated_connection_pool_is_503_to_retry_not_500(database: object) -> None:
+    from sqlalchemy.pool import QueuePool
+
+    from shipyard.server.app import create_app
+    from tests.serverkit import server_context
+
+    ctx = server_context(database)  # type: ignore[arg-type]
+    engine = ctx.db.engine
+    old = engine.pool
+    engine.pool = QueuePool(old._creator, pool_size=1, max_overflow=0, timeout=0.05,  # type: ignore[attr-defined]
+                            _dispatch=old.dispatch, dialect=old._dialect)  # type: ignore[attr-defined]  # fmt: skip
+    old.dispose()
+    with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
+        with engine.connect():  # the pool's only connection is taken for the request's whole wait
+            answers = [
+                client.post("/api/v1/auth/login", json={"name": "a", "password": "b"}),
+                # a keyed write waits in the idempotency layer, before any route
+                client.post("/api/v1/auth/login", json={"name": "a", "password": "b"},
+                            headers={"Idempotency-Key": "k1"}),
+            ]  # fmt: skip
+        for answer in answers:
+            assert answer.status_code == 503
+            assert answer.headers["retry-after"] == "1"
+            assert "no free connection" in answer.json()["error"]["message"]
+    ctx.close()

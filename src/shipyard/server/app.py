@@ -20,11 +20,13 @@ from pydantic import BaseModel
 from shipyard._version import __version__
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
+from shipyard.server.admission import Admission
 from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
 from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
 from shipyard.server.security import PrincipalCache, request_context
+from shipyard.store.db import POOL_CONNECTIONS
 
 __all__ = ["API_PREFIX", "ROUTE_MODULES", "create_app"]
 
@@ -76,6 +78,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.max_body = max_body
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(Idempotency, ctx=ctx)
+    app.add_middleware(Admission, limit=POOL_CONNECTIONS)
     app.add_middleware(RequestId)
     app.add_middleware(HttpMetrics, registry=registry)
 

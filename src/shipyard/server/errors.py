@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shipyard.core import errors as e
 from shipyard.server.limits import too_large_message
+from shipyard.store.db import Busy, NoFreeConnection
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -118,6 +119,8 @@ async def _shipyard_error(request: Request, error: e.ShipyardError) -> JSONRespo
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Busy | NoFreeConnection):  # nothing applied: send the same again
+        headers["Retry-After"] = "1"
     if isinstance(error, e.PermissionDenied):
         _audit_denial(request, error)
     message = error.message if error.details() else " ".join(error.message.split())

@@ -30,12 +30,30 @@ from shipyard.core.errors import (
 )
 from shipyard.core.redact import redact_uri
 
-__all__ = ["Busy", "Database", "RequestUnit", "normalise_url"]
+__all__ = [
+    "POOL_CONNECTIONS",
+    "Busy",
+    "Database",
+    "NoFreeConnection",
+    "RequestUnit",
+    "normalise_url",
+]
 
 SQLITE_BUSY_TIMEOUT_S = 60
 POSTGRES_CONNECT_TIMEOUT_S = 5
 WRITE_ATTEMPTS = 6
 CLIENT_CHECK_MS = 1000
+POOL_SIZE, POOL_OVERFLOW = 5, 10
+POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
+"""Connections a process opens to PostgreSQL at most."""
+
+
+class NoFreeConnection(Unavailable):
+    """Every connection of the process's pool stayed in use for the pool's whole wait.
+
+    The server admits at most :data:`POOL_CONNECTIONS` requests at a time so that
+    this is rare; nothing was applied, and the request may be sent again.
+    """
 
 
 class Busy(Unavailable):
@@ -201,6 +219,14 @@ class Database:
             ) from error
         except (exc.OperationalError, exc.InterfaceError, exc.ProgrammingError) as error:
             raise self._classify(error) from error
+        except exc.TimeoutError as error:
+            # Every pooled connection stayed in use for the pool's whole wait: saturated,
+            # not broken, and nothing was applied.
+            raise NoFreeConnection(
+                f"the metadata store at {self.display_uri} had no free connection: every "
+                "one of this process's connections is in use",
+                hint="retry in a moment (Shipyard's client does so itself)",
+            ) from error
 
     def _classify(self, error: exc.DBAPIError) -> ShipyardError:
         reason = _reason(error)
@@ -331,7 +357,8 @@ def _create_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True,
+                           pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)  # fmt: skip
     event.listen(engine, "connect", _postgres_on_connect)
     return engine
 
