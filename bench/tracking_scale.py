@@ -19,6 +19,11 @@ resident memory (``ru_maxrss``, imports included, the same for both tools):
 * ``shipyard runs history --json`` and the default table (whole commands,
   start-up included, output to /dev/null).
 
+``server-load``: ``--clients`` (32 and 64) client processes, each tool's own
+SDK, starting a run, logging 200 values and ending it for ``--seconds`` against
+its tool's server (2 workers, PostgreSQL): runs/s, p50/p99 of one run, server
+CPU per run (see bench/tracking_load.py).
+
 ``sdk-loop``: the cost of a run itself, each tool in a fresh process of its
 own: a plain ``start_run`` / ``log_metric`` / ``end`` loop of ``--runs``
 (1,000) runs, no special arguments (MLflow: at most 200 runs, it is slower),
@@ -348,9 +353,31 @@ def sdk_loop(args: argparse.Namespace) -> list[Row]:
     ]  # fmt: skip
 
 
+def server_load(args: argparse.Namespace) -> list[Row]:
+    """Runs/s, p50/p99 of one run and server CPU per run, Shipyard's server vs MLflow's."""
+    from tracking_load import mlflow_load, shipyard_load
+
+    rows: list[Row] = []
+    for clients in args.clients:
+        print(f"server-load: {clients} clients for {args.seconds:g} s each…", flush=True)
+        ours, theirs = shipyard_load(clients, args.seconds), mlflow_load(clients, args.seconds)
+        for label, key, fmt, higher in (
+            ("runs per second", "runs_per_s", "{:.1f}", True),
+            ("  p50 of one run (s)", "p50_s", "{:.2f}", False),
+            ("  p99 of one run (s)", "p99_s", "{:.2f}", False),
+            ("  server CPU per run (ms)", "cpu_ms_per_run", "{:.1f}", False),
+            ("  runs that failed", "failed", "{:.0f}", False),
+        ):
+            name = f"{clients} clients: {label.strip()}" if key == "runs_per_s" else label
+            rows.append([name, fmt.format(ours[key]), fmt.format(theirs[key]),
+                         ratio(ours[key], theirs[key], higher_is_better=higher)])  # fmt: skip
+    return rows
+
+
 MEASURES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "history": measure_history,
     "sdk-loop": sdk_loop,
+    "server-load": server_load,
 }
 
 
@@ -362,6 +389,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="values in the history of the history measure")  # fmt: skip
     parser.add_argument("--runs", type=int, default=1000,
                         help="runs of the sdk-loop measure's loop")  # fmt: skip
+    parser.add_argument("--clients", type=int, nargs="+", default=[32, 64],
+                        help="client processes of the server-load measure")  # fmt: skip
+    parser.add_argument("--seconds", type=float, default=30.0,
+                        help="how long each server-load round drives the server")  # fmt: skip
     args = parser.parse_args(argv)
     rows: list[Row] = []
     for name in args.measure or list(MEASURES):
