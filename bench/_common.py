@@ -84,3 +84,23 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("moto server did not start")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait up to 120 s until ``url`` answers; exit with the log's tail if the server died."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)

@@ -21,15 +21,13 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import BENCH_DIR, peer_bin, print_table, ratio, run_peer_python
+from _common import BENCH_DIR, free_port, peer_bin, print_table, ratio, run_peer_python, wait_up
 
 MLFLOW = r"""
 import json, logging, os, random, statistics, sys, time, warnings
@@ -97,24 +95,6 @@ client.log_artifacts(r.info.run_id, os.path.join(folder, "small"), "small")
 out["small_s"] = time.perf_counter() - start
 print(json.dumps(out))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
 
 
 def start_shipyard(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:

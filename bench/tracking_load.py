@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _common import peer_bin
+from _common import free_port, peer_bin, wait_up
 
 PG_ADMIN = os.environ.get(
     "SHIPYARD_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -128,28 +128,6 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
-def _wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_shipyard(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     shipyard = str(Path(sys.executable).parent / "shipyard")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
@@ -159,21 +137,21 @@ def start_shipyard(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], dict
                     "--no-password"], **run)  # type: ignore[call-overload]  # fmt: skip
     made = subprocess.run([shipyard, "--uri", db, "tokens", "create", "--user", "bench",
                            "--json"], **run)  # type: ignore[call-overload]  # fmt: skip
-    port, log = _free_port(), folder / "shipyard-server.log"
+    port, log = free_port(), folder / "shipyard-server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [shipyard, "server", "--db", db, "--store", str(folder / "objects"), "--port",
              str(port), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    _wait_up(f"{url}/health", process, log)
+    wait_up(f"{url}/health", process, log)
     client_env = {**env, "SHIPYARD_URI": url, "SHIPYARD_PROJECT": "bench",
                   "SHIPYARD_TOKEN": json.loads(made.stdout)["token"]}  # fmt: skip
     return process, client_env
 
 
 def start_mlflow(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], str]:
-    port, log = _free_port(), folder / "mlflow-server.log"
+    port, log = free_port(), folder / "mlflow-server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(peer_bin("mlflow")), "server", "--backend-store-uri",
@@ -182,7 +160,7 @@ def start_mlflow(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], str]:
             stdout=out, stderr=subprocess.STDOUT, cwd=folder,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    _wait_up(f"{url}/health", process, log)
+    wait_up(f"{url}/health", process, log)
     return process, url
 
 
