@@ -8,6 +8,9 @@ moves until the pool's 30 s wait gives up. Admitting at most
 :data:`~shipyard.store.db.POOL_CONNECTIONS` requests at a time keeps threads
 free for the ones inside; the rest wait here, in the event loop, at no cost,
 in the order they came.
+
+The liveness probe is never held back: a worker whose connections are all
+busy is alive, and a probe that waited behind them would get it restarted.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["Admission"]
+__all__ = ["LIVENESS_PATH", "Admission"]
+
+LIVENESS_PATH = "/health/live"
 
 
 class Admission:
@@ -24,7 +29,7 @@ class Admission:
         self.limiter = anyio.CapacityLimiter(limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") == LIVENESS_PATH:
             await self.app(scope, receive, send)
             return
         async with self.limiter:

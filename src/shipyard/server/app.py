@@ -1,6 +1,7 @@
 """The team server's FastAPI application, assembled from every domain's routes.
 
-``/health`` is public, ``/metrics`` is public only when configured, login is
+``/health/live`` (the process answers) and ``/health`` (the metadata store
+answers too) are public, ``/metrics`` is public only when configured, login is
 public; every other route lives under ``/api/v1`` behind
 :func:`shipyard.server.security.request_context`, which authenticates the
 bearer token and gives the route a context acting for that principal.
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from shipyard._version import __version__
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
-from shipyard.server.admission import Admission
+from shipyard.server.admission import LIVENESS_PATH, Admission
 from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
@@ -83,9 +84,16 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(HttpMetrics, registry=registry)
 
     @app.get(
+        LIVENESS_PATH, tags=["operations"], response_model=LiveOut,
+        summary="Liveness: the process answers (touches no store)",
+    )  # fmt: skip
+    def live() -> Response:
+        return _json({"status": "ok"}, 200)
+
+    @app.get(
         "/health", tags=["operations"], response_model=HealthOut,
         responses={503: ERROR_RESPONSES[503]},
-        summary="Liveness and metadata store reachability",
+        summary="Readiness: the metadata store answers",
     )  # fmt: skip
     def health() -> Response:
         try:
@@ -121,6 +129,10 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(public)
     app.include_router(api)
     return app
+
+
+class LiveOut(BaseModel):
+    status: str
 
 
 class HealthOut(BaseModel):
