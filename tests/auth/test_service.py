@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,9 +24,27 @@ from shipyard.store.db import Database
 PASSWORD = "correct horse battery"
 
 
+class Clock:
+    """The time login throttling sees: it moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
 @pytest.fixture
-def auth(database: Database) -> AuthService:
-    return AuthService(database)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def auth(database: Database, clock: Clock) -> AuthService:
+    return AuthService(database, clock=clock)
 
 
 def test_first_admin_then_members_with_roles(auth: AuthService) -> None:
@@ -183,6 +201,27 @@ def test_login_issues_a_token_and_failures_are_throttled(auth: AuthService) -> N
         actions = [e.action for e in audit.list_events(session, limit=20)]
     assert actions.count("auth.login_failed") == 5
     assert "auth.login" in actions
+
+
+def test_a_login_lock_lasts_until_the_clock_passes_it_and_doubles_per_failure(
+    auth: AuthService, clock: Clock
+) -> None:
+    auth.add_user(LOCAL_OWNER, "ann", password=PASSWORD)
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            auth.login("ann", "not the password", expires_in=timedelta(hours=1))
+    clock.advance(timedelta(milliseconds=999))  # however slow the machine, no time passed
+    with pytest.raises(RateLimited):
+        auth.login("ann", PASSWORD, expires_in=timedelta(hours=1))
+    clock.advance(timedelta(milliseconds=2))
+    with pytest.raises(Unauthenticated):  # the 1 s lock is over; a sixth failure: 2 s
+        auth.login("ann", "not the password", expires_in=timedelta(hours=1))
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(RateLimited) as caught:
+        auth.login("ann", PASSWORD, expires_in=timedelta(hours=1))
+    assert caught.value.retry_after == 2
+    clock.advance(timedelta(seconds=1, milliseconds=1))
+    assert auth.login("ann", PASSWORD, expires_in=timedelta(hours=1)).info.user == "ann"
 
 
 def test_unknown_users_fail_login_like_wrong_passwords(auth: AuthService) -> None:
