@@ -238,3 +238,35 @@ def test_get_fetches_a_version_from_another_repository(
     url = cli("data", "get", f"file://{workspace}", "data/train.csv", "-o", "t2.csv")
     assert url.exit_code == 0, url.output
     assert (elsewhere / "t2.csv").read_bytes() == (workspace / "data" / "train.csv").read_bytes()
+
+
+def test_get_of_an_old_revision_uses_the_remotes_configured_today(
+    workspace: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(workspace / "data" / "x.csv", 40)
+    assert cli("data", "add", "data/x.csv").exit_code == 0
+    commit(workspace, "data v1.0, before any remote")
+    subprocess.run(["git", "tag", "v1.0"], cwd=workspace, check=True)
+    cli("remote", "add", "origin", str(tmp_path / "shared"))
+    assert cli("data", "push").exit_code == 0
+    table = (workspace / "data" / "x.csv").read_bytes()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    # the remote is only in the work tree's config, not yet committed
+    got = cli("data", "get", str(workspace), "data/x.csv", "--rev", "v1.0", "-o", "a.csv")
+    assert got.exit_code == 0, got.output
+    assert (elsewhere / "a.csv").read_bytes() == table
+    named = cli("data", "get", str(workspace), "data/x.csv", "--rev", "v1.0", "-r", "origin",
+                "-o", "b.csv")  # fmt: skip
+    assert named.exit_code == 0, named.output
+    assert (elsewhere / "b.csv").read_bytes() == table
+
+    commit(workspace, "remote origin")  # a URL is read at its default branch
+    url = f"file://{workspace}"
+    for flags in ([], ["-r", "origin"]):
+        out = f"url{len(flags)}.csv"
+        got = cli("data", "get", url, "data/x.csv", "--rev", "v1.0", *flags, "-o", out)
+        assert got.exit_code == 0, got.output
+        assert (elsewhere / out).read_bytes() == table

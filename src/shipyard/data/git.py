@@ -161,15 +161,20 @@ class GitRepo:
         return commits
 
 
+WANTED_REF = "refs/shipyard/wanted"
+"""Where :func:`clone_for_reading` puts the revision asked for."""
+TODAY_REF = "refs/shipyard/today"
+"""Where :func:`clone_for_reading` puts the default branch's tip: today's configuration."""
+
+
 def clone_for_reading(url: str, rev: str | None, into: Path) -> Path:
-    """A bare, blob-less, shallow copy of ``url`` at ``rev`` (only what reading pointers needs)."""
+    """A bare, blob-less, shallow copy of ``url`` (only what reading pointers needs): its
+    default branch as :data:`TODAY_REF` and ``rev``, when given, as :data:`WANTED_REF`."""
+    refspecs = [f"+HEAD:{TODAY_REF}"] + ([f"+{rev}:{WANTED_REF}"] if rev else [])
     try:
         _run(["init", "-q", "--bare", str(into)], into.parent)
         _run(["remote", "add", "origin", url], into)
-        _run(
-            ["fetch", "-q", "--depth=1", "--filter=blob:none", "origin", rev or "HEAD"],
-            into,
-        )
+        _run(["fetch", "-q", "--depth=1", "--filter=blob:none", "origin", *refspecs], into)
     except _GitFailed as exc:
         raise NotFound(
             f"cannot fetch {rev or 'HEAD'} from the repository {url}: {exc}",

@@ -29,8 +29,11 @@ from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
 from shipyard.objects.store import ObjectStore
 from shipyard.objects.transfer import copy_objects
 from shipyard.workspace.destinations import Destinations
+from shipyard.workspace.layout import CONFIG_FILE, DOT_DIR
 
 __all__ = ["GetResult", "SyncResult", "get", "pull", "push"]
+
+CONFIG_PATH = f"{DOT_DIR}/{CONFIG_FILE}"
 
 
 @dataclass
@@ -169,13 +172,15 @@ def get(
 ) -> GetResult:
     """Fetch one version of ``path`` from another repository's default remote.
 
-    ``repo`` is a local repository folder or a git URL; only the pointer and
-    that repository's ``.shipyard/config.toml`` are read (a URL is fetched
-    shallow and without file contents), never a working copy.
+    ``repo`` is a local repository folder or a git URL; only the pointer at
+    ``rev`` and that repository's ``.shipyard/config.toml`` *as it is today*
+    are read (a URL is fetched shallow and without file contents). Remotes say
+    where data lives now, so an old revision is fetched from today's remotes:
+    a local repository's work-tree config (else HEAD's), a URL's default branch.
     """
     from shipyard.context import Context
     from shipyard.core.settings import build_settings
-    from shipyard.data.git import GitRepo, clone_for_reading, find_repo
+    from shipyard.data.git import TODAY_REF, WANTED_REF, GitRepo, clone_for_reading, find_repo
 
     progress = progress or NO_PROGRESS
     name = path.strip().strip("/")
@@ -190,14 +195,17 @@ def get(
                 raise InvalidInput(f"{repo} is not a git repository")
             base = local.resolve()
             git = GitRepo(git.top, git.top)
-            revision = rev or "HEAD"
+            revision, today = rev or "HEAD", "HEAD"
+            config = _work_tree_config(git.top)
         else:
             bare = clone_for_reading(repo, rev, Path(scratch) / "repo.git")
             git = GitRepo(bare, bare)
             base = None
-            revision = "FETCH_HEAD"
-        found = git.read_files(revision, [name + POINTER_SUFFIX, ".shipyard/config.toml"])
-        raw = found.get(name + POINTER_SUFFIX)
+            revision, today = (WANTED_REF if rev else TODAY_REF), TODAY_REF
+            config = None
+        raw = git.read_file(revision, name + POINTER_SUFFIX)
+        if config is None:
+            config = git.read_file(today, CONFIG_PATH)
         if raw is None:
             raise NotFound(
                 f"{repo} does not track {name} at {rev or 'HEAD'}",
@@ -205,8 +213,8 @@ def get(
             )
         pointer = parse_pointer(raw, name, where=f"{repo}@{rev or 'HEAD'}:{name}{POINTER_SUFFIX}")
         settings = build_settings(
-            file=_toml(found.get(".shipyard/config.toml"), repo),
-            file_label=f"{repo}:.shipyard/config.toml",
+            file=_toml(config, repo, remote),
+            file_label=f"{repo}:{CONFIG_PATH}",
             env=os.environ,
         )
     if base is None:
@@ -224,9 +232,19 @@ def get(
     )  # fmt: skip
 
 
-def _toml(raw: bytes | None, repo: str) -> dict[str, Any]:
+def _work_tree_config(top: Path) -> bytes | None:
+    """A checkout's config as it is now (``remote add`` may not be committed yet)."""
+    path = top / CONFIG_PATH
+    if path.is_symlink() or not path.is_file():
+        return None  # a link could name any file: read the committed one instead
+    return path.read_bytes()
+
+
+def _toml(raw: bytes | None, repo: str, remote: str | None) -> dict[str, Any]:
     import tomllib
 
+    if raw is None and remote is not None:
+        return {}  # a URL passed as --remote needs no configuration
     if raw is None:
         raise NotFound(
             f"{repo} has no .shipyard/config.toml, so it names no remote",
