@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,25 @@ def test_add_a_file_writes_pointer_gitignore_and_a_version(workspace: Path, cli:
     assert "/train.csv" in (workspace / "data" / ".gitignore").read_text().splitlines()
     versions = cli("data", "log", "data/train.csv", "--json")
     assert json.loads(versions.stdout)[0]["version"] == 1
+
+
+def test_the_next_step_hint_commits_everything_add_changed(workspace: Path, cli: Cli) -> None:
+    commit(workspace, "workspace")
+    write_csv(workspace / "data" / "train.csv", 10)
+    write_files(workspace / "data" / "imgs", 3)
+    write_csv(workspace / "top.csv", 10)
+    result = cli("data", "add", "data/train.csv", "data/imgs", "top.csv")
+    assert result.exit_code == 0, result.output
+    hint = result.stdout.strip().splitlines()[-1]
+    assert hint == (
+        "next: git add data/train.csv.yard data/imgs.yard top.csv.yard data/.gitignore "
+        ".gitignore && git commit"
+    )
+    git_add = shlex.split(hint.removeprefix("next: ").split(" && ")[0])
+    subprocess.run(git_add, cwd=workspace, check=True)
+    left = subprocess.run(["git", "status", "--porcelain"], cwd=workspace, check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    assert [line for line in left.splitlines() if line[1] != " "] == []  # all staged
 
 
 def test_add_a_folder_and_re_add_it_from_the_stat_cache(workspace: Path, ctx: Context) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +13,7 @@ from shipyard.cli.console import console, human_bytes, print_json, success
 from shipyard.cli.state import CliState
 
 if TYPE_CHECKING:
+    from shipyard.data.adding import AddResult
     from shipyard.data.service import DataService
 
 __all__ = ["data_app", "register", "remote_app"]
@@ -63,8 +65,15 @@ def add_command(
     for line in add_lines(results):
         console.print(line)
     if any(r.changed for r in results):
-        pointers = " ".join(f"{r.name}.yard" for r in results if r.changed)
-        console.print(f"[dim]next: git add {escape(pointers)} && git commit[/]")
+        paths = " ".join(_to_commit(results))
+        console.print(f"[dim]next: git add {escape(paths)} && git commit[/]")
+
+
+def _to_commit(results: list[AddResult]) -> list[str]:
+    """The pointers of new versions, then the ``.gitignore`` files that keep their data out."""
+    changed = [r.name for r in results if r.changed]
+    ignores = dict.fromkeys(posixpath.join(posixpath.dirname(n), ".gitignore") for n in changed)
+    return [f"{n}.yard" for n in changed] + list(ignores)
 
 
 @data_app.command("status")
