@@ -35,6 +35,23 @@ def test_infer_writes_an_editable_suite_and_run_passes(
     assert "passes suite data" in result.stdout
 
 
+def test_a_suite_drafted_from_training_data_passes_a_smaller_batch(
+    cli: Cli, data: Path, tmp_path: Path
+) -> None:
+    suite = tmp_path / "suite.yaml"
+    assert cli("validate", "infer", str(data), "-o", str(suite)).exit_code == 0
+    batch = tmp_path / "today.parquet"
+    pd.DataFrame({"age": [30, 40, 50], "plan": ["basic", "pro", "pro"]}).to_parquet(batch)
+    result = cli("validate", "run", str(suite), str(batch))
+    assert result.exit_code == 0, result.output
+    bounded = tmp_path / "bounded.yaml"
+    assert cli("validate", "infer", str(data), "--rows", "-o", str(bounded)).exit_code == 0
+    assert "rows:\n  min: 50\n  max: 200\n" in bounded.read_text()
+    refused = cli("validate", "run", str(bounded), str(batch))
+    assert refused.exit_code == 1
+    assert "rows.min" in refused.stdout
+
+
 def test_infer_prints_to_stdout_and_will_not_overwrite(
     cli: Cli, data: Path, tmp_path: Path
 ) -> None:

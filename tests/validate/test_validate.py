@@ -34,7 +34,10 @@ def test_infer_drafts_rules_from_the_data(frame: pd.DataFrame) -> None:
     suite = validate.infer(frame, name="customers")
     cols = suite.columns
     assert suite.name == "customers"
-    assert (suite.rows_min, suite.rows_max) == (1500, 6000)
+    assert (suite.rows_min, suite.rows_max) == (None, None)
+    assert "rows" not in suite.to_yaml()
+    bounded = validate.infer(frame, name="customers", rows=True)
+    assert (bounded.rows_min, bounded.rows_max) == (1500, 6000)
     assert cols["id"].type == "string"
     assert cols["id"].unique
     assert cols["id"].pattern == "[A-Z][0-9]{6}"

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["infer", "load", "run"]
 
 
-def infer(data: Any, *, name: str | None = None, progress: Progress | None = None) -> Suite:
-    """Draft a suite from a CSV/Parquet path, a pyarrow Table or a pandas DataFrame."""
+def infer(
+    data: Any, *, name: str | None = None, progress: Progress | None = None, rows: bool = False
+) -> Suite:
+    """Draft a suite from a CSV/Parquet path, a pyarrow Table or a pandas DataFrame
+    (``rows=True``: also require half to twice its row count)."""
     from shipyard.validate.inference import infer_suite
 
-    return infer_suite(data, name=name, progress=progress)
+    return infer_suite(data, name=name, progress=progress, rows=rows)
 
 
 def run(

@@ -31,6 +31,14 @@ def infer_command(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing output file.")
     ] = False,
+    rows: Annotated[
+        bool,
+        typer.Option(
+            "--rows",
+            help="Also require half to twice this data's row count (only if every batch "
+            "checked is about as large).",
+        ),
+    ] = False,
 ) -> None:
     """Draft a human-editable YAML suite from data."""
     from shipyard.profiling.progressbar import row_progress
@@ -39,7 +47,7 @@ def infer_command(
     if output is not None and output.exists() and not force:
         raise AlreadyExists(f"{output} exists already", hint="pass --force to overwrite it")
     with row_progress(f"profiling {data.name}") as progress:
-        suite = infer_suite(data, name=name, progress=progress)
+        suite = infer_suite(data, name=name, progress=progress, rows=rows)
     header = (
         f"Shipyard validation suite drafted by `shipyard validate infer` from {data.name}.\n"
         "Edit freely: loosen bounds, delete rules you do not want, add your own.\n"

@@ -11,7 +11,8 @@ unique, to confirm uniqueness exactly):
 - ``pattern`` for other text whose sampled values share a shape
   (see ``patterns.py``), and ``min_length``/``max_length``;
 - ``unique: true`` for integer and text columns with no repeated value;
-- ``rows``: half to twice the observed row count.
+- ``rows``: half to twice the observed row count, only when asked (``rows=True``):
+  a suite drafted from a training set would otherwise fail every smaller batch.
 """
 
 from __future__ import annotations
@@ -107,8 +108,10 @@ def infer_suite(
     *,
     name: str | None = None,
     progress: Progress | None = None,
+    rows: bool = False,
 ) -> Suite:
-    """Draft a suite from ``data`` (a CSV/Parquet path, a pyarrow Table or a DataFrame)."""
+    """Draft a suite from ``data`` (a CSV/Parquet path, a pyarrow Table or a DataFrame);
+    ``rows``: also bound the row count (half to twice what ``data`` has)."""
     from shipyard.profiling.profiler import profile_file, profile_table
     from shipyard.validate.runner import run_suite
 
@@ -135,11 +138,11 @@ def infer_suite(
             else []
         )
         columns[column.name] = _rules(column, values, column.name in unique)
-    rows = profile.rows
+    count = profile.rows
     return Suite(
         label,
         columns,
-        rows_min=rows // 2,
-        rows_max=max(rows * 2, 1),
+        rows_min=count // 2 if rows else None,
+        rows_max=max(count * 2, 1) if rows else None,
         source=profile.source,
     )
