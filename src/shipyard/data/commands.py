@@ -65,8 +65,8 @@ def add_command(
     for line in add_lines(results):
         console.print(line)
     if any(r.changed for r in results):
-        paths = " ".join(_to_commit(results))
-        console.print(f"[dim]next: git add {escape(paths)} && git commit[/]")
+        staged = " ".join(_to_commit(results))
+        console.print(f"[dim]next: git add {escape(staged)} && git commit[/]")
 
 
 def _to_commit(results: list[AddResult]) -> list[str]:
