@@ -39,8 +39,6 @@ def _mlflow_cases(data: Data) -> list[tuple[str, Any, str, int, str]]:
         ("matrix of wrong width", {"instances": [[1.0, 2.0]]}, "application/json", 422,
          "8 columns"),
         ("scalar instances", {"instances": 3}, "application/json", 400, "list of rows"),
-        ("bad params", {"dataframe_split": split, "params": {"method": "explain"}},
-         "application/json", 400, "params.method"),
         ("nan for the model", {"dataframe_split": {"columns": split["columns"],
                                                    "data": [[None] * 8]}},
          "application/json", 422, "could not predict"),
@@ -49,6 +47,9 @@ def _mlflow_cases(data: Data) -> list[tuple[str, Any, str, int, str]]:
         ("wrong content type", b"<xml/>", "application/xml", 415, "application/json"),
         ("no content type", b"{}", "", 415, "application/json"),
         ("latin-1 charset", b"{}", "application/json; charset=latin-1", 415, "UTF-8"),
+        ("not parquet", b"PAR1 nope", "application/vnd.apache.parquet", 400, "Parquet"),
+        ("ragged instances", {"instances": [[1.0] * 8, [1.0]]}, "application/json", 400,
+         "rectangular"),
         ("too large", b"[" + b"1," * 20_000 + b"1]", "application/json", 413, "limit"),
     ]  # fmt: skip
 
@@ -85,9 +86,20 @@ def _oip_cases(data: Data) -> list[tuple[str, Any, int, str]]:
         ("no inputs", {"outputs": []}, 400, "'inputs'"),
         ("unknown datatype", tensor(datatype="FP128"), 400, "FP128"),
         ("bad shape", tensor(shape=[1, -8]), 400, "shape"),
-        ("size mismatch", tensor(shape=[2, 8]), 422, "needs 16"),
-        ("text in FP64", tensor(data=["a"] * 8), 422, "FP64"),
-        ("floats in INT64", tensor(datatype="INT64"), 422, "whole numbers"),
+        ("size mismatch", tensor(shape=[2, 8]), 400, "needs 16"),
+        ("text in FP64", tensor(data=["a"] * 8), 400, "FP64"),
+        ("floats in INT64", tensor(datatype="INT64"), 400, "whole numbers"),
+        ("huge shape", tensor(shape=[100000000000, 30000000000]), 400,
+         "larger than a request can carry"),
+        ("huge empty shape", tensor(shape=[0, 10**18]), 400, "larger than a request can carry"),
+        ("too many dimensions", tensor(shape=[1] * 40), 400, "40 dimensions"),
+        ("binary bytes do not fit", tensor(data=None, parameters={"binary_data_size": 0}),
+         400, "0 bytes do not hold"),
+        ("NUL in a name", {"inputs": [{"name": first, "shape": [1], "datatype": "FP64",
+                                       "data": [1.0]},
+                                      {"name": "z\u0000", "shape": [1], "datatype": "FP64",
+                                       "data": [1.0]}]}, 422, "'z\\x00'"),
+        ("deep JSON", b'{"inputs": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400, "JSON"),
         ("wrong width", tensor(shape=[1, 4], data=[0.5] * 4), 422, "8 columns"),
         ("unknown output", {**tensor(), "outputs": [{"name": "explain"}]}, 400, "explain"),
         ("stray input", {"inputs": [{"name": first, "shape": [1], "datatype": "FP64",
@@ -103,6 +115,7 @@ def _oip_cases(data: Data) -> list[tuple[str, Any, int, str]]:
 
 
 def test_oip_bad_inputs(server: Server, data: Data) -> None:
+    """And every one is counted with the status the client received."""
     for label, body, status, needle in _oip_cases(data):
         if (
             isinstance(body, dict)
@@ -117,6 +130,12 @@ def test_oip_bad_inputs(server: Server, data: Data) -> None:
         assert response.status_code == status, (label, response.text)
         assert set(response.json()) == {"error"}, label
         assert needle in response.json()["error"], (label, response.json())
+    metrics = server.client.get("/metrics").text
+    for status in {case[2] for case in _oip_cases(data)}:
+        sent = sum(1 for case in _oip_cases(data) if case[2] == status)
+        counted = metric(metrics, "shipyard_serving_requests_total", protocol="oip",
+                         status=str(status))  # fmt: skip
+        assert counted == sent, status
 
 
 def test_unknown_models_routes_and_methods(server: Server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,6 +75,48 @@ def test_csv_and_probabilities(server: Server, models: Models, data: Data) -> No
     assert np.allclose(probabilities, want, atol=1e-4)
 
 
+def test_what_mlflow_accepts_shipyard_accepts(server: Server, models: Models, data: Data) -> None:
+    """Parquet bodies, one row as an object of scalars, and params MLflow ignores."""
+    rows = data.frame.iloc[5:9]
+    parquet = server.client.post(
+        "/invocations",
+        content=rows.to_parquet(),
+        headers={"content-type": "application/vnd.apache.parquet"},
+    )
+    assert parquet.status_code == 200, parquet.text
+    assert parquet.json() == {"predictions": expected(models, data, 5, 9)}
+    one_row = {"inputs": data.frame.iloc[7].to_dict()}
+    assert server.client.post("/invocations", json=one_row).json() == {
+        "predictions": expected(models, data, 7, 8)
+    }
+    split = {"dataframe_split": data.split(5, 9)}
+    for params in ([1], "x", {"method": "explain"}, {"method": ["predict_proba"]}):
+        answer = server.client.post("/invocations", json={**split, "params": params})
+        assert answer.status_code == 200, (params, answer.text)
+        assert answer.json() == {"predictions": expected(models, data, 5, 9)}
+
+
+def test_parquet_bodies_are_bounded(serve: Callable[..., Server], models: Models) -> None:
+    """A small file that decodes past the body limit is refused before it is decoded."""
+    import pandas as pd
+
+    server = serve(ServeOptions(models=(f"churn={models.logistic}",), max_body_mb=0.05))
+    wide = pd.DataFrame({"a": ["x" * 1000] * 2000})  # 2 MB of text in a few KB of Parquet
+    packed = wide.to_parquet(compression="zstd")
+    assert len(packed) < 50_000
+    answer = server.client.post(
+        "/invocations", content=packed, headers={"content-type": "application/vnd.apache.parquet"}
+    )
+    assert answer.status_code in (413, 422), answer.text
+    many = pd.DataFrame({c: [0.0] * 20_000 for c in "abcdefgh"}).to_parquet(compression="zstd")
+    assert len(many) < 50_000
+    answer = server.client.post(
+        "/invocations", content=many, headers={"content-type": "application/vnd.apache.parquet"}
+    )
+    assert answer.status_code == 413, answer.text
+    assert "Parquet body decodes" in answer.json()["message"]
+
+
 def test_ping_health_version(server: Server) -> None:
     assert server.client.get("/ping").status_code == 200
     assert server.client.get("/health").status_code == 200
@@ -117,3 +160,41 @@ print(json.dumps({"predictions": result.get_predictions().iloc[:, 0].tolist(),
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["predictions"] == expected(models, data, 30, 36)
     assert answer["version"] == __version__
+
+
+DIFFERENCES = {
+    # deliberate, and listed in docs/serving.md ("Compatibility with mlflow models serve")
+    "missing column": (400, 422),
+    "predict_proba": (200, 200),
+}
+
+
+@pytest.mark.slow
+def test_mlflows_scoring_server_and_shipyard_answer_alike(
+    server: Server, data: Data, models: Models, tmp_path: Path
+) -> None:
+    """MLflow's own scoring code and Shipyard, on the same requests: what MLflow accepts,
+    Shipyard accepts with the same predictions; the differences are the documented ones."""
+    script = Path(__file__).with_name("mlflow_peer.py")
+    done = subprocess.run(
+        [PEERS_PYTHON, str(script), str(server.port), str(tmp_path / "mlflow-model")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    want = expected(models, data, 60, 64)
+    for result in results:
+        name, mlflow, shipyard = result["name"], result["mlflow"], result["shipyard"]
+        if name in DIFFERENCES:
+            assert (mlflow["status"], shipyard["status"]) == DIFFERENCES[name], result
+            continue
+        assert mlflow["status"] == 200, result
+        assert shipyard["status"] == 200, result
+        wanted = want[:1] if name == "inputs of one row" else want
+        assert mlflow["body"] == {"predictions": wanted}, result
+        assert shipyard["body"] == {"predictions": wanted}, result
+    proba = next(r for r in results if r["name"] == "predict_proba")
+    assert np.array(proba["shipyard"]["body"]["predictions"]).shape == (4, 2)
+    assert proba["mlflow"]["body"] == {"predictions": want}
+    missing = next(r for r in results if r["name"] == "missing column")
+    assert missing["shipyard"]["body"]["field"] == data.columns[0]

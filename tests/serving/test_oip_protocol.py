@@ -105,3 +105,44 @@ def test_tritons_http_client_works_unchanged(server: Server, models: Models, dat
             client.infer("churn", [bad])
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_tritons_client_with_compression_both_ways(
+    server: Server, models: Models, data: Data, coding: str
+) -> None:
+    """request_compression_algorithm and response_compression_algorithm, binary and JSON."""
+    import tritonclient.http as triton
+
+    rows = data.frame.iloc[:200].to_numpy()
+    want = models.logistic_model.predict_proba(data.frame.iloc[:200])
+    client = triton.InferenceServerClient(f"127.0.0.1:{server.port}")
+    try:
+        for binary in (True, False):
+            tensor = triton.InferInput("x", list(rows.shape), "FP64")
+            tensor.set_data_from_numpy(rows, binary_data=binary)
+            outputs = [triton.InferRequestedOutput("predict_proba", binary_data=binary)]
+            result = client.infer(
+                "churn", [tensor], outputs=outputs, request_id="triton-1",
+                request_compression_algorithm=coding, response_compression_algorithm=coding,
+            )  # fmt: skip
+            assert np.allclose(result.as_numpy("predict_proba"), want, atol=1e-4)
+            assert result.get_response()["id"] == "triton-1"
+    finally:
+        client.close()
+
+
+def test_one_content_type_rule_for_both_protocols(server: Server, data: Data) -> None:
+    oip = {"inputs": [{"name": "x", "shape": [1, 8], "datatype": "FP64", "data": [0.5] * 8}]}
+    mlflow = {"dataframe_split": data.split(0, 1)}
+    for path, body in (("/v2/models/churn/infer", oip), ("/invocations", mlflow)):
+        for media, status in (
+            ("application/json; charset=utf-16", 415),
+            ("application/json; charset=latin-1", 415),
+            ("application/json; charset=UTF-8", 200),
+            ('application/json; charset="utf-8"', 200),
+            ("Application/JSON", 200),
+            ("text/plain", 415),
+        ):
+            answer = server.client.post(path, json=body, headers={"content-type": media})
+            assert answer.status_code == status, (path, media, answer.text)

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by both protocols: bodies, JSON, statuses, headers, auth.
+"""HTTP plumbing shared by both protocols: JSON, statuses, headers, ids, replies.
 
 Statuses for errors are decided here only:
 
@@ -11,9 +11,13 @@ no such model or version               404
 missing or bad token                   401
 token may not predict                  403
 body over the limit                    413
-content type not accepted              415
+content type or encoding not accepted  415
 a model that failed to load            503
 =====================================  ======
+
+Header values are made safe in one place (``header_value``): text that is not
+printable ASCII goes out percent-encoded, so no id or name a client chose can
+break an answer's headers.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -38,6 +44,10 @@ from shipyard.core.errors import (
     Unauthenticated,
     Unavailable,
 )
+from shipyard.serving.codings import MIN_COMPRESSED_SIZE, answer_coding, compress
+
+if TYPE_CHECKING:
+    from shipyard.serving.metrics import ServingMetrics
 
 __all__ = [
     "JSON",
@@ -45,10 +55,10 @@ __all__ = [
     "Reply",
     "dumps",
     "error_status",
+    "header_value",
     "headers_of",
     "jsonable",
     "loads",
-    "read_body",
     "request_id",
 ]
 
@@ -98,50 +108,39 @@ def headers_of(request: Request) -> dict[bytes, bytes]:
     return dict(request.scope["headers"])
 
 
-async def read_body(request: Request, headers: dict[bytes, bytes], max_bytes: int) -> bytes:
-    """The whole body; 413 before reading when Content-Length says it is too large, or as
-    soon as a streamed body grows past the limit."""
-    length = headers.get(b"content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise InvalidInput("Content-Length is not a number")
-        if int(length) > max_bytes:
-            raise HTTPException(413, too_large(max_bytes))
-    chunks: list[bytes] = []
-    seen = 0
-    while True:
-        message = await request.receive()
-        if message["type"] != "http.request":
-            raise InvalidInput("the client went away before sending the whole body")
-        chunk: bytes = message.get("body", b"")
-        seen += len(chunk)
-        if seen > max_bytes:
-            raise HTTPException(413, too_large(max_bytes))
-        if not message.get("more_body", False):
-            if not chunks:
-                return chunk
-            chunks.append(chunk)
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def too_large(max_bytes: int) -> str:
-    return f"the request body is larger than the limit of {max_bytes:,} bytes"
-
-
 _PROCESS = os.urandom(6).hex()
 _COUNTER = itertools.count()
+MAX_HEADER_ID = 64
 
 
 def request_id(headers: dict[bytes, bytes]) -> str:
-    """The client's ``X-Request-Id`` when it is short and printable, else a new id
-    (unique across processes: a random prefix per process and a counter)."""
+    """The client's ``X-Request-Id`` when it is UTF-8, printable and at most 64 characters,
+    else a new id (unique across processes: a random prefix per process and a counter)."""
     given = headers.get(b"x-request-id")
     if given:
-        text = given.decode("latin-1")
-        if len(text) <= 64 and text.isprintable() and text.strip():
+        try:
+            text = given.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if len(text) <= MAX_HEADER_ID and text.isprintable() and text.strip():
             return text
+    return new_request_id()
+
+
+def new_request_id() -> str:
     return f"{_PROCESS}-{next(_COUNTER)}"
+
+
+# printable ASCII but "%" (the escape) and " " (trimmed at a value's ends by clients)
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
+
+
+def header_value(text: str) -> bytes:
+    """``text`` as a header value: as is when it is printable ASCII without spaces at its
+    ends, else percent-encoded UTF-8 (``urllib.parse.unquote`` gives it back)."""
+    if text.isascii() and text.isprintable() and text == text.strip():
+        return text.encode("ascii")
+    return quote(text, safe=_SAFE).encode("ascii")
 
 
 def error_status(exc: BaseException) -> int:
@@ -175,25 +174,6 @@ def error_type(exc: BaseException) -> str:
     return "HTTPError" if isinstance(exc, HTTPException) else type(exc).__name__
 
 
-def content_type(headers: dict[bytes, bytes]) -> tuple[str, dict[str, str]]:
-    """The media type (lower case) and its parameters."""
-    header = headers.get(b"content-type", b"").decode("latin-1")
-    if header == "application/json":
-        return header, {}
-    parts = [p.strip() for p in header.split(";")]
-    params = {}
-    for part in parts[1:]:
-        key, _, value = part.partition("=")
-        params[key.strip().lower()] = value.strip().strip('"').lower()
-    return parts[0].lower(), params
-
-
-def check_charset(params: dict[str, str]) -> None:
-    charset = params.get("charset", "utf-8")
-    if charset not in ("utf-8", "utf8"):
-        raise HTTPException(415, f"only UTF-8 bodies are accepted, not {charset}")
-
-
 def model_headers(name: str, version: str, variant: str, rid: str) -> dict[str, str]:
     return {
         "x-request-id": rid,
@@ -204,9 +184,12 @@ def model_headers(name: str, version: str, variant: str, rid: str) -> dict[str, 
 
 
 class Reply:
-    """A response sent as two raw ASGI messages (Starlette's Response costs more per request)."""
+    """A response sent as two raw ASGI messages (Starlette's Response costs more per request).
 
-    __slots__ = ("body", "headers", "media_type", "status_code")
+    ``metric`` is the (model, version) a prediction endpoint counts the answer under.
+    """
+
+    __slots__ = ("body", "headers", "media_type", "metric", "status_code")
 
     def __init__(
         self,
@@ -219,32 +202,66 @@ class Reply:
         self.status_code = status_code
         self.headers = headers if headers is not None else {}
         self.media_type = media_type
+        self.metric: tuple[str, str] | None = None
 
-    async def send(self, send: Send) -> None:
-        raw = [
-            (b"content-type", self.media_type.encode("latin-1")),
-            (b"content-length", str(len(self.body)).encode("latin-1")),
-        ]
-        raw.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items())
+    async def send(self, send: Send, accept_encoding: bytes | None = None) -> None:
+        """Send the reply, compressed when the client accepts it and it is large."""
+        body = self.body
+        raw = [(b"content-type", header_value(self.media_type))]
+        if len(body) >= MIN_COMPRESSED_SIZE:
+            raw.append((b"vary", b"accept-encoding"))
+            coding = answer_coding(accept_encoding)
+            if coding is not None:
+                body = compress(body, coding)
+                raw.append((b"content-encoding", coding.encode("ascii")))
+        raw.append((b"content-length", str(len(body)).encode("ascii")))
+        raw.extend((k.encode("ascii"), header_value(v)) for k, v in self.headers.items())
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
-        await send({"type": "http.response.body", "body": self.body})
+        await send({"type": "http.response.body", "body": body})
 
 
 Handler = Callable[[Request], Awaitable[Reply]]
+Count = Callable[[Reply, float], None]
 
 
 class Endpoint:
     """An ASGI app around ``handler(request) -> Reply``: Starlette routes to it directly,
-    without its per-request wrapper and exception middleware (handlers catch everything)."""
+    without its per-request wrapper and exception middleware (handlers catch everything).
 
-    __slots__ = ("handler",)
+    With ``count``, every answer is counted once it was sent, with the status sent — also
+    when the handler itself failed (then a 500 goes out).
+    """
 
-    def __init__(self, handler: Handler) -> None:
+    __slots__ = ("count", "handler")
+
+    def __init__(self, handler: Handler, count: Count | None = None) -> None:
         self.handler = handler
+        self.count = count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reply = await self.handler(Request(scope, receive))
-        await reply.send(send)
+        start = time.perf_counter()
+        try:
+            reply = await self.handler(Request(scope, receive))
+        except Exception as exc:
+            reply = Reply(dumps({"error": error_message(exc)}), error_status(exc))
+        accept = None
+        for key, value in scope["headers"]:
+            if key == b"accept-encoding":
+                accept = value
+                break
+        await reply.send(send, accept)
+        if self.count is not None:
+            self.count(reply, time.perf_counter() - start)
+
+
+def counter(metrics: ServingMetrics, protocol: str) -> Count:
+    """Counts a prediction answer under the model and version its handler named."""
+
+    def count(reply: Reply, seconds: float) -> None:
+        model, version = reply.metric or ("unknown", "-")
+        metrics.answered(model, version, protocol, reply.status_code, seconds)
+
+    return count
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:

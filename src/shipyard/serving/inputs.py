@@ -268,14 +268,15 @@ class InputSpec:
 
 
 def _array(name: str, value: Any) -> np.ndarray:
+    """Nested lists as an array; a ragged one is a malformed request (400), like a short row."""
     if isinstance(value, np.ndarray):
         return value
     try:
         array = np.asarray(value)
     except ValueError as exc:
-        raise SignatureMismatch(f"{name!r} is not a rectangular array: {exc}", field=name) from None
+        raise InvalidInput(f"{name!r} is not a rectangular array: {exc}") from None
     if array.dtype.kind == "O" and array.ndim > 1:
-        raise SignatureMismatch(f"{name!r} is not a rectangular array", field=name)
+        raise InvalidInput(f"{name!r} is not a rectangular array")
     return array
 
 

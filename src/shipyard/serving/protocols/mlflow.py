@@ -17,20 +17,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-import time
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
 from shipyard._version import __version__
 from shipyard.core.errors import InvalidInput, SignatureMismatch
+from shipyard.serving.bodies import media_type, read_body
 from shipyard.serving.http import (
     Endpoint,
     Reply,
-    check_charset,
-    content_type,
+    counter,
     dumps,
     error_message,
     error_status,
@@ -39,15 +37,16 @@ from shipyard.serving.http import (
     jsonable,
     loads,
     model_headers,
-    read_body,
     request_id,
 )
 from shipyard.serving.inputs import Inputs, InputSpec
+from shipyard.serving.protocols.parquet import PARQUET, decode_parquet
 from shipyard.serving.service import Serving
 
 __all__ = ["decode_csv", "decode_json", "routes"]
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+MEDIA_TYPES = ("application/json", "text/csv", PARQUET)
 _CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
           404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 415: "BAD_REQUEST",
           422: "INVALID_PARAMETER_VALUE", 503: "TEMPORARILY_UNAVAILABLE"}  # fmt: skip
@@ -55,11 +54,10 @@ _CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
 
 def routes(service: Serving) -> list[Route]:
     async def invocations(request: Request) -> Reply:
-        start = time.perf_counter()
         name = request.path_params.get("name") or service.only_model() or ""
         headers = headers_of(request)
         rid = request_id(headers)
-        version, status = "-", 200
+        version = "-"
         try:
             if not name:
                 raise InvalidInput(
@@ -70,20 +68,18 @@ def routes(service: Serving) -> list[Route]:
             if service.auth is not None:
                 auth = headers.get(b"authorization", b"").decode("latin-1")
                 await service.auth.authorize(auth)
-            media, params = content_type(headers)
-            if media not in ("application/json", "text/csv"):
-                raise HTTPException(
-                    415,
-                    f"content type {media or '(none)'!r} is not accepted: send "
-                    "application/json or text/csv",
-                )
-            check_charset(params)
-            body = await read_body(request, headers, service.options.max_body_bytes)
+            media = media_type(headers, MEDIA_TYPES)
+            limit = service.options.max_body_bytes
+            body = await read_body(request, headers, limit)
+            method = "predict"
             if media == "text/csv":
-                method = "predict"
 
                 def decode(spec: InputSpec) -> Inputs:
                     return decode_csv(body, spec)
+            elif media == PARQUET:
+
+                def decode(spec: InputSpec) -> Inputs:
+                    return decode_parquet(body, spec, limit)
             else:
                 document = loads(body)
                 method = _method(document)
@@ -100,12 +96,10 @@ def routes(service: Serving) -> list[Route]:
                 media_type="application/json",
             )
         except Exception as exc:
-            status = error_status(exc)
-            response = _error(exc, status, rid)
+            response = _error(exc, error_status(exc), rid)
             if name in service.deployments:
                 service.metrics.errors.labels(name, version, error_type(exc)).inc()
-        label = name if name in service.deployments else "unknown"
-        service.metrics.answered(label, version, "mlflow", status, time.perf_counter() - start)
+        response.metric = (name if name in service.deployments else "unknown", version)
         return response
 
     async def ping(_: Request) -> Reply:
@@ -114,9 +108,10 @@ def routes(service: Serving) -> list[Route]:
     async def version(_: Request) -> Reply:
         return Reply(__version__, media_type="application/json")
 
+    counted = Endpoint(invocations, counter(service.metrics, "mlflow"))
     return [
-        Route("/invocations", Endpoint(invocations), methods=["POST"]),
-        Route("/models/{name}/invocations", Endpoint(invocations), methods=["POST"]),
+        Route("/invocations", counted, methods=["POST"]),
+        Route("/models/{name}/invocations", counted, methods=["POST"]),
         Route("/ping", Endpoint(ping), methods=["GET"]),
         Route("/health", Endpoint(ping), methods=["GET"]),
         Route("/version", Endpoint(version), methods=["GET"]),
@@ -138,17 +133,13 @@ def _error(exc: BaseException, status: int, rid: str) -> Reply:
 
 
 def _method(document: Any) -> str:
-    if not isinstance(document, dict):
-        return "predict"
-    params = document.get("params")
-    if params is None:
-        return "predict"
+    """``predict_proba`` when ``params`` asks for it; any other ``params`` are ignored, as
+    ``mlflow models serve`` ignores parameters a model does not declare."""
+    params = document.get("params") if isinstance(document, dict) else None
     if not isinstance(params, dict):
-        raise InvalidInput("'params' must be an object")
-    method = params.get("method", params.get("predict_method", "predict"))
-    if method not in ("predict", "predict_proba"):
-        raise InvalidInput(f"params.method must be predict or predict_proba, not {method!r}")
-    return str(method)
+        return "predict"
+    method = params.get("method", params.get("predict_method"))
+    return "predict_proba" if method == "predict_proba" else "predict"
 
 
 def decode_json(document: Any, spec: InputSpec) -> Inputs:
@@ -184,6 +175,12 @@ def decode_json(document: Any, spec: InputSpec) -> Inputs:
 
 def _instances(key: str, value: Any, spec: InputSpec) -> Inputs:
     if isinstance(value, dict):
+        if (
+            spec.tensor_names is None
+            and value
+            and not any(isinstance(v, list | dict) for v in value.values())
+        ):
+            value = {k: [v] for k, v in value.items()}  # one value per column: one row, as MLflow
         if spec.tabular:
             return spec.from_columns(value)
         return spec.from_tensors(value)

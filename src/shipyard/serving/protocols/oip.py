@@ -11,20 +11,19 @@ clients' default) is accepted and answered in kind.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
 from shipyard._version import __version__
 from shipyard.core.errors import InvalidInput, SignatureMismatch, Unavailable
+from shipyard.serving.bodies import media_type, read_body
 from shipyard.serving.feedback import feedback_columns
 from shipyard.serving.http import (
     Endpoint,
     Reply,
-    content_type,
+    counter,
     dumps,
     error_message,
     error_status,
@@ -33,7 +32,6 @@ from shipyard.serving.http import (
     json_response,
     loads,
     model_headers,
-    read_body,
     request_id,
 )
 from shipyard.serving.inputs import Inputs, InputSpec
@@ -44,6 +42,8 @@ from shipyard.serving.service import Serving
 __all__ = ["decode_tensors", "routes"]
 
 HEADER_LENGTH = "inference-header-content-length"
+MAX_ID = 256
+"""Longest request ``id`` taken (it is echoed in a header and written to the log)."""
 _ACCEPTED = ("", "application/json", "application/octet-stream")
 _OUTPUTS = ("predict", "predict_proba")
 
@@ -82,17 +82,16 @@ def routes(service: Serving) -> list[Route]:
             return _error(exc)
 
     async def infer(request: Request) -> Reply:
-        start = time.perf_counter()
         name = request.path_params["name"]
         headers = headers_of(request)
         rid = request_id(headers)
-        version, status = "-", 200
+        version = "-"
         try:
             service.deployment(name)
             await _authorize(service, request)
             document, binary = await _read(service, request, headers)
-            tensors = parse_inputs(document, binary)
-            rid = _id(document, rid)
+            given, rid = _id(document, rid)
+            tensors = parse_inputs(document, binary, service.options.max_body_bytes)
             wanted, binary_out = _requested(document)
             method = "predict_proba" if wanted == ["predict_proba"] else "predict"
 
@@ -112,17 +111,14 @@ def routes(service: Serving) -> list[Route]:
             for other in wanted:
                 if other not in outputs:
                     outputs[other] = await served.infer(inputs, other)
-            response = _infer_response(
-                served, rid, document, outputs, wanted or [method], binary_out
-            )
+            echoed = rid if given is None else given
+            response = _infer_response(served, echoed, outputs, wanted or [method], binary_out)
             response.headers.update(model_headers(name, version, prediction.variant, rid))
         except Exception as exc:
-            status = error_status(exc)
             response = _error(exc, rid)
             if name in service.deployments:
                 service.metrics.errors.labels(name, version, error_type(exc)).inc()
-        label = name if name in service.deployments else "unknown"
-        service.metrics.answered(label, version, "oip", status, time.perf_counter() - start)
+        response.metric = (name if name in service.deployments else "unknown", version)
         return response
 
     async def feedback(request: Request) -> Reply:
@@ -131,9 +127,7 @@ def routes(service: Serving) -> list[Route]:
             service.deployment(name)
             await _authorize(service, request, "send feedback")
             headers = headers_of(request)
-            media, _ = content_type(headers)
-            if media not in ("", "application/json"):
-                raise HTTPException(415, "feedback is JSON: send application/json")
+            media_type(headers, ("", "application/json"))
             body = await read_body(request, headers, service.options.max_body_bytes)
             columns = feedback_columns(loads(body))
             if service.log is None:
@@ -149,6 +143,7 @@ def routes(service: Serving) -> list[Route]:
 
     base = "/v2/models/{name}"
     versioned = base + "/versions/{version}"
+    counted = Endpoint(infer, counter(service.metrics, "oip"))
     return [
         Route("/v2/health/live", Endpoint(live), methods=["GET"]),
         Route("/v2/health/ready", Endpoint(ready), methods=["GET"]),
@@ -157,8 +152,8 @@ def routes(service: Serving) -> list[Route]:
         Route(versioned, Endpoint(model_metadata), methods=["GET"]),
         Route(base + "/ready", Endpoint(model_ready), methods=["GET"]),
         Route(versioned + "/ready", Endpoint(model_ready), methods=["GET"]),
-        Route(base + "/infer", Endpoint(infer), methods=["POST"]),
-        Route(versioned + "/infer", Endpoint(infer), methods=["POST"]),
+        Route(base + "/infer", counted, methods=["POST"]),
+        Route(versioned + "/infer", counted, methods=["POST"]),
         Route(base + "/feedback", Endpoint(feedback), methods=["POST"]),
     ]
 
@@ -171,9 +166,7 @@ async def _authorize(service: Serving, request: Request, action: str = "predict"
 async def _read(
     service: Serving, request: Request, headers: dict[bytes, bytes]
 ) -> tuple[Any, bytes]:
-    media, _ = content_type(headers)
-    if media not in _ACCEPTED:
-        raise HTTPException(415, f"content type {media!r} is not accepted: send application/json")
+    media_type(headers, _ACCEPTED)
     body = await read_body(request, headers, service.options.max_body_bytes)
     raw = headers.get(HEADER_LENGTH.encode())
     if raw is None:
@@ -185,9 +178,17 @@ async def _read(
     return loads(body[:size]), body[size:]
 
 
-def _id(document: Any, fallback: str) -> str:
+def _id(document: Any, fallback: str) -> tuple[str | None, str]:
+    """The request's ``id`` as given (None: absent or null), and the id the answer's
+    headers and the inference log carry: the given one, unless it is empty."""
     given = document.get("id") if isinstance(document, dict) else None
-    return given if isinstance(given, str) and 0 < len(given) <= 64 else fallback
+    if given is None:
+        return None, fallback
+    if not isinstance(given, str):
+        raise InvalidInput("the request 'id' must be a string")
+    if len(given) > MAX_ID:
+        raise InvalidInput(f"the request 'id' is longer than {MAX_ID} characters")
+    return given, given or fallback
 
 
 def _requested(document: dict[str, Any]) -> tuple[list[str], bool]:
@@ -216,7 +217,6 @@ def _requested(document: dict[str, Any]) -> tuple[list[str], bool]:
 def _infer_response(
     served: ServedVersion,
     rid: str,
-    document: dict[str, Any],
     outputs: dict[str, Any],
     order: list[str],
     binary: bool,

@@ -6,18 +6,28 @@ extension (Triton's clients use it by default) ``data`` is absent, the input's
 the JSON header, whose length is in the ``Inference-Header-Content-Length``
 header. ``BYTES`` elements in binary are each a 4-byte little-endian length
 and the bytes.
+
+A tensor that contradicts itself (data that do not fill its shape, values that
+are not its datatype) is a malformed request, :class:`InvalidInput` (400);
+whether a well-formed tensor fits the model is the signature's business
+(``SignatureMismatch``, 422). Sizes are Python integers, and a shape that
+holds more values than a request can carry is refused before any array exists.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from typing import Any
 
 import numpy as np
 
-from shipyard.core.errors import InvalidInput, SignatureMismatch
+from shipyard.core.errors import InvalidInput
 
-__all__ = ["DATATYPES", "Tensor", "datatype_of", "encode_output", "parse_inputs"]
+__all__ = ["DATATYPES", "MAX_DIMS", "Tensor", "datatype_of", "encode_output", "parse_inputs"]
+
+MAX_DIMS = 32
+"""Most dimensions a tensor may have (numpy's limit before 2.0)."""
 
 DATATYPES: dict[str, Any] = {
     "BOOL": np.bool_,
@@ -49,8 +59,9 @@ def datatype_of(array: np.ndarray) -> str:
     return _BY_KIND.get(array.dtype.name, "BYTES")
 
 
-def parse_inputs(document: Any, binary: bytes) -> list[Tensor]:
-    """The request's input tensors; :class:`InvalidInput` naming the bad one."""
+def parse_inputs(document: Any, binary: bytes, max_values: int) -> list[Tensor]:
+    """The request's input tensors; :class:`InvalidInput` naming the bad one. A tensor
+    may hold at most ``max_values`` values (the body limit: a value takes a byte at least)."""
     if not isinstance(document, dict):
         raise InvalidInput("the body must be a JSON object with 'inputs'")
     inputs = document.get("inputs")
@@ -68,7 +79,7 @@ def parse_inputs(document: Any, binary: bytes) -> list[Tensor]:
         if name in names:
             raise InvalidInput(f"input {name!r} is given twice")
         names.add(name)
-        array, used = _tensor(name, item, binary, offset)
+        array, used = _tensor(name, item, binary, offset, max_values)
         offset += used
         tensors.append(Tensor(name, array))
     if offset != len(binary):
@@ -76,12 +87,10 @@ def parse_inputs(document: Any, binary: bytes) -> list[Tensor]:
     return tensors
 
 
-def _tensor(name: str, item: dict[str, Any], binary: bytes, offset: int) -> tuple[np.ndarray, int]:
-    shape = item.get("shape")
-    if not isinstance(shape, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    ):
-        raise InvalidInput(f"input {name!r}: 'shape' must be a list of sizes", hint="e.g. [1, 30]")
+def _tensor(
+    name: str, item: dict[str, Any], binary: bytes, offset: int, max_values: int
+) -> tuple[np.ndarray, int]:
+    shape = _shape(name, item.get("shape"), max_values)
     datatype = item.get("datatype")
     if datatype not in DATATYPES:
         raise InvalidInput(
@@ -89,7 +98,7 @@ def _tensor(name: str, item: dict[str, Any], binary: bytes, offset: int) -> tupl
             hint="one of " + ", ".join(DATATYPES),
         )
     dtype = DATATYPES[datatype]
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape)
     parameters = item.get("parameters") or {}
     size = parameters.get("binary_data_size") if isinstance(parameters, dict) else None
     if size is not None:
@@ -100,9 +109,8 @@ def _tensor(name: str, item: dict[str, Any], binary: bytes, offset: int) -> tupl
             flat = np.array(_unpack_bytes(name, chunk), dtype=object)
         else:
             if size != count * np.dtype(dtype).itemsize:
-                raise SignatureMismatch(
-                    f"input {name!r}: {size} bytes do not hold shape {shape} of {datatype}",
-                    field=name,
+                raise InvalidInput(
+                    f"input {name!r}: {size} bytes do not hold shape {shape} of {datatype}"
                 )
             flat = np.frombuffer(chunk, dtype=dtype)
         used = size
@@ -112,11 +120,28 @@ def _tensor(name: str, item: dict[str, Any], binary: bytes, offset: int) -> tupl
         flat = _json_values(name, item["data"], datatype, dtype)
         used = 0
     if flat.size != count:
-        raise SignatureMismatch(
-            f"input {name!r} holds {flat.size} values; its shape {shape} needs {count}",
-            field=name,
+        raise InvalidInput(
+            f"input {name!r} holds {flat.size} values; its shape {shape} needs {count}"
         )
     return flat.reshape(shape), used
+
+
+def _shape(name: str, shape: Any, max_values: int) -> list[int]:
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise InvalidInput(f"input {name!r}: 'shape' must be a list of sizes", hint="e.g. [1, 30]")
+    if len(shape) > MAX_DIMS:
+        raise InvalidInput(
+            f"input {name!r}: the shape has {len(shape)} dimensions; at most {MAX_DIMS}"
+        )
+    count = math.prod(shape)
+    if count > max_values or any(d > max_values for d in shape):
+        raise InvalidInput(
+            f"input {name!r}: shape {shape} is larger than a request can carry "
+            f"(at most {max_values:,} values)"
+        )
+    return shape
 
 
 def _json_values(name: str, data: Any, datatype: str, dtype: Any) -> np.ndarray:
@@ -125,21 +150,17 @@ def _json_values(name: str, data: Any, datatype: str, dtype: Any) -> np.ndarray:
     try:
         array = np.array(data, dtype=dtype if datatype != "BYTES" else object)
     except (ValueError, TypeError, OverflowError):
-        raise SignatureMismatch(
-            f"input {name!r}: the data are not all {datatype}", field=name
-        ) from None
+        raise InvalidInput(f"input {name!r}: the data are not all {datatype}") from None
     if datatype == "BOOL":
         raw = np.array(data, dtype=object).ravel()
         if not all(isinstance(v, bool) for v in raw):
-            raise SignatureMismatch(f"input {name!r}: BOOL data must be true or false", field=name)
+            raise InvalidInput(f"input {name!r}: BOOL data must be true or false")
     elif datatype.startswith(("INT", "UINT")):
         raw = np.array(data, dtype=object).ravel()
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in raw):
-            raise SignatureMismatch(
-                f"input {name!r}: {datatype} data must be whole numbers", field=name
-            )
+            raise InvalidInput(f"input {name!r}: {datatype} data must be whole numbers")
     elif datatype.startswith("FP") and array.dtype.kind != "f":  # pragma: no cover
-        raise SignatureMismatch(f"input {name!r}: the data are not numbers", field=name)
+        raise InvalidInput(f"input {name!r}: the data are not numbers")
     return array.ravel()
 
 
