@@ -95,7 +95,7 @@ def test_on_a_terminal_it_asks_offering_its_guesses(workspace: Path) -> None:
         _read_until(controller, b"Command that trains and registers a version [python train.py]: ",
                     seen)  # fmt: skip
         os.write(controller, b"\n")  # take the offered guess
-        _read_until(controller, b"Wrote ", seen)
+        _read_until(controller, b"shared registry", seen)  # the last line
     finally:
         assert child.wait(timeout=120) == 0, bytes(seen).decode(errors="replace")
         os.close(controller)

@@ -85,10 +85,10 @@ def ci_init(
     interactive = sys.stdin.isatty()
     name, name_from = _choose_model(model, context.project, interactive)
     command, command_from = _choose_train(train, root, interactive)
-    console.print(f"  model: {escape(name)} ({escape(name_from)})")
-    console.print(f"  training command: {escape(command)} ({escape(command_from)})")
     path = write_github_workflow(root, name, alias=alias, train=command, python=python, force=force)
     success(f"Wrote {path}")
+    console.print(f"  model: {escape(name)} ({escape(name_from)})")
+    console.print(f"  training command: {escape(command)} ({escape(command_from)})")
     console.print(
         f"  pull requests: tests, then `{escape(command)}` and the @{escape(alias)} gates "
         "(dry run)\n"
