@@ -173,3 +173,39 @@ def test_an_empty_window_is_a_finding_not_a_failure(
     assert "the current data has no rows" in result.stdout
     assert "No feature could be tested" in result.stdout
     assert "No feature could be tested" in (tmp_path / "r.html").read_text()
+
+
+def test_drift_found_by_the_domain_classifier_says_so(cli: Cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(15)
+    x, z = rng.normal(size=(2, 6000)), rng.normal(size=(2, 6000))
+    pd.DataFrame({"x": x[0], "y": 0.95 * x[0] + 0.31 * x[1]}).to_parquet(tmp_path / "r.parquet")
+    pd.DataFrame({"x": z[0], "y": -0.95 * z[0] + 0.31 * z[1]}).to_parquet(tmp_path / "c.parquet")
+    result = cli("monitor", "drift", str(tmp_path / "r.parquet"), str(tmp_path / "c.parquet"))
+    assert result.exit_code == 1, result.output
+    verdict = result.stdout.strip().splitlines()[-1]
+    assert verdict.startswith("Drift detected by the domain classifier (ROC AUC 0.")
+    assert verdict.endswith(
+        "0 of 2 features drifted (0%; the share alone means dataset drift at ≥ 50%)"
+    )
+
+
+def test_three_rows_are_not_enough_data_for_a_verdict(
+    cli: Cli, files: dict[str, Path], tmp_path: Path
+) -> None:
+    few = tmp_path / "few.csv"
+    pd.read_csv(files["shifted"]).head(3).to_csv(few, index=False)
+    result = cli("monitor", "drift", str(files["ref"]), str(few))
+    assert result.exit_code == 0, result.output
+    assert "Not enough data for a drift verdict: every feature has fewer than 30 values" in (
+        result.stdout
+    )
+    assert " drift \n" not in result.stdout  # no feature says drift
+    rows = [line for line in result.stdout.splitlines() if line.rstrip().endswith("enough data")]
+    assert len(rows) == 4  # one per feature, in the verdict column
+    document = json.loads(
+        cli("monitor", "drift", str(files["ref"]), str(few), "--json", "-").stdout
+    )
+    assert (document["verdict"], document["dataset_drift"]) == ("not_enough_data", None)
+    lowered = cli("monitor", "drift", str(files["ref"]), str(few), "--min-sample", "3")
+    assert lowered.exit_code in (0, 1), lowered.output
+    assert "Not enough data" not in lowered.stdout  # three values are enough when told so

@@ -271,3 +271,54 @@ def test_a_reference_without_row_sample_skips_the_classifier() -> None:
     assert report.multivariate is not None
     assert not report.multivariate.ran
     assert report.multivariate.reason == "the reference profile keeps no row sample"
+
+
+def test_a_handful_of_rows_gets_not_enough_data_instead_of_a_verdict() -> None:
+    ref, cur = _frame(5000, 30), _frame(3, 31, shift=3.0)
+    report = drift(ref, cur)
+    assert report.verdict == "not_enough_data"
+    assert not report.drift_detected
+    assert report.tested == 0
+    assert [f.column for f in report.short_of_data] == ["a", "b", "c", "flag", "city"]
+    assert "not_enough_data" in _codes(report)
+    document = report.to_dict()
+    assert document["verdict"] == "not_enough_data"
+    assert document["dataset_drift"] is None
+    assert document["drift_detected"] is None
+    assert document["share_drifted"] is None
+    assert {f["verdict"] for f in document["features"]} == {"not_enough_data"}
+    assert {f["drifted"] for f in document["features"]} == {None}
+    again = DriftReport.from_dict(json.loads(json.dumps(document)))
+    assert again.verdict == "not_enough_data"
+    assert again.to_dict()["features"] == document["features"]
+    # the minimum is an option: with it lowered, the same rows get a verdict
+    lowered = drift(ref, cur, DriftOptions(min_sample=3))
+    assert (lowered.verdict, lowered.tested) == ("no_drift", 5)
+
+
+def test_a_feature_short_of_values_has_no_verdict_and_the_rest_decide() -> None:
+    ref, cur = _frame(2000, 32), _frame(2000, 33)
+    cur.loc[5:, "a"] = np.nan  # 5 values left
+    report = drift(ref, cur, DriftOptions(multivariate=False))
+    assert report.feature("a") is not None
+    assert report.feature("a").verdict == "not_enough_data"  # type: ignore[union-attr]
+    assert report.tested == 4
+    assert report.verdict == "no_drift"
+
+
+def test_the_report_says_the_domain_classifier_decided() -> None:
+    from shipyard.monitoring.verdict import describe
+
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(2, 6000))
+    ref = pd.DataFrame({"x": x[0], "y": 0.95 * x[0] + np.sqrt(1 - 0.95**2) * x[1]})
+    z = rng.normal(size=(2, 6000))
+    cur = pd.DataFrame({"x": z[0], "y": -0.95 * z[0] + np.sqrt(1 - 0.95**2) * z[1]})
+    report = drift(ref, cur)
+    assert report.causes == ["domain_classifier"]
+    assert report.to_dict()["decided_by"] == ["domain_classifier"]
+    said = describe(report)
+    assert said.headline.startswith("Drift detected by the domain classifier (ROC AUC 0.")
+    assert said.detail == (
+        "0 of 2 features drifted (0%; the share alone means dataset drift at ≥ 50%)"
+    )

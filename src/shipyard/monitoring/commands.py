@@ -10,6 +10,7 @@ import typer
 from shipyard.cli.console import console, print_json, success
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, MIN_SAMPLE_HELP
 
 __all__ = ["monitor_app"]
 
@@ -90,6 +91,9 @@ def drift_command(
             "--small-sample", help="Up to this many values, use p-value tests (KS, chi-square)."
         ),
     ] = 1000,
+    min_sample: Annotated[int, typer.Option("--min-sample", help=MIN_SAMPLE_HELP)] = (
+        DEFAULT_MIN_SAMPLE
+    ),
     multivariate: Annotated[
         bool, typer.Option("--multivariate/--no-multivariate", help="Run the domain classifier.")
     ] = True,
@@ -109,6 +113,7 @@ def drift_command(
     options = DriftOptions(
         thresholds=thresholds,
         small_sample=small_sample,
+        min_sample=min_sample,
         numeric_test=numeric_test,
         categorical_test=categorical_test,
         column_tests=_pairs(test or [], "test"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -137,6 +138,7 @@ def compare_feature(
             )
         )
     treatment = _treatment(reference, current, options)
+    result: FeatureDrift
     if treatment == "numeric":
         result = _numeric(
             name, cast(NumericColumn, reference), cast(NumericColumn, current), options, role
@@ -155,6 +157,8 @@ def compare_feature(
                     name,
                 )
             )
+    if min(reference.non_null, current.non_null) < options.min_sample:
+        result = replace(result, drifted=False, enough_data=False)
     return result, findings
 
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shipyard.monitoring.report import DriftReport
 from shipyard.monitoring.svg import CURRENT_COLOUR, REFERENCE_COLOUR, histogram_svg, score_bar_svg
+from shipyard.monitoring.verdict import describe
 from shipyard.profiling.files import write_text_atomic
 
 __all__ = ["render_html", "template_environment", "write_html"]
@@ -36,6 +37,7 @@ def template_environment() -> Environment:
         histogram_svg=histogram_svg,
         score_bar_svg=score_bar_svg,
         test_label=lambda name: _TEST_LABEL.get(name, name),
+        describe_verdict=describe,
         reference_colour=REFERENCE_COLOUR,
         current_colour=CURRENT_COLOUR,
     )
@@ -48,8 +50,8 @@ def template_environment() -> Environment:
 
 def render_html(report: DriftReport) -> str:
     template = template_environment().get_template("drift.html.j2")
-    features = sorted(report.features, key=lambda f: (not f.drifted, f.column))
-    plotted = [f for f in features if f.drifted]
+    features = sorted(report.features, key=lambda f: (f.verdict != "drift", f.column))
+    plotted = [f for f in features if f.verdict == "drift"]
     if report.prediction is not None:
         plotted.append(report.prediction)
     return template.render(report=report, features=features, plotted=plotted)

@@ -8,7 +8,14 @@ from typing import Any
 
 from shipyard.core.errors import InvalidInput
 
-__all__ = ["DEFAULT_THRESHOLDS", "P_VALUE_TESTS", "TESTS", "DriftOptions"]
+__all__ = [
+    "DEFAULT_MIN_SAMPLE",
+    "DEFAULT_THRESHOLDS",
+    "MIN_SAMPLE_HELP",
+    "P_VALUE_TESTS",
+    "TESTS",
+    "DriftOptions",
+]
 
 #: Every drift test, with what its threshold means.
 TESTS: dict[str, str] = {
@@ -21,6 +28,10 @@ TESTS: dict[str, str] = {
 P_VALUE_TESTS = frozenset({"ks", "chisquare"})
 NUMERIC_TESTS = frozenset({"ks", "wasserstein", "psi", "jensenshannon"})
 CATEGORICAL_TESTS = frozenset({"chisquare", "psi", "jensenshannon"})
+
+#: Fewer non-null values than this on either side: a feature gets no drift verdict.
+DEFAULT_MIN_SAMPLE = 30
+MIN_SAMPLE_HELP = "Fewer values of a feature than this on a side: no verdict (not enough data)."
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "ks": 0.05,
@@ -38,10 +49,13 @@ class DriftOptions:
     ``numeric_test``/``categorical_test`` force one test for every feature of
     that type; ``column_tests`` force one per column; otherwise the test is
     chosen by type and by ``small_sample`` (the smaller side's non-null count).
+    A feature with fewer than ``min_sample`` values on a side gets no verdict
+    (not enough data): on a handful of rows every test is noise.
     """
 
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     small_sample: int = 1000
+    min_sample: int = DEFAULT_MIN_SAMPLE
     numeric_test: str | None = None
     categorical_test: str | None = None
     column_tests: Mapping[str, str] = field(default_factory=dict)
@@ -84,7 +98,7 @@ class DriftOptions:
             raise InvalidInput("the drift share must be in (0, 1]")
         if not 0.5 <= self.classifier_auc < 1:
             raise InvalidInput("the classifier's ROC AUC threshold must be in [0.5, 1)")
-        if self.small_sample < 0 or self.sample_rows < 0:
+        if self.small_sample < 0 or self.sample_rows < 0 or self.min_sample < 0:
             raise InvalidInput("sample sizes cannot be negative")
         if not 2 <= self.bins <= 1000:
             raise InvalidInput("bins must be between 2 and 1000")
@@ -93,6 +107,7 @@ class DriftOptions:
         return {
             "thresholds": dict(self.thresholds),
             "small_sample": self.small_sample,
+            "min_sample": self.min_sample,
             "numeric_test": self.numeric_test,
             "categorical_test": self.categorical_test,
             "column_tests": dict(self.column_tests),

@@ -10,37 +10,26 @@ from rich.table import Table
 from rich.text import Text
 
 from shipyard.monitoring.report import DriftReport, FeatureDrift
+from shipyard.monitoring.verdict import SHORT_TEST_LABELS, describe, score_text
 from shipyard.profiling.render import report_table
 
 __all__ = ["render_report"]
 
 _SEVERITY = {"error": "bold red", "warning": "yellow", "info": "dim"}
-_TEST_LABEL = {
-    "ks": "KS p-value",
-    "chisquare": "chi² p-value",
-    "wasserstein": "Wasserstein",
-    "psi": "PSI",
-    "jensenshannon": "Jensen–Shannon",
-}
-
-
-def _score(value: float) -> str:
-    if value != value:  # NaN
-        return "–"
-    if value != 0 and abs(value) < 1e-4:
-        return f"{value:.1e}"
-    return f"{value:.4f}"
+_VERDICT_STYLE = {"drift": "bold red", "not_enough_data": "yellow", "untested": "yellow"}
 
 
 def _row(table: Table, feature: FeatureDrift, label: str | None = None) -> None:
-    verdict = "[bold red]drift[/]" if feature.drifted else "[green]ok[/]"
+    verdict = {"drift": "[bold red]drift[/]", "no_drift": "[green]ok[/]"}.get(
+        feature.verdict, "[yellow]not enough data[/]"
+    )
     comparison = "<" if feature.uses_p_value else "≥"
     nulls = f"{feature.reference_nulls:.0%} → {feature.current_nulls:.0%}"
     table.add_row(
         escape(label or feature.column),
         feature.kind,
-        _TEST_LABEL.get(feature.test, feature.test),
-        _score(feature.score),
+        SHORT_TEST_LABELS.get(feature.test, feature.test),
+        score_text(feature.score),
         f"{comparison} {feature.threshold:g}",
         nulls,
         verdict,
@@ -75,7 +64,7 @@ def render_report(report: DriftReport) -> RenderableType:
                 overflow="fold",
                 no_wrap=name in ("type", "test", "score", "verdict"),
             )
-        for feature in sorted(report.features, key=lambda f: (not f.drifted, f.column)):
+        for feature in sorted(report.features, key=lambda f: (f.verdict != "drift", f.column)):
             _row(table, feature)
         if report.prediction is not None:
             table.add_section()
@@ -97,15 +86,7 @@ def render_report(report: DriftReport) -> RenderableType:
     for finding in report.findings:
         style = _SEVERITY.get(finding.severity, "")
         parts.append(Text.from_markup(f"[{style}]{finding.severity}:[/] {escape(finding.message)}"))
-    drifted = len(report.drifted_features)
-    summary = (
-        f"{drifted} of {report.tested} features drifted ({report.share_drifted:.0%}; "
-        f"dataset drift at ≥ {report.drift_share:.0%})"
-    )
-    if report.drift_detected:
-        parts.append(Text.from_markup(f"[bold red]Drift detected:[/] {summary}"))
-    elif report.tested == 0:
-        parts.append(Text.from_markup("[yellow]No feature could be tested[/] (see the findings)"))
-    else:
-        parts.append(Text.from_markup(f"[green]No dataset drift:[/] {summary}"))
+    said = describe(report)
+    style = _VERDICT_STYLE.get(said.verdict, "green")
+    parts.append(Text.assemble((f"{said.headline}:", style), f" {said.detail}"))
     return Group(*parts)

@@ -3,8 +3,10 @@
 ``DriftReport.to_dict()`` is the stable, versioned JSON form
 (``"type": "shipyard.drift_report"``) that the CLI writes with ``--json`` and
 that later consumers (Prometheus gauges, alerts, webhooks) read: every
-feature carries ``score``, ``threshold`` and ``drifted``; the dataset carries
-``share_drifted`` and ``dataset_drift``.
+feature carries ``score``, ``threshold``, ``verdict`` and ``drifted``; the
+dataset carries ``verdict``, ``decided_by``, ``share_drifted`` and
+``dataset_drift``. With too few values for a verdict (``min_sample``),
+``verdict`` is ``"not_enough_data"`` and ``drifted``/``dataset_drift`` are null.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 from shipyard.core.errors import InvalidInput
 
 __all__ = [
+    "CAUSES",
     "REPORT_TYPE",
     "REPORT_VERSION",
     "DataSummary",
@@ -22,12 +25,17 @@ __all__ = [
     "FeatureDrift",
     "Finding",
     "MultivariateResult",
+    "Verdict",
 ]
 
 REPORT_TYPE = "shipyard.drift_report"
 REPORT_VERSION = 1
 
 Severity = Literal["info", "warning", "error"]
+#: A feature's or a dataset's answer; ``untested``: no feature could be compared at all.
+Verdict = Literal["drift", "no_drift", "not_enough_data", "untested"]
+#: What can decide dataset drift, in the order they are reported.
+CAUSES = ("share", "domain_classifier", "prediction")
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,8 @@ class Finding:
 
     ``code`` is stable (``empty_current``, ``missing_column``, ``new_column``,
     ``all_null``, ``type_mismatch``, ``unseen_categories``, ``null_increase``,
-    ``not_tested``, ``multivariate_skipped``); ``message`` is for people.
+    ``not_tested``, ``not_enough_data``, ``multivariate_skipped``); ``message`` is for
+    people.
     """
 
     severity: Severity
@@ -70,6 +79,8 @@ class FeatureDrift:
     #: ``{"edges": […]} or {"labels": […]}`` plus ``reference``/``current`` shares, for plots.
     histogram: dict[str, Any] = field(default_factory=dict)
     role: Literal["feature", "prediction"] = "feature"
+    enough_data: bool = True
+    """False when a side had fewer values than ``min_sample``: the test ran, no verdict."""
 
     @property
     def score(self) -> float:
@@ -79,9 +90,18 @@ class FeatureDrift:
     def uses_p_value(self) -> bool:
         return self.p_value is not None
 
+    @property
+    def verdict(self) -> Verdict:
+        if not self.enough_data:
+            return "not_enough_data"
+        return "drift" if self.drifted else "no_drift"
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["score"] = self.score
+        out["verdict"] = self.verdict
+        if not self.enough_data:
+            out["drifted"] = None
         return out
 
 
@@ -119,42 +139,79 @@ class DriftReport:
 
     @property
     def tested(self) -> int:
-        return len(self.features)
+        """Features with a verdict (enough values on both sides)."""
+        return sum(1 for f in self.features if f.enough_data)
+
+    @property
+    def short_of_data(self) -> list[FeatureDrift]:
+        """Features compared on too few values to have a verdict."""
+        return [f for f in self.features if not f.enough_data]
 
     @property
     def drifted_features(self) -> list[FeatureDrift]:
-        return [f for f in self.features if f.drifted]
+        return [f for f in self.features if f.drifted and f.enough_data]
 
     @property
     def share_drifted(self) -> float:
         return len(self.drifted_features) / self.tested if self.tested else 0.0
 
     @property
+    def causes(self) -> list[str]:
+        """What found drift, from :data:`CAUSES`: the drifted share of features, the domain
+        classifier, the prediction; empty when nothing did."""
+        found = []
+        if self.tested > 0 and self.share_drifted >= self.drift_share:
+            found.append("share")
+        if self.multivariate is not None and self.multivariate.drifted:
+            found.append("domain_classifier")
+        p = self.prediction
+        if p is not None and p.drifted and p.enough_data:
+            found.append("prediction")
+        return found
+
+    @property
     def dataset_drift(self) -> bool:
         """Share of drifted features ≥ ``drift_share``, or the domain classifier found drift."""
-        by_share = self.tested > 0 and self.share_drifted >= self.drift_share
-        return by_share or bool(self.multivariate and self.multivariate.drifted)
+        return bool({"share", "domain_classifier"} & set(self.causes))
 
     @property
     def drift_detected(self) -> bool:
         """Dataset drift or prediction drift: what ``monitor drift`` exits 1 for."""
-        return self.dataset_drift or bool(self.prediction and self.prediction.drifted)
+        return bool(self.causes)
+
+    @property
+    def verdict(self) -> Verdict:
+        """``not_enough_data`` when nothing found drift and every feature compared (and the
+        prediction) had too few values for a verdict."""
+        if self.causes:
+            return "drift"
+        if self.tested > 0:
+            return "no_drift"
+        compared = [*self.features, *([self.prediction] if self.prediction else [])]
+        if compared and not any(f.enough_data for f in compared):
+            return "not_enough_data"
+        return "no_drift" if self.prediction is not None else "untested"
 
     def feature(self, name: str) -> FeatureDrift | None:
         return next((f for f in self.features if f.column == name), None)
 
     def to_dict(self) -> dict[str, Any]:
+        verdict = self.verdict
+        unknown = verdict == "not_enough_data"
         return {
             "type": REPORT_TYPE,
             "version": REPORT_VERSION,
             "created_at": self.created_at,
             "reference": asdict(self.reference),
             "current": asdict(self.current),
-            "dataset_drift": self.dataset_drift,
-            "drift_detected": self.drift_detected,
-            "share_drifted": self.share_drifted,
+            "verdict": verdict,
+            "decided_by": self.causes,
+            "dataset_drift": None if unknown else self.dataset_drift,
+            "drift_detected": None if unknown else self.drift_detected,
+            "share_drifted": None if unknown else self.share_drifted,
             "drift_share": self.drift_share,
             "tested": self.tested,
+            "not_enough_data": [f.column for f in self.short_of_data],
             "drifted": [f.column for f in self.drifted_features],
             "features": [f.to_dict() for f in self.features],
             "prediction": self.prediction.to_dict() if self.prediction else None,
@@ -189,7 +246,8 @@ class DriftReport:
 
 
 def _feature(data: dict[str, Any]) -> FeatureDrift:
-    fields = {k: v for k, v in data.items() if k != "score"}
+    fields = {k: v for k, v in data.items() if k not in ("score", "verdict")}
+    fields["drifted"] = bool(fields.get("drifted"))  # null: not enough data
     return FeatureDrift(**fields)
 
 

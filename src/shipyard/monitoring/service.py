@@ -125,6 +125,17 @@ def compare_profiles(
             findings.extend(notes)
             if result is not None:
                 features.append(result)
+        short = [f.column for f in features if not f.enough_data]
+        if short:
+            shown = ", ".join(short[:8]) + (f" and {len(short) - 8} more" if len(short) > 8 else "")
+            findings.append(
+                Finding(
+                    "warning",
+                    "not_enough_data",
+                    f"not enough data for a drift verdict on {len(short)} feature(s), fewer than "
+                    f"{options.min_sample} values on a side (min_sample): {shown}",
+                )
+            )
         if options.prediction is not None:
             prediction = _prediction(reference, current, options, findings)
         if options.multivariate:

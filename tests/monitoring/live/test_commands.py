@@ -96,3 +96,25 @@ def test_a_configured_monitor_runs_by_name_and_on_schedule_once(
     missing = cli("monitor", "schedule", "nope", "--once")
     assert missing.exit_code == 2
     assert "no monitor named nope" in missing.output
+
+
+def test_a_window_of_three_rows_is_not_enough_data_not_drift(
+    cli: Cli, log: LogWriter, reference: Path
+) -> None:
+    log.predictions(columns_of(frame(3, shift=1.0)), at=recent(1))
+    args = ("monitor", "run", "churn", "--reference", str(reference))
+    shown = cli(*args)
+    assert shown.exit_code == 0, shown.output
+    assert "Not enough data for a drift verdict" in shown.stdout
+    assert "Too little traffic for a drift verdict" in shown.stdout
+    assert "breach" not in shown.stdout
+    document = json.loads(cli(*args, "--json", "-").stdout)
+    assert document["status"] == "not_enough_data"
+    assert document["breaches"] == []
+    assert document["drift"]["verdict"] == "not_enough_data"
+    assert document["drift"]["dataset_drift"] is None
+    assert {f["drifted"] for f in document["drift"]["features"]} == {None}
+    status = json.loads(cli("monitor", "status", "--json").stdout)
+    assert status["monitors"][0]["status"] == "not_enough_data"
+    told = json.loads(cli(*args, "--min-sample", "3", "--json", "-").stdout)
+    assert told["drift"]["verdict"] != "not_enough_data"

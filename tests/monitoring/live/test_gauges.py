@@ -94,3 +94,19 @@ def test_shipyard_serve_exports_gauges_of_its_models_beside_request_metrics(
     assert metric(text, "shipyard_monitor_rows", monitor="churn") == 42
     assert 'monitor="other-model"' not in text  # not served here
     assert "shipyard_serving_requests_total" in text or "shipyard_serving_requests" in text
+
+
+def test_too_little_traffic_exports_not_enough_data_instead_of_a_drift_verdict(
+    ctx: Context, log: LogWriter, reference: Path
+) -> None:
+    log.predictions(columns_of(frame(3, shift=1.0)), at=NOW - timedelta(hours=2))
+    cfg = MonitorConfig(name="churn", model="churn", reference=str(reference))
+    assert monitor(ctx, cfg, now=NOW).result.status == "not_enough_data"
+    text = exposition(MonitorCollector(lambda: ctx.db, project="demo", ttl_s=0))
+    base = {"project": "demo", "monitor": "churn", "model": "churn"}
+    assert metric(text, "shipyard_monitor_drift_not_enough_data", **base) == 1
+    assert metric(text, "shipyard_monitor_feature_not_enough_data", feature="age", **base) == 1
+    assert metric(text, "shipyard_monitor_rows", **base) == 3
+    for verdict in ("dataset_drift", "share_drifted", "feature_drifted"):
+        assert f"shipyard_monitor_{verdict}{{" not in text  # neither 0 nor 1: no verdict
+    assert metric(text, "shipyard_monitor_breach", kind="drift", **base) == 0

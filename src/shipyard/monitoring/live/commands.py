@@ -12,6 +12,7 @@ import typer
 from shipyard.cli.console import console, err_console, print_json, success, warn
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, MIN_SAMPLE_HELP
 
 if TYPE_CHECKING:
     from shipyard.core.monitors import MonitorConfig
@@ -157,6 +158,9 @@ def run_command(
     notify: Annotated[
         bool, typer.Option("--notify/--no-notify", help="Post webhooks, run the trigger.")
     ] = True,
+    min_sample: Annotated[int, typer.Option("--min-sample", help=MIN_SAMPLE_HELP)] = (
+        DEFAULT_MIN_SAMPLE
+    ),
 ) -> None:
     """Check a window of a model's live traffic for drift, bad data and decay; exit 1 on breach."""
     from shipyard.core.durations import parse_duration
@@ -167,6 +171,8 @@ def run_command(
         raise InvalidInput("--task is auto, classification or regression")
     if drift_share is not None and not 0 < drift_share <= 1:
         raise InvalidInput("--drift-share must be in (0, 1]")
+    if min_sample < 0:
+        raise InvalidInput("--min-sample cannot be negative")
     state: CliState = ctx.obj
     thresholds: dict[str, Any] = {"drift_share": drift_share, "performance_decay": decay}
     config = _config(
@@ -186,7 +192,7 @@ def run_command(
     )
     context = state.context()
     with console.status(f"reading {config.model_name}'s inference log…"):
-        run = monitor(context, config, save=save, act=notify)
+        run = monitor(context, config, save=save, act=notify, min_sample=min_sample)
     to_stdout = _write_outputs(run, json_out, html_out)
     if not to_stdout:
         console.print(render_monitor(run.result))

@@ -42,13 +42,24 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "shipyard_monitor_drift_threshold": (
         "Threshold the feature's drift score is compared with.", (*_BASE, "feature", "test"),
     ),
-    "shipyard_monitor_feature_drifted": ("1 if the feature drifted.", (*_BASE, "feature")),
+    "shipyard_monitor_feature_drifted": (
+        "1 if the feature drifted (absent when it had too few values for a verdict).",
+        (*_BASE, "feature"),
+    ),
+    "shipyard_monitor_feature_not_enough_data": (
+        "1 if the feature had too few values for a drift verdict.", (*_BASE, "feature"),
+    ),
     "shipyard_monitor_prediction_drift_score": (
         "Drift score of the model's predictions.", (*_BASE, "test"),
     ),
     "shipyard_monitor_prediction_drifted": ("1 if the predictions drifted.", _BASE),
     "shipyard_monitor_share_drifted": ("Share of tested features that drifted.", _BASE),
-    "shipyard_monitor_dataset_drift": ("1 if the last run found dataset drift.", _BASE),
+    "shipyard_monitor_dataset_drift": (
+        "1 if the last run found dataset drift (absent when it had too little data).", _BASE,
+    ),
+    "shipyard_monitor_drift_not_enough_data": (
+        "1 if the last run had too little data for any drift verdict.", _BASE,
+    ),
     "shipyard_monitor_validation_failures": ("Validation rules that failed.", _BASE),
     "shipyard_monitor_validation_failing_values": (
         "Values that broke a validation rule.", _BASE,
@@ -144,14 +155,19 @@ def _add(families: dict[str, GaugeMetricFamily], result: StoredResult) -> None:
         test = str(data.get("test", ""))
         put("shipyard_monitor_drift_score", data.get("score"), feature, test)
         put("shipyard_monitor_drift_threshold", data.get("threshold"), feature, test)
-        put("shipyard_monitor_feature_drifted", bool(data.get("drifted")), feature)
+        drifted = data.get("drifted")  # None: not enough data, so no 0 and no 1
+        put("shipyard_monitor_feature_drifted", drifted, feature)
+        put("shipyard_monitor_feature_not_enough_data", drifted is None, feature)
     prediction = gauges.get("prediction")
     if isinstance(prediction, dict):
         put("shipyard_monitor_prediction_drift_score", prediction.get("score"),
             str(prediction.get("test", "")))  # fmt: skip
-        put("shipyard_monitor_prediction_drifted", bool(prediction.get("drifted")))
+        put("shipyard_monitor_prediction_drifted", prediction.get("drifted"))
     put("shipyard_monitor_share_drifted", gauges.get("share_drifted"))
     put("shipyard_monitor_dataset_drift", gauges.get("dataset_drift"))
+    verdict = gauges.get("drift_verdict")
+    if verdict is not None:
+        put("shipyard_monitor_drift_not_enough_data", verdict == "not_enough_data")
     put("shipyard_monitor_validation_failures", gauges.get("validation_failures"))
     put("shipyard_monitor_validation_failing_values", gauges.get("validation_failing_values"))
     for metric, value in (gauges.get("performance") or {}).items():

@@ -82,6 +82,11 @@ def render_monitor(result: MonitorResult) -> RenderableType:
             )
     elif result.rows == 0:
         parts.append(Text.from_markup("[yellow]No traffic in the window.[/]"))
+    elif result.status == "not_enough_data":
+        parts.append(Text.from_markup(
+            "[yellow]Too little traffic for a drift verdict[/] (--min-sample); "
+            "nothing else crossed a threshold."
+        ))  # fmt: skip
     else:
         parts.append(Text.from_markup("[green]All within thresholds.[/]"))
     return Group(*parts)

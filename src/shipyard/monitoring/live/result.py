@@ -24,7 +24,8 @@ RESULT_VERSION = 1
 #: Every kind of breach, in the order they are reported.
 BREACH_KINDS = ("drift", "prediction_drift", "validation", "performance", "no_traffic")
 
-Status = Literal["ok", "breach", "no_data"]
+#: ``not_enough_data``: traffic, but too little for any drift verdict (and no breach).
+Status = Literal["ok", "breach", "no_data", "not_enough_data"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ class MonitorResult:
     def status(self) -> Status:
         if self.breaches:
             return "breach"
-        return "no_data" if self.rows == 0 else "ok"
+        if self.rows == 0:
+            return "no_data"
+        if self.drift is not None and self.drift.verdict == "not_enough_data":
+            return "not_enough_data"
+        return "ok"
 
     @property
     def breach_kinds(self) -> list[str]:
@@ -81,20 +86,23 @@ class MonitorResult:
                 features[f.column] = {
                     "score": f.score,
                     "threshold": f.threshold,
-                    "drifted": f.drifted,
+                    "drifted": f.drifted if f.enough_data else None,
                     "test": f.test,
                 }
             if drift.prediction is not None:
                 p = drift.prediction
-                prediction = {"score": p.score, "drifted": p.drifted, "test": p.test}
+                prediction = {"score": p.score, "drifted": p.drifted if p.enough_data else None,
+                              "test": p.test}  # fmt: skip
+        known = drift if drift is not None and drift.verdict != "not_enough_data" else None
         perf = self.performance
         return {
             "rows": self.rows,
             "labelled_rows": self.labelled_rows,
             "features": features,
             "prediction": prediction,
-            "share_drifted": drift.share_drifted if drift else None,
-            "dataset_drift": drift.dataset_drift if drift else None,
+            "share_drifted": known.share_drifted if known else None,
+            "dataset_drift": known.dataset_drift if known else None,
+            "drift_verdict": drift.verdict if drift else None,
             "validation_failures": self.validation_failures if self.validation else None,
             "validation_failing_values": (
                 sum(int(f.get("failing", 0)) for f in self.validation.get("failures", []))

@@ -32,8 +32,9 @@ from shipyard.monitoring.live.performance import PerformanceTracker, prediction_
 from shipyard.monitoring.live.result import Breach, MonitorResult
 from shipyard.monitoring.live.validation import LiveValidator
 from shipyard.monitoring.live.window import META_COLUMNS, Window, log_tables
-from shipyard.monitoring.options import DriftOptions
+from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, DriftOptions
 from shipyard.monitoring.report import DriftReport, Finding
+from shipyard.monitoring.verdict import describe
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -67,8 +68,12 @@ def run_monitor(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    min_sample: int | None = None,
 ) -> MonitorResult:
-    """Run ``config`` over the window ending ``now``; needs the viewer role to read the log."""
+    """Run ``config`` over the window ending ``now``; needs the viewer role to read the log.
+
+    ``min_sample``: fewer values of a feature than this in the window (or the reference)
+    give that feature no drift verdict (default :data:`DEFAULT_MIN_SAMPLE`)."""
     ctx.principal.require(Role.VIEWER, ctx.project, "read the inference log")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     window = Window.ending(config.window, now, config.bucket)
@@ -113,7 +118,7 @@ def run_monitor(
             progress(int(traffic.sum()), None)
     rows = int(traffic.sum())
     findings.extend(profiler.findings())
-    drift = _drift(config, inputs, profiler.profile() if rows else None, findings)
+    drift = _drift(config, inputs, profiler.profile() if rows else None, min_sample)
     if rows == 0:
         findings.append(
             Finding(
@@ -184,7 +189,7 @@ def _inputs(
     return _Inputs(label, profile, suite, dict(config.baseline or provided_baseline))
 
 
-def drift_options(config: MonitorConfig) -> DriftOptions:
+def drift_options(config: MonitorConfig, min_sample: int | None = None) -> DriftOptions:
     return DriftOptions(
         thresholds=dict(config.thresholds.tests),
         drift_share=config.thresholds.drift_share,
@@ -192,11 +197,12 @@ def drift_options(config: MonitorConfig) -> DriftOptions:
         ignore=config.ignore,
         prediction=config.prediction,
         multivariate=config.multivariate,
+        min_sample=DEFAULT_MIN_SAMPLE if min_sample is None else min_sample,
     )
 
 
 def _drift(
-    config: MonitorConfig, inputs: _Inputs, current: Profile | None, findings: list[Finding]
+    config: MonitorConfig, inputs: _Inputs, current: Profile | None, min_sample: int | None
 ) -> DriftReport | None:
     from shipyard.monitoring.service import compare_profiles
 
@@ -205,7 +211,7 @@ def _drift(
     report = compare_profiles(
         inputs.reference,
         current,
-        drift_options(config),
+        drift_options(config, min_sample),
         reference_label=inputs.reference_label or "reference",
         current_label=current.source or "live traffic",
     )
@@ -218,13 +224,10 @@ def breaches(result: MonitorResult, config: MonitorConfig) -> list[Breach]:
     thresholds = config.thresholds
     drift = result.drift
     if drift is not None and drift.dataset_drift:
-        names = ", ".join(f.column for f in drift.drifted_features[:8]) or "(joint shift)"
+        said = describe(drift)
+        names = ", ".join(f.column for f in drift.drifted_features[:8])
         found.append(
-            Breach(
-                "drift",
-                f"dataset drift: {len(drift.drifted_features)} of {drift.tested} features drifted "
-                f"({drift.share_drifted:.0%}): {names}",
-            )
+            Breach("drift", f"{said.headline}: {said.detail}" + (f": {names}" if names else ""))
         )
     if drift is not None and drift.prediction is not None and drift.prediction.drifted:
         p = drift.prediction

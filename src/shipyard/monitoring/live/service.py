@@ -81,12 +81,14 @@ def monitor(
     act: bool = True,
     save: bool = True,
     progress: Progress | None = None,
+    min_sample: int | None = None,
 ) -> MonitorRun:
-    """Run ``config`` once; store the result (``save``) and notify/trigger (``act``)."""
+    """Run ``config`` once; store the result (``save``) and notify/trigger (``act``);
+    ``min_sample`` as in :func:`run_monitor`."""
     if save or act:
         ctx.principal.require(Role.CONTRIBUTOR, ctx.project, "run monitors")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    result = run_monitor(ctx, config, now=now, progress=progress)
+    result = run_monitor(ctx, config, now=now, progress=progress, min_sample=min_sample)
     run = MonitorRun(result)
     past = history(ctx, config.name, limit=30) if save or act else []
     result.history = [_point(p) for p in past]
