@@ -1,4 +1,11 @@
-"""The two Rich consoles every command prints to, and small shared renderers."""
+"""The two Rich consoles every command prints to, and small shared renderers.
+
+Every string printed (and every table cell) is read as Rich markup, so a name like
+``[bold]x`` or a key like ``[gates.production]`` would vanish: user data and literal
+brackets go through :func:`rich.markup.escape` (or a :class:`rich.text.Text`);
+:func:`success` and :func:`warn` escape their whole message. Progress bar
+descriptions are printed without markup.
+"""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def progress_bars(enabled: bool = True) -> Iterator[RichProgress | _Quiet]:
 
     bars = Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # file names are data, not markup
         BarColumn(),
         _amount_column(),
         TransferSpeedColumn(),

@@ -58,7 +58,7 @@ def fsck_command(
             success(f"{escape(report.url)}: {summary}: all intact")
         else:
             for problem in report.problems:
-                console.print(f"[bold red]✗ {problem.kind}[/] {problem.object_id}")
+                console.print(f"[bold red]✗ {problem.kind}[/] {escape(problem.object_id)}")
                 console.print(f"    {escape(problem.where)}: {escape(problem.detail)}")
             console.print(
                 f"[bold red]{len(report.problems):,} problem(s)[/] in {escape(report.url)} "

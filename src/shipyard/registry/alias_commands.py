@@ -206,7 +206,7 @@ def models_promote(
         if not outcome.gates_configured:
             err_console.print(
                 f"[yellow]![/] no gates configured for @{escape(alias)} "
-                f"(add [gates.{escape(alias)}] to .shipyard/config.toml)"
+                f"(add {escape(f'[gates.{alias}]')} to .shipyard/config.toml)"
             )
         elif outcome.results:
             print_wide(gates_table(outcome))

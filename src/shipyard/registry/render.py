@@ -131,7 +131,7 @@ def version_view(
                 escape(f"{e.data_path} ({e.data_digest[:10]}…)"),
                 f"{e.rows:,}",
                 escape(", ".join(f"{k} {v:.4g}" for k, v in sorted(e.metrics.items()))),
-                e.source,
+                escape(e.source),
                 f"{e.created_at:%Y-%m-%d %H:%M}",
             )
         parts += ["", table]

@@ -250,7 +250,7 @@ def compare_table(runs: Sequence[Run], *, only_differences: bool = False) -> Tab
 
     def add(label: str, values: list[str]) -> None:
         style = "bold yellow" if differ(values) else None
-        table.add_row(label, *(escape(v) for v in values), style=style)
+        table.add_row(escape(label), *(escape(v) for v in values), style=style)
 
     def keep(values: list[str]) -> bool:
         return differ(values) or not only_differences

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shipyard.cli.console import console, err_console, print_json, success, warn
 from shipyard.cli.state import CliState
@@ -103,7 +104,7 @@ def run_command(
     ctx: typer.Context,
     model: Annotated[
         str,
-        typer.Argument(help="A monitor configured in [monitors.NAME], or a served model's name."),
+        typer.Argument(help="A monitor configured in \\[monitors.NAME], or a served model's name."),
     ],
     window: Annotated[
         str | None, typer.Option("--window", help="Traffic to look at, back from now (24h).")
@@ -191,7 +192,7 @@ def run_command(
         },
     )
     context = state.context()
-    with console.status(f"reading {config.model_name}'s inference log…"):
+    with console.status(f"reading {escape(config.model_name)}'s inference log…"):
         run = monitor(context, config, save=save, act=notify, min_sample=min_sample)
     to_stdout = _write_outputs(run, json_out, html_out)
     if not to_stdout:
@@ -228,18 +229,20 @@ def schedule_command(
 
     def report(outcome: Outcome) -> None:
         if outcome.run is None:
-            err_console.print(f"[bold red]✗[/] {outcome.monitor}: {outcome.error}")
+            err_console.print(f"[bold red]✗[/] {escape(f'{outcome.monitor}: {outcome.error}')}")
             return
         result = outcome.run.result
         verdict = (
             f"[bold red]breach[/] ({', '.join(result.breach_kinds)})"
             if result.breaches
-            else "[green]ok[/]"
-            if result.rows
             else "[yellow]no traffic[/]"
+            if not result.rows
+            else "[yellow]not enough data for a drift verdict[/]"
+            if result.status == "not_enough_data"
+            else "[green]ok[/]"
         )
         console.print(
-            f"{result.created_at} {outcome.monitor}: {verdict} · {result.rows:,} rows"
+            f"{result.created_at} {escape(outcome.monitor)}: {verdict} · {result.rows:,} rows"
             + (f" · notified ({outcome.run.event})" if outcome.run.event else "")
         )
         _say_actions(outcome.run)
@@ -253,8 +256,8 @@ def schedule_command(
     from shipyard.core.durations import format_duration
 
     for config in configs:
-        console.print(f"[dim]{config.name}: {config.describe_schedule()}, window "
-                      f"{format_duration(config.window)}[/]")  # fmt: skip
+        schedule = f"{config.name}: {config.describe_schedule()}"
+        console.print(f"[dim]{escape(schedule)}, window {format_duration(config.window)}[/]")
     previous = {s: signal.signal(s, lambda *_: scheduler.stop()) for s in _signals()}
     try:
         scheduler.run_forever(max_runs=max_runs)
