@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,7 +29,9 @@ class Receiver:
     """A webhook receiver on 127.0.0.1: records bodies, answers ``statuses`` in turn."""
 
     statuses: list[int] = field(default_factory=list)
-    delay_s: float = 0.0
+    stalled: bool = False
+    """Hold every answer until the test ends (a webhook that never answers in time)."""
+    release: threading.Event = field(default_factory=threading.Event)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -45,7 +46,8 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(state.delay_s)
+            if state.stalled:
+                state.release.wait(60)
             state.bodies.append(json.loads(body))
             status = state.answer()
             self.send_response(status)
@@ -61,6 +63,7 @@ def receiver() -> Iterator[Receiver]:
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/SECRET"
     yield state
+    state.release.set()
     server.shutdown()
     server.server_close()
     thread.join(5)
@@ -147,7 +150,7 @@ def test_webhooks_retry_server_errors_and_report_failures(receiver: Receiver) ->
 
 
 def test_a_slow_webhook_times_out_instead_of_hanging(receiver: Receiver) -> None:
-    receiver.delay_s = 1.0
+    receiver.stalled = True
     outcome = post_webhook(receiver.url, {"text": "x"}, timeout=0.2, attempts=2, backoff=0.01)
     assert not outcome.ok
     assert outcome.attempts == 2
