@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shipyard.serving.options import ServeOptions
 from tests.serving.conftest import Data, Models, Server, metric
@@ -48,10 +51,21 @@ def _mlflow_cases(data: Data) -> list[tuple[str, Any, str, int, str]]:
         ("no content type", b"{}", "", 415, "application/json"),
         ("latin-1 charset", b"{}", "application/json; charset=latin-1", 415, "UTF-8"),
         ("not parquet", b"PAR1 nope", "application/vnd.apache.parquet", 400, "Parquet"),
+        ("parquet column twice", _parquet_twice(), "application/vnd.apache.parquet", 400,
+         "'a' twice"),
         ("ragged instances", {"instances": [[1.0] * 8, [1.0]]}, "application/json", 400,
          "rectangular"),
         ("too large", b"[" + b"1," * 20_000 + b"1]", "application/json", 413, "limit"),
     ]  # fmt: skip
+
+
+def _parquet_twice() -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table([pa.array([1.0]), pa.array([2.0])], names=["a", "a"]), sink)
+    return sink.getvalue()
 
 
 def test_mlflow_bad_inputs(server: Server, data: Data) -> None:
@@ -85,10 +99,13 @@ def _oip_cases(data: Data) -> list[tuple[str, Any, int, str]]:
         ("not json", b"{nope", 400, "not valid JSON"),
         ("no inputs", {"outputs": []}, 400, "'inputs'"),
         ("unknown datatype", tensor(datatype="FP128"), 400, "FP128"),
+        ("datatype not a string", tensor(datatype=["FP64"]), 400, "unknown datatype"),
         ("bad shape", tensor(shape=[1, -8]), 400, "shape"),
         ("size mismatch", tensor(shape=[2, 8]), 400, "needs 16"),
         ("text in FP64", tensor(data=["a"] * 8), 400, "FP64"),
         ("floats in INT64", tensor(datatype="INT64"), 400, "whole numbers"),
+        ("out of FP16's range", tensor(datatype="FP16", data=[1e10] * 8), 400, "FP16"),
+        ("out of INT8's range", tensor(datatype="INT8", data=[300] * 8), 400, "INT8"),
         ("huge shape", tensor(shape=[100000000000, 30000000000]), 400,
          "larger than a request can carry"),
         ("huge empty shape", tensor(shape=[0, 10**18]), 400, "larger than a request can carry"),
@@ -147,3 +164,46 @@ def test_unknown_models_routes_and_methods(server: Server) -> None:
         "/v2/models/churn/infer", content=b"x", headers={"content-type": "text/plain"}
     )
     assert response.status_code == 415
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+_SHAPE = st.lists(st.integers(-2, 2**40) | st.sampled_from([0, 1, 8, 2**62]), max_size=40)
+_TENSOR = st.fixed_dictionaries(
+    {"name": st.text(max_size=12) | st.sampled_from(["x", "mean radius"]),
+     "shape": _SHAPE | _JSON,
+     "datatype": st.sampled_from(["FP64", "FP32", "FP16", "INT8", "UINT64", "BOOL", "BYTES",
+                                  "FP128"]) | _JSON},
+    optional={"data": _JSON | st.lists(st.floats(), max_size=20),
+              "parameters": _JSON | st.fixed_dictionaries({"binary_data_size": _JSON})},
+)  # fmt: skip
+_OIP = st.fixed_dictionaries(
+    {"inputs": st.lists(_TENSOR, max_size=3) | _JSON},
+    optional={"id": _JSON, "outputs": _JSON, "parameters": _JSON},
+)
+_MLFLOW = st.dictionaries(
+    st.sampled_from(["dataframe_split", "dataframe_records", "instances", "inputs", "params"]),
+    _JSON, max_size=3,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(oip=_OIP, mlflow=_MLFLOW)
+def test_hostile_documents_are_never_a_500(server: Server, oip: Any, mlflow: Any) -> None:
+    for path, body in (("/v2/models/churn/infer", oip), ("/invocations", mlflow)):
+        response = server.client.post(
+            path,
+            content=json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code in (200, 400, 413, 422), (path, body, response.text)

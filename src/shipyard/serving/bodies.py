@@ -37,7 +37,7 @@ def media_type(headers: dict[bytes, bytes], accepted: tuple[str, ...]) -> str:
         if key.strip().lower() == "charset":
             charset = value.strip().strip('"').lower()
             if charset not in ("utf-8", "utf8"):
-                raise HTTPException(415, f"only UTF-8 bodies are accepted, not {charset}")
+                raise HTTPException(415, f"only UTF-8 bodies are accepted, not {charset!r}")
     return media
 
 

@@ -268,16 +268,14 @@ class InputSpec:
 
 
 def _array(name: str, value: Any) -> np.ndarray:
-    """Nested lists as an array; a ragged one is a malformed request (400), like a short row."""
+    """Nested lists as an array; a ragged one is a malformed request (400), like a short row.
+    Nulls or mixed values in a rectangular one are the signature's to judge (422)."""
     if isinstance(value, np.ndarray):
         return value
     try:
-        array = np.asarray(value)
+        return np.asarray(value)
     except ValueError as exc:
         raise InvalidInput(f"{name!r} is not a rectangular array: {exc}") from None
-    if array.dtype.kind == "O" and array.ndim > 1:
-        raise InvalidInput(f"{name!r} is not a rectangular array")
-    return array
 
 
 def _datetimes(name: str, values: Any) -> Any:

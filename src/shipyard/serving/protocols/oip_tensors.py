@@ -92,7 +92,7 @@ def _tensor(
 ) -> tuple[np.ndarray, int]:
     shape = _shape(name, item.get("shape"), max_values)
     datatype = item.get("datatype")
-    if datatype not in DATATYPES:
+    if not isinstance(datatype, str) or datatype not in DATATYPES:
         raise InvalidInput(
             f"input {name!r}: unknown datatype {datatype!r}",
             hint="one of " + ", ".join(DATATYPES),
@@ -148,8 +148,9 @@ def _json_values(name: str, data: Any, datatype: str, dtype: Any) -> np.ndarray:
     if not isinstance(data, list):
         data = [data]
     try:
-        array = np.array(data, dtype=dtype if datatype != "BYTES" else object)
-    except (ValueError, TypeError, OverflowError):
+        with np.errstate(over="raise", invalid="raise"):  # 1e10 as FP16: not an FP16
+            array = np.array(data, dtype=dtype if datatype != "BYTES" else object)
+    except (ValueError, TypeError, OverflowError, FloatingPointError):
         raise InvalidInput(f"input {name!r}: the data are not all {datatype}") from None
     if datatype == "BOOL":
         raw = np.array(data, dtype=object).ravel()

@@ -45,6 +45,10 @@ def decode_parquet(body: bytes, spec: InputSpec, max_bytes: int) -> Inputs:
         )
     if meta.num_rows == 0:
         raise InvalidInput("the request holds no rows")
+    names = [f.name for f in schema]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise InvalidInput(f"the Parquet body has column {twice!r} twice")
     strings = [f.name for f in schema if _is_text(pa, f.type)]
     try:
         file = pq.ParquetFile(pa.BufferReader(body), read_dictionary=strings)
