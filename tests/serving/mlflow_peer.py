@@ -11,6 +11,7 @@ Prints one JSON list.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 from typing import Any
@@ -50,13 +51,17 @@ def main(port: int, folder: str) -> None:
         ("parquet", scoring_server.CONTENT_TYPE_PARQUET, rows.to_parquet()),
         ("missing column", json_type, dump_input_data(missing)),
         ("predict_proba", json_type, dump_input_data(rows, params={"method": "predict_proba"})),
+        ("other content-type parameter", json_type + "; format=split", dump_input_data(rows)),
+        ("gzip body", json_type, gzip.compress(dump_input_data(rows).encode())),
     ]  # fmt: skip
     results = []
     for name, content_type, body in payloads:
         raw = body.encode() if isinstance(body, str) else body
+        # MLflow's route hands invocations() the body as received: it decodes no gzip
+        encoding = {"Content-Encoding": "gzip"} if name == "gzip body" else {}
         results.append(
             {"name": name, "mlflow": _mlflow(raw, content_type, pyfunc, schema),
-             "shipyard": _shipyard(port, raw, content_type)}
+             "shipyard": _shipyard(port, raw, {"Content-Type": content_type, **encoding})}
         )  # fmt: skip
     client = ScoringServerClient("127.0.0.1", port)
     client.wait_server_ready(timeout=30)
@@ -75,14 +80,15 @@ def _mlflow(body: bytes, content_type: str, pyfunc: Any, schema: Any) -> dict[st
         answer = scoring_server.invocations(body, content_type, pyfunc, schema)
     except MlflowException as exc:
         return {"status": exc.get_http_status_code(), "body": json.loads(exc.serialize_as_json())}
+    if answer.mimetype != "application/json":
+        return {"status": answer.status, "body": answer.response}
     return {"status": answer.status, "body": json.loads(answer.response)}
 
 
-def _shipyard(port: int, body: bytes, content_type: str) -> dict[str, Any]:
+def _shipyard(port: int, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     answer = requests.post(
-        f"http://127.0.0.1:{port}/invocations", data=body, headers={"Content-Type": content_type},
-        timeout=60,
-    )  # fmt: skip
+        f"http://127.0.0.1:{port}/invocations", data=body, headers=headers, timeout=60
+    )
     return {"status": answer.status_code, "body": answer.json()}
 
 

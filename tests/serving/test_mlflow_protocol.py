@@ -166,6 +166,8 @@ DIFFERENCES = {
     # deliberate, and listed in docs/serving.md ("Compatibility with mlflow models serve")
     "missing column": (400, 422),
     "predict_proba": (200, 200),
+    "other content-type parameter": (415, 200),
+    "gzip body": (400, 200),
 }
 
 
