@@ -180,9 +180,14 @@ def test_drift_found_by_the_domain_classifier_says_so(cli: Cli, tmp_path: Path) 
     x, z = rng.normal(size=(2, 6000)), rng.normal(size=(2, 6000))
     pd.DataFrame({"x": x[0], "y": 0.95 * x[0] + 0.31 * x[1]}).to_parquet(tmp_path / "r.parquet")
     pd.DataFrame({"x": z[0], "y": -0.95 * z[0] + 0.31 * z[1]}).to_parquet(tmp_path / "c.parquet")
-    result = cli("monitor", "drift", str(tmp_path / "r.parquet"), str(tmp_path / "c.parquet"))
+    page = tmp_path / "drift.html"
+    result = cli(
+        "monitor", "drift", str(tmp_path / "r.parquet"), str(tmp_path / "c.parquet"),
+        "--html", str(page),
+    )  # fmt: skip
     assert result.exit_code == 1, result.output
-    verdict = result.stdout.strip().splitlines()[-1]
+    assert "<b>Drift detected by the domain classifier (ROC AUC 0." in page.read_text()
+    verdict = result.stdout.strip().splitlines()[-2]  # before "HTML report written"
     assert verdict.startswith("Drift detected by the domain classifier (ROC AUC 0.")
     assert verdict.endswith(
         "0 of 2 features drifted (0%; the share alone means dataset drift at ≥ 50%)"
