@@ -14,7 +14,7 @@ from starlette.requests import Request
 from shipyard.core.errors import InvalidInput
 from shipyard.serving.codings import BodyDecoder, request_coding, too_large
 
-__all__ = ["media_type", "read_body", "too_large"]
+__all__ = ["media_type", "read_body"]
 
 
 def media_type(headers: dict[bytes, bytes], accepted: tuple[str, ...]) -> str:

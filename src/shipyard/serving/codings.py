@@ -22,6 +22,7 @@ __all__ = [
     "answer_coding",
     "compress",
     "request_coding",
+    "too_large",
 ]
 
 CODINGS = ("gzip", "deflate")

@@ -2,18 +2,19 @@
 
 Statuses for errors are decided here only:
 
-=====================================  ======
-what                                   status
-=====================================  ======
-body is not parseable, wrong structure  400
-input does not fit the signature       422  (``SignatureMismatch``: the field is named)
-no such model or version               404
-missing or bad token                   401
-token may not predict                  403
-body over the limit                    413
-content type or encoding not accepted  415
-a model that failed to load            503
-=====================================  ======
+==============================================  ======
+what                                            status
+==============================================  ======
+body not parseable, wrong structure, a tensor   400
+that contradicts itself (``InvalidInput``)
+input does not fit the signature                422  (``SignatureMismatch``: field named)
+no such model or version                        404
+missing or bad token                            401
+token may not predict                           403
+body, or what it decodes to, over the limit     413
+content type or encoding not accepted           415
+a model that failed to load                     503
+==============================================  ======
 
 Header values are made safe in one place (``header_value``): text that is not
 printable ASCII goes out percent-encoded, so no id or name a client chose can
