@@ -26,7 +26,8 @@ FULL = {
     "on_breach": "shipyard run -- python retrain.py --reason 'drift found'",
     "repeat": "6h",
     "thresholds": {"drift_share": 0.3, "psi": 0.2, "validation_failures": 2,
-                   "performance_decay": 0.1, "decay": {"rmse": 0.25}, "min_rows": 100},
+                   "performance_decay": 0.1, "decay": {"rmse": 0.25}, "min_rows": 100,
+                   "min_sample": 5},
 }  # fmt: skip
 
 
@@ -47,6 +48,8 @@ def test_a_full_monitor_table_is_typed() -> None:
     assert t.decay_for("rmse") == 0.25
     assert t.decay_for("accuracy") == 0.1
     assert t.min_rows == 100
+    assert t.min_sample == 5
+    assert parse_monitor("churn", {"model": "churn"}).thresholds.min_sample == 30
     assert monitor.describe_schedule() == "cron 0 * * * *"
 
 

@@ -72,6 +72,8 @@ class MonitorThresholds:
     """A breach (``no_traffic``) when the window holds fewer rows than this."""
     min_labels: int = 30
     """Performance metrics need at least this many labelled rows in a window."""
+    min_sample: int = 30
+    """A feature with fewer values than this on either side gets no drift verdict."""
 
     def decay_for(self, metric: str) -> float:
         return self.decay.get(metric, self.performance_decay)
@@ -125,7 +127,7 @@ _TOP_KEYS = {
 }  # fmt: skip
 _THRESHOLD_KEYS = {
     "drift_share", "validation_failures", "performance_decay", "decay", "min_rows", "min_labels",
-    *DRIFT_TESTS,
+    "min_sample", *DRIFT_TESTS,
 }  # fmt: skip
 
 
@@ -212,6 +214,7 @@ def _thresholds(body: Any, where: str) -> MonitorThresholds:
         decay=reader.metrics("decay"),
         min_rows=reader.whole("min_rows", 0),
         min_labels=reader.whole("min_labels", 30),
+        min_sample=reader.whole("min_sample", 30),
     )
 
 

@@ -118,3 +118,19 @@ def test_a_window_of_three_rows_is_not_enough_data_not_drift(
     assert status["monitors"][0]["status"] == "not_enough_data"
     told = json.loads(cli(*args, "--min-sample", "3", "--json", "-").stdout)
     assert told["drift"]["verdict"] != "not_enough_data"
+
+
+def test_a_configured_monitor_takes_its_minimum_sample_from_the_config_file(
+    cli: Cli, log: LogWriter, reference: Path, workspace: Path
+) -> None:
+    config = workspace / ".shipyard" / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[monitors.small]\nmodel = "churn"\nreference = "{reference}"\n'
+        + "multivariate = false\n[monitors.small.thresholds]\nmin_sample = 3\n"
+    )
+    log.predictions(columns_of(frame(3, shift=1.0)), at=recent(1))
+    told = json.loads(cli("monitor", "run", "small", "--no-save", "--json", "-").stdout)
+    assert told["drift"]["verdict"] != "not_enough_data"
+    flag = cli("monitor", "run", "small", "--no-save", "--min-sample", "30", "--json", "-")
+    assert json.loads(flag.stdout)["drift"]["verdict"] == "not_enough_data"

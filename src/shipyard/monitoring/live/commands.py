@@ -13,7 +13,7 @@ from rich.markup import escape
 from shipyard.cli.console import console, err_console, print_json, success, warn
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
-from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, MIN_SAMPLE_HELP
+from shipyard.monitoring.options import MIN_SAMPLE_HELP
 
 if TYPE_CHECKING:
     from shipyard.core.monitors import MonitorConfig
@@ -159,9 +159,13 @@ def run_command(
     notify: Annotated[
         bool, typer.Option("--notify/--no-notify", help="Post webhooks, run the trigger.")
     ] = True,
-    min_sample: Annotated[int, typer.Option("--min-sample", help=MIN_SAMPLE_HELP)] = (
-        DEFAULT_MIN_SAMPLE
-    ),
+    min_sample: Annotated[
+        int | None,
+        typer.Option(
+            "--min-sample",
+            help=MIN_SAMPLE_HELP + " Default: the monitor's thresholds.min_sample (30).",
+        ),
+    ] = None,
 ) -> None:
     """Check a window of a model's live traffic for drift, bad data and decay; exit 1 on breach."""
     from shipyard.core.durations import parse_duration
@@ -172,7 +176,7 @@ def run_command(
         raise InvalidInput("--task is auto, classification or regression")
     if drift_share is not None and not 0 < drift_share <= 1:
         raise InvalidInput("--drift-share must be in (0, 1]")
-    if min_sample < 0:
+    if min_sample is not None and min_sample < 0:
         raise InvalidInput("--min-sample cannot be negative")
     state: CliState = ctx.obj
     thresholds: dict[str, Any] = {"drift_share": drift_share, "performance_decay": decay}

@@ -32,7 +32,7 @@ from shipyard.monitoring.live.performance import PerformanceTracker, prediction_
 from shipyard.monitoring.live.result import Breach, MonitorResult
 from shipyard.monitoring.live.validation import LiveValidator
 from shipyard.monitoring.live.window import META_COLUMNS, Window, log_tables
-from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, DriftOptions
+from shipyard.monitoring.options import DriftOptions
 from shipyard.monitoring.report import DriftReport, Finding
 from shipyard.monitoring.verdict import describe
 
@@ -73,7 +73,7 @@ def run_monitor(
     """Run ``config`` over the window ending ``now``; needs the viewer role to read the log.
 
     ``min_sample``: fewer values of a feature than this in the window (or the reference)
-    give that feature no drift verdict (default :data:`DEFAULT_MIN_SAMPLE`)."""
+    give that feature no drift verdict (default: the monitor's ``thresholds.min_sample``)."""
     ctx.principal.require(Role.VIEWER, ctx.project, "read the inference log")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     window = Window.ending(config.window, now, config.bucket)
@@ -197,7 +197,7 @@ def drift_options(config: MonitorConfig, min_sample: int | None = None) -> Drift
         ignore=config.ignore,
         prediction=config.prediction,
         multivariate=config.multivariate,
-        min_sample=DEFAULT_MIN_SAMPLE if min_sample is None else min_sample,
+        min_sample=config.thresholds.min_sample if min_sample is None else min_sample,
     )
 
 
