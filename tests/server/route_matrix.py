@@ -359,5 +359,19 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
 }
 
-PUBLIC: frozenset[tuple[str, str]] = frozenset({("GET", "/health"), ("POST", "/api/v1/auth/login")})
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {("GET", "/health"), ("GET", "/health/live"), ("POST", "/api/v1/auth/login")}
+)
+
+_SAMPLES = {"{digest}": "a" * 64, "{project}": PROJECT, "{version}": "1",
+            "{run_id}": "01" + "a" * 24, "{alias}": "staging"}  # fmt: skip
+
+
+def concrete(template: str) -> str:
+    """A path the template matches (parameters whose form the route checks filled in)."""
+    for name, value in _SAMPLES.items():
+        template = template.replace(name, value)
+    return template.replace("{", "").replace("}", "")
+
+
 """Routes reachable without a token (``/metrics`` joins them only when configured)."""

@@ -20,6 +20,7 @@ from tests.server.route_matrix import (
     ROUTES,
     UNAUTHENTICATED,
     Kit,
+    concrete,
 )
 from tests.serverkit import Team, make_team, server_context
 
@@ -83,10 +84,16 @@ def test_route_answers_each_persona_as_expected(matrix: Matrix, method: str, tem
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_nothing_but_public_routes_answers_without_a_token(
-    client: TestClient, server_app: FastAPI
-) -> None:
-    for method, template in sorted(_app_routes(server_app) - PUBLIC):
-        path = template.replace("{", "").replace("}", "")
-        answer = client.request(method, path, json={})
+def test_the_schema_says_which_routes_need_a_token(client: TestClient, server_app: FastAPI) -> None:
+    schema = server_app.openapi()
+    scheme = schema["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert schema["security"] == [{"bearer": []}]
+    operations = [(m.upper(), p, op) for p, ops in schema["paths"].items() for m, op in ops.items()]
+    assert {(m, p) for m, p, op in operations if op["security"] == []} == PUBLIC
+    for method, template, operation in operations:
+        if (method, template) in PUBLIC:
+            continue
+        assert operation["security"] == [{"bearer": []}], (method, template)
+        answer = client.request(method, concrete(template), json={})
         assert answer.status_code == 401, f"{method} {template} answered {answer.status_code}"

@@ -26,6 +26,7 @@ from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_ha
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
 from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
+from shipyard.server.openapi import install_openapi
 from shipyard.server.security import PrincipalCache, request_context
 from shipyard.store.db import POOL_CONNECTIONS
 
@@ -128,6 +129,7 @@ def create_app(ctx: Context) -> FastAPI:
             public.include_router(module.public_router)
     app.include_router(public)
     app.include_router(api)
+    install_openapi(app)
     return app
 
 

@@ -15,17 +15,30 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shipyard.context import Context
 from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Principal
 from shipyard.store.base import utcnow
 
-__all__ = ["PrincipalCache", "bearer_token", "request_context"]
+__all__ = ["BEARER_SCHEME", "PrincipalCache", "bearer_token", "request_context"]
 
 CACHE_SECONDS = 5.0
+BEARER_SCHEME = "bearer"
+"""The name of the token scheme in ``/openapi.json``'s ``securitySchemes``."""
+
+# Declares the scheme in the OpenAPI document, on every operation that authenticates;
+# the token itself is read by bearer_token (its own one-line 401).
+_DECLARED = HTTPBearer(
+    scheme_name=BEARER_SCHEME,
+    auto_error=False,
+    description="An API token (`shipyard tokens create`) or the token `POST /api/v1/auth/login` "
+    "answers: `Authorization: Bearer shy_…`.",
+)
 
 
 class PrincipalCache:
@@ -86,7 +99,10 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def request_context(request: Request) -> Context:
+def request_context(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_DECLARED)] = None,
+) -> Context:
     """The context of this request: the server's stores, acting for the token's principal."""
     from shipyard.auth.service import AuthService
 
