@@ -79,9 +79,17 @@ def test_serve_with_two_workers_shares_the_port_and_the_metrics(
             body = {"dataframe_split": data.split(0, 2)}
             for _ in range(40):
                 assert client.post("/invocations", json=body).status_code == 200
+            _triton_compressed_with_an_emoji_id(port, data)
+            huge = {"inputs": [{"name": "x", "shape": [10**11, 3 * 10**10], "datatype": "FP64",
+                                "data": [0.5]}]}  # fmt: skip
+            assert client.post("/v2/models/churn/infer", json=huge).status_code == 400
             text = client.get("/metrics").text
             # both workers' samples are summed, whichever worker answered /metrics
-            assert metric(text, "shipyard_serving_requests_total", status="200") == 40
+            requests = "shipyard_serving_requests_total"
+            assert metric(text, requests, protocol="mlflow", status="200") == 40
+            assert metric(text, requests, protocol="oip", status="200") == 2
+            assert metric(text, requests, protocol="oip", status="400") == 1
+            assert metric(text, requests, status="500") == 0
             # each worker preloads its own copy; the gauge sums the live workers
             wait_for(
                 lambda: metric(client.get("/metrics").text, "shipyard_serving_loaded_models") == 2
@@ -90,3 +98,23 @@ def test_serve_with_two_workers_shares_the_port_and_the_metrics(
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         process.stdout.close()  # type: ignore[union-attr]
+
+
+def _triton_compressed_with_an_emoji_id(port: int, data: Data) -> None:
+    """tritonclient, compressing both ways, with an id no header could carry as is."""
+    import tritonclient.http as triton
+
+    rows = data.frame.iloc[:200].to_numpy()
+    client = triton.InferenceServerClient(f"127.0.0.1:{port}")
+    try:
+        for coding in ("gzip", "deflate"):
+            tensor = triton.InferInput("x", list(rows.shape), "FP64")
+            tensor.set_data_from_numpy(rows)
+            result = client.infer(
+                "churn", [tensor], request_id="🙂",
+                request_compression_algorithm=coding, response_compression_algorithm=coding,
+            )  # fmt: skip
+            assert result.get_response()["id"] == "🙂"
+            assert result.as_numpy("predict").shape == (200,)
+    finally:
+        client.close()
