@@ -79,6 +79,11 @@ def test_mlflow_bad_inputs(server: Server, data: Data) -> None:
         assert needle in answer["message"], (label, answer)
     metrics = server.client.get("/metrics").text
     assert metric(metrics, "shipyard_serving_requests_total", status="500") == 0
+    for status in {case[3] for case in _mlflow_cases(data)}:
+        sent = sum(1 for case in _mlflow_cases(data) if case[3] == status)
+        counted = metric(metrics, "shipyard_serving_requests_total", protocol="mlflow",
+                         status=str(status))  # fmt: skip
+        assert counted == sent, status
 
 
 def test_field_is_named_in_mlflow_errors(server: Server, data: Data) -> None:
