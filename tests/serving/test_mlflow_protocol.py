@@ -115,6 +115,12 @@ def test_parquet_bodies_are_bounded(serve: Callable[..., Server], models: Models
     )
     assert answer.status_code == 413, answer.text
     assert "Parquet body decodes" in answer.json()["message"]
+    nested = pd.DataFrame({"a": [[0.0] * 100_000]}).to_parquet(compression="zstd")  # one row
+    assert len(nested) < 50_000
+    answer = server.client.post(
+        "/invocations", content=nested, headers={"content-type": "application/vnd.apache.parquet"}
+    )
+    assert answer.status_code == 413, answer.text
 
 
 def test_ping_health_version(server: Server) -> None:

@@ -37,9 +37,12 @@ def decode_parquet(body: bytes, spec: InputSpec, max_bytes: int) -> Inputs:
         schema = file.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InvalidInput(f"the body is not a readable Parquet file: {exc}") from None
-    decoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    cells = meta.num_rows * max(meta.num_columns, 1)
-    if decoded > max_bytes or cells * 8 > max_bytes:  # a cell costs at least a reference
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    decoded = sum(group.total_byte_size for group in groups)
+    # leaf values, so that a list column of one row counts every element it holds
+    values = sum(group.column(j).num_values for group in groups for j in range(group.num_columns))
+    cells = max(values, meta.num_rows * meta.num_columns)
+    if decoded > max_bytes or cells * 8 > max_bytes:  # a value costs at least a reference
         raise HTTPException(
             413, f"the Parquet body decodes to more than the limit of {max_bytes:,} bytes"
         )
