@@ -43,16 +43,17 @@ def test_every_sampled_request_is_logged_with_inputs_and_outputs(
         sent[rid] = (i, response.json()["predictions"], response.headers["x-model-version"])
     oip = server.client.post(
         "/v2/models/churn/infer",
-        json={"id": "oip-1", "inputs": [{"name": "x", "shape": [1, 8], "datatype": "FP64",
+        json={"id": "oip-🙂", "inputs": [{"name": "x", "shape": [1, 8], "datatype": "FP64",
                                          "data": data.frame.iloc[0].tolist()}]},
     )  # fmt: skip
     assert oip.status_code == 200
+    assert oip.headers["x-request-id"] == "oip-%F0%9F%99%82"  # the log keeps the id as sent
     assert server.serving.log.flush()
     table = read_log(ctx, "churn", since=started - timedelta(seconds=1))
     rows = table.to_pylist()
     assert len(rows) == 12 * 2 + 1
     for row in rows:
-        if row["_request_id"] == "oip-1":
+        if row["_request_id"] == "oip-🙂":
             assert row[data.columns[0]] == data.frame.iloc[0, 0]
             continue
         start, predictions, version = sent[row["_request_id"]]
