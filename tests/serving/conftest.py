@@ -8,6 +8,7 @@ test; ``Client`` is an httpx client bound to it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import threading
@@ -135,6 +136,15 @@ def serve() -> Iterator[Callable[..., Server]]:
         client.close()
         server.should_exit = True
         thread.join(timeout=20)
+
+
+def sweep_later(server: Server, seconds: float) -> None:
+    """Sweep the server's model pool as if ``seconds`` had passed since now (no waiting)."""
+    serving = server.serving
+    loop = serving._tasks[0].get_loop()  # the sweeper's: the pool lives on that loop
+    later = time.monotonic() + seconds
+    sweep = serving.pool.sweep(later, in_use=serving._in_use)
+    asyncio.run_coroutine_threadsafe(sweep, loop).result(timeout=60)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:

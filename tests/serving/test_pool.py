@@ -6,19 +6,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shipyard.serving.options import ServeOptions
-from tests.serving.conftest import Data, Models, Server, metric, wait_for
+from tests.serving.conftest import Data, Models, Server, metric, sweep_later
 
 
 def test_idle_unload_then_a_cold_request_succeeds(
     serve: Callable[..., Server], models: Models, data: Data
 ) -> None:
-    server = serve(ServeOptions(models=(f"churn={models.logistic}",), idle_ttl_s=0.3))
+    server = serve(ServeOptions(models=(f"churn={models.logistic}",), idle_ttl_s=60))
     pool = server.serving.pool
     assert pool.loaded() == []  # nothing loads before the first request
     body = {"dataframe_split": data.split(0, 2)}
     assert server.client.post("/invocations", json=body).status_code == 200
     assert len(pool.loaded()) == 1
-    wait_for(lambda: pool.loaded() == [])  # unloaded after the idle TTL
+    sweep_later(server, 59)  # not yet idle for the TTL: stays
+    assert len(pool.loaded()) == 1
+    sweep_later(server, 61)
+    assert pool.loaded() == []  # unloaded after the idle TTL
     text = server.client.get("/metrics").text
     assert metric(text, "shipyard_serving_unloads_total", reason="idle") == 1
     assert metric(text, "shipyard_serving_loaded_models") == 0
@@ -56,12 +59,10 @@ def test_memory_budget_unloads_the_least_recently_used(
 def test_preload_loads_at_start_and_keeps_models(
     serve: Callable[..., Server], models: Models, tmp_path: Path
 ) -> None:
-    server = serve(ServeOptions(models=(f"churn={models.logistic}",), preload=True, idle_ttl_s=0.1))
+    server = serve(ServeOptions(models=(f"churn={models.logistic}",), preload=True, idle_ttl_s=60))
     pool = server.serving.pool
     assert [s.name for s in pool.loaded()] == ["churn"]
-    import time
-
-    time.sleep(0.5)  # longer than the TTL: a preloaded model stays
+    sweep_later(server, 3600)  # far past the TTL: a preloaded model stays
     assert [s.name for s in pool.loaded()] == ["churn"]
 
 
