@@ -93,10 +93,11 @@ def test_ranges_of_blobs_and_of_chunked_objects(client: TestClient, team: Team) 
     assert tail.content == data[-5:]
     beyond = client.get(path, headers={**headers, "Range": f"bytes={len(data)}-"})
     assert beyond.status_code == 416
-    odd = client.get(path, headers={**headers, "Range": "bytes=5-1"})
-    assert odd.status_code == 400
+    backwards = client.get(path, headers={**headers, "Range": "bytes=5-1"})
+    assert backwards.status_code == 416  # invalid (RFC 9110, 14.1.1)
+    assert backwards.headers["content-range"] == f"bytes */{len(data)}"
     multi = client.get(path, headers={**headers, "Range": "bytes=0-1,5-6"})
-    assert multi.status_code == 400
+    assert (multi.status_code, len(multi.content)) == (200, len(data))  # ignored
 
 
 class _CutOnce(httpx.BaseTransport):

@@ -57,3 +57,12 @@ def test_health_is_public_and_metrics_are_not(client: TestClient, team: Team) ->
     assert metrics.status_code == 200
     assert "shipyard_http_requests_total" in metrics.text
     assert 'route="/health"' in metrics.text
+
+
+def test_every_failed_login_looks_the_same(client: TestClient, team: Team) -> None:
+    """A name no user can have (NUL: PostgreSQL cannot even look it up) fails as any other."""
+    unknown = client.post("/api/v1/auth/login", json={"name": "nobody", "password": "x"})
+    nul = client.post("/api/v1/auth/login", json={"name": "vie\x00wer", "password": "x"})
+    assert unknown.status_code == nul.status_code == 401
+    assert nul.json() == unknown.json()
+    assert nul.headers["www-authenticate"] == "Bearer"

@@ -35,8 +35,8 @@ def test_malformed_json_wrong_types_and_unknown_fields(client: TestClient, team:
         (b'{"name": "r", "tags": {"k": 1}}', 422, "tags.k"),
         (b'{"name": "r", "pid": -3}', 422, "pid"),
         (b'{"name": "r", "surprise": true}', 422, "surprise"),
-        (b'{"name": "r\\u0000x"}', 400, "invalid run name"),
-        (b'{"name": "r", "experiment": "bad/name"}', 400, "invalid experiment name"),
+        (b'{"name": "r\\u0000x"}', 422, "name:"),
+        (b'{"name": "r", "experiment": "bad/name"}', 422, "experiment:"),
         (b"[]", 422, "body"),
     ]
     for body, status, message in cases:
@@ -53,12 +53,12 @@ def test_a_batch_with_one_bad_row_writes_nothing(
     headers = team.headers("contributor")
     good = [run_id, "loss", 0.5, 0, 1]
     bad_rows = [
-        ({"metrics": [good, [run_id, "bad\nkey", 1.0, 1, 2]]}, 400, "invalid metric name"),
-        ({"metrics": [good, [run_id, "loss", "high", 1, 2]]}, 400, "must be a number"),
+        ({"metrics": [good, [run_id, "bad\nkey", 1.0, 1, 2]]}, 422, "metrics.1.1"),
+        ({"metrics": [good, [run_id, "loss", "high", 1, 2]]}, 422, "metrics.1.2"),
         ({"metrics": [good, [run_id, "loss", 1.0, 1.5, 2]]}, 422, "metrics.1.3"),
         ({"metrics": [good, [run_id, "loss", 1.0, 2**70, 2]]}, 422, "metrics.1.3"),
         ({"metrics": [good], "params": [[run_id, "p", "x" * 8001]]}, 422, "params.0.2"),
-        ({"metrics": [good], "tags": [[run_id, "t", "nul\x00inside"]]}, 400, "NUL"),
+        ({"metrics": [good], "tags": [[run_id, "t", "nul\x00inside"]]}, 422, "tags.0.2"),
         ({"metrics": [good, ["0" * 26, "loss", 1.0, 1, 2]]}, 404, "no run with id"),
         ({"metrics": [good, [run_id, "loss", 1.0]]}, 422, "metrics.1"),
     ]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
+from shipyard.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from shipyard.auth.service import USER_NAME, AuthService, CreatedToken, TokenInfo, UserInfo
 from shipyard.context import Context
 from shipyard.core.durations import parse_duration, parse_since
+from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Role
+from shipyard.server.fields import ProjectName, Text, except_pattern
 from shipyard.server.security import request_context
 from shipyard.store.tables import AuditEventRow
 
@@ -20,6 +23,19 @@ __all__ = ["public_router", "router"]
 router = APIRouter(tags=["auth"])
 public_router = APIRouter(tags=["auth"])
 Ctx = Annotated[Context, Depends(request_context)]
+UserName = Annotated[StrictStr, Field(pattern=USER_NAME.pattern, max_length=100)]
+Project = Annotated[ProjectName, Path()]
+RoleName = Literal["viewer", "contributor", "maintainer", "admin"]
+ProjectRole = Literal["viewer", "contributor", "maintainer"]
+DURATION = r"^ *([0-9]+(\.[0-9]+)?|([0-9]+(\.[0-9]+)? *[wdhmsWDHMS] *)+)$"
+"""As :func:`~shipyard.core.durations.parse_duration` reads one (30s, 24h, 1h30m)."""
+NOT_ZERO = except_pattern(r"^[0. wdhmsWDHMS]*$", "a lifetime must be positive")
+SINCE = (
+    r"^( *([0-9]+(\.[0-9]+)?|([0-9]+(\.[0-9]+)? *[wdhmsWDHMS] *)+)|[0-9]{4}-(0[1-9]|1[0-2])-"
+    r"(0[1-9]|[12][0-9]|3[01])([T ][0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-2][0-9]:[0-5][0-9])?)?)$"
+)
+"""A duration back from now, or an ISO date or time, as `core.durations.parse_since` reads it."""
 
 
 class LoginRequest(BaseModel):
@@ -53,22 +69,43 @@ class UserOut(BaseModel):
 
 
 class NewUser(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    password: str | None = Field(default=None, max_length=1024)
-    role: str | None = None
-    project: str | None = Field(default=None, max_length=100)
+    model_config = ConfigDict(
+        json_schema_extra={  # what the validator below checks, for the published schema
+            "if": {
+                "properties": {"role": {"enum": list(get_args(ProjectRole))}},
+                "required": ["role"],
+            },
+            "then": {"properties": {"project": {"type": "string"}}, "required": ["project"]},
+        },
+    )
+    name: UserName
+    password: Annotated[StrictStr, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)] | None = (
+        None
+    )
+    role: RoleName | None = None
+    project: ProjectName | None = None
+
+    @model_validator(mode="after")
+    def _project_role_has_a_project(self) -> NewUser:
+        if self.role in get_args(ProjectRole) and self.project is None:
+            raise ValueError("a project role needs a project")
+        return self
 
 
 class NewToken(BaseModel):
-    name: str = Field(default="api", min_length=1, max_length=200)
-    user: str | None = Field(default=None, max_length=100)
-    role: str | None = None
-    project: str | None = Field(default=None, max_length=100)
-    expires: str | None = Field(default=None, description="Lifetime such as 30d.")
+    name: Annotated[Text, Field(min_length=1, max_length=200)] = "api"
+    user: UserName | None = None
+    role: RoleName | None = None
+    project: ProjectName | None = None
+    expires: Annotated[StrictStr, Field(max_length=100, pattern=DURATION), *NOT_ZERO] | None = (
+        Field(default=None, description="Lifetime such as 30d.")
+    )
 
 
 class Membership(BaseModel):
-    role: str | None = Field(description="viewer, contributor, maintainer, or null to remove.")
+    role: ProjectRole | None = Field(
+        description="viewer, contributor, maintainer, or null to remove."
+    )
 
 
 class AuditEntryOut(BaseModel):
@@ -136,9 +173,14 @@ def _entry_out(row: AuditEventRow) -> AuditEntryOut:
     )  # fmt: skip
 
 
+FAILED_LOGIN = "wrong user name or password"  # as AuthService.login says it
+
+
 @public_router.post("/auth/login", summary="Exchange a user name and password for a token")
 def login(body: LoginRequest, request: Request) -> CreatedTokenOut:
     ctx: Context = request.app.state.ctx
+    if "\x00" in body.name:  # no user's name (PostgreSQL cannot even look it up)
+        raise Unauthenticated(FAILED_LOGIN)
     source = request.client.host if request.client else "unknown"
     ttl = parse_duration(ctx.settings.server.login_ttl)
     created = AuthService(ctx.db).login(body.name, body.password, source=source, expires_in=ttl)
@@ -172,24 +214,26 @@ def add_user(body: NewUser, ctx: Ctx) -> UserOut:
 
 
 @router.post("/users/{name}/disable", summary="Disable a user (admins)")
-def disable_user(name: str, ctx: Ctx) -> UserOut:
+def disable_user(name: Annotated[UserName, Path()], ctx: Ctx) -> UserOut:
     return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, True))
 
 
 @router.post("/users/{name}/enable", summary="Enable a user (admins)")
-def enable_user(name: str, ctx: Ctx) -> UserOut:
+def enable_user(name: Annotated[UserName, Path()], ctx: Ctx) -> UserOut:
     return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, False))
 
 
 @router.put("/projects/{project}/members/{name}", summary="Set a member's role (maintainers)")
-def set_member(project: str, name: str, body: Membership, ctx: Ctx) -> dict[str, str | None]:
+def set_member(
+    project: Project, name: Annotated[UserName, Path()], body: Membership, ctx: Ctx
+) -> dict[str, str | None]:
     role = Role.parse_optional(body.role)
     AuthService(ctx.db).set_role(ctx.principal, name, project, role)
     return {"project": project, "user": name, "role": body.role}
 
 
 @router.get("/tokens", summary="List your tokens (admins: anyone's)")
-def list_tokens(ctx: Ctx, user: str | None = None) -> list[TokenOut]:
+def list_tokens(ctx: Ctx, user: Annotated[UserName | None, Query()] = None) -> list[TokenOut]:
     return [_token_out(t) for t in AuthService(ctx.db).list_tokens(ctx.principal, user)]
 
 
@@ -204,7 +248,9 @@ def create_token(body: NewToken, ctx: Ctx) -> CreatedTokenOut:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
-def revoke_token(token_id: str, ctx: Ctx, request: Request) -> None:
+def revoke_token(
+    token_id: Annotated[Text, Path(max_length=64)], ctx: Ctx, request: Request
+) -> None:
     AuthService(ctx.db).revoke_token(ctx.principal, token_id)
     request.app.state.principals.clear()
 
@@ -212,9 +258,9 @@ def revoke_token(token_id: str, ctx: Ctx, request: Request) -> None:
 @router.get("/audit", summary="Audit entries, newest first (admins)")
 def list_audit(
     ctx: Ctx,
-    since: str | None = None,
-    action: str | None = None,
-    principal: str | None = None,
+    since: Annotated[StrictStr | None, Query(max_length=100, pattern=SINCE)] = None,
+    action: Annotated[Text | None, Query(max_length=100)] = None,
+    principal: Annotated[Text | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[AuditEntryOut]:
     start = parse_since(since) if since else None

@@ -8,15 +8,16 @@ version whose objects were pushed. Viewers read, contributors register.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field, StrictStr
 
 from shipyard.context import Context
 from shipyard.core.digest import Digest
 from shipyard.data.records import DatasetVersion, NewVersion
 from shipyard.data.records_sql import SqlRecords
+from shipyard.server.fields import BIG, DigestText, ProjectName, Size, Text
 from shipyard.server.security import request_context
 from shipyard.store.projects import check_project_name
 
@@ -24,6 +25,8 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["datasets"])
 Ctx = Annotated[Context, Depends(request_context)]
+Project = Annotated[ProjectName, Path()]
+DatasetName = Annotated[Text, Field(min_length=1, max_length=1000)]
 
 
 class VersionOut(BaseModel):
@@ -58,15 +61,15 @@ class VersionList(BaseModel):
 
 
 class VersionIn(BaseModel):
-    name: str = Field(min_length=1, max_length=1000)
-    kind: str = Field(pattern="^(file|directory)$")
-    digest: str = Field(min_length=64, max_length=71)
-    size: int = Field(ge=0)
-    files: int = Field(ge=0)
-    rows: int | None = Field(default=None, ge=0)
-    profile_digest: str | None = Field(default=None, max_length=71)
-    git_commit: str | None = Field(default=None, max_length=64)
-    message: str = Field(default="", max_length=10_000)
+    name: DatasetName
+    kind: Literal["file", "directory"]
+    digest: DigestText
+    size: Size
+    files: Size
+    rows: Size | None = None
+    profile_digest: DigestText | None = None
+    git_commit: Annotated[StrictStr, Field(pattern="^[0-9a-f]{4,64}$")] | None = None
+    message: Annotated[Text, Field(max_length=10_000)] = ""
 
 
 class RegisterRequest(BaseModel):
@@ -84,7 +87,7 @@ def _records(ctx: Context) -> SqlRecords:
 @router.get(
     "/projects/{project}/datasets", summary="Datasets of a project with their newest version"
 )
-def list_datasets(ctx: Ctx, project: str) -> DatasetList:
+def list_datasets(ctx: Ctx, project: Project) -> DatasetList:
     found = _records(ctx).datasets(ctx.principal, check_project_name(project))
     return DatasetList(
         datasets=[
@@ -96,9 +99,7 @@ def list_datasets(ctx: Ctx, project: str) -> DatasetList:
 @router.get(
     "/projects/{project}/datasets/versions", summary="Versions of one dataset, newest first"
 )
-def list_versions(
-    ctx: Ctx, project: str, name: Annotated[str, Query(min_length=1, max_length=1000)]
-) -> VersionList:
+def list_versions(ctx: Ctx, project: Project, name: Annotated[DatasetName, Query()]) -> VersionList:
     found = _records(ctx).versions(ctx.principal, check_project_name(project), name)
     return VersionList(versions=[_out(v) for v in found])
 
@@ -106,10 +107,10 @@ def list_versions(
 @router.get("/projects/{project}/datasets/version", summary="One version, by number or digest")
 def get_version(
     ctx: Ctx,
-    project: str,
-    name: Annotated[str, Query(min_length=1, max_length=1000)],
-    version: Annotated[int | None, Query(ge=1)] = None,
-    digest: Annotated[str | None, Query(max_length=71)] = None,
+    project: Project,
+    name: Annotated[DatasetName, Query()],
+    version: Annotated[int | None, Query(ge=1, le=BIG)] = None,
+    digest: Annotated[DigestText | None, Query()] = None,
 ) -> VersionOut:
     wanted = Digest.parse(digest) if digest else None
     found = _records(ctx).get(
@@ -122,7 +123,7 @@ def get_version(
     "/projects/{project}/datasets/versions",
     summary="Record dataset versions (idempotent per content)",
 )
-def register_versions(ctx: Ctx, project: str, body: RegisterRequest) -> VersionList:
+def register_versions(ctx: Ctx, project: Project, body: RegisterRequest) -> VersionList:
     items = [
         NewVersion(
             name=v.name,

@@ -15,23 +15,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from shipyard.context import Context
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput
 from shipyard.objects.exchange import ObjectExchange
 from shipyard.objects.manifest import ChunkRef
+from shipyard.server.fields import DIGEST, WHOLE, DigestText, ProjectName, path_segment
 from shipyard.server.security import request_context
-from shipyard.store.projects import PROJECT_NAME
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["objects"])
 Ctx = Annotated[Context, Depends(request_context)]
-Project = Annotated[str, Path(pattern=PROJECT_NAME.pattern, max_length=100)]
-DigestText = Annotated[StrictStr, Field(pattern=r"^(blake3:)?[0-9a-fA-F]{64}$")]
-DigestPath = Annotated[str, Path(pattern=r"^(blake3:)?[0-9a-fA-F]{64}$")]
+Project = Annotated[ProjectName, Path()]
+DigestPath = Annotated[str, Path(pattern=DIGEST)]
 MAX_DIGESTS = 10_000
 _BINARY = {
     "requestBody": {
@@ -49,6 +48,10 @@ _BINARY_ANSWER: dict[int | str, dict[str, Any]] = {
     },
 }
 _RANGE = re.compile(r"^bytes=(\d{1,19})-(\d{0,19})$")
+
+
+# {digest:digest}: …/objects/upload is never taken for a digest
+path_segment("digest", DIGEST.removeprefix("^").removesuffix("$"))
 
 
 class DigestsIn(BaseModel):
@@ -73,9 +76,9 @@ class SummariesOut(BaseModel):
 
 class ManifestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    chunks: list[tuple[DigestText, Annotated[StrictInt, Field(ge=1, le=2**32 - 1)]]] = Field(
-        min_length=1, max_length=1_000_000
-    )
+    chunks: list[
+        tuple[DigestText, Annotated[int, Field(strict=True, ge=1, le=2**32 - 1), WHOLE]]
+    ] = Field(min_length=1, max_length=1_000_000)
 
 
 class ObjectRefOut(BaseModel):
@@ -113,7 +116,7 @@ def stat(project: Project, body: DigestsIn, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.put(
-    "/projects/{project}/objects/{digest}",
+    "/projects/{project}/objects/{digest:digest}",
     status_code=201,
     response_model=ObjectRefOut,
     openapi_extra=_BINARY,
@@ -135,12 +138,15 @@ async def put_object(
 )
 async def upload_many(project: Project, request: Request, ctx: Ctx) -> dict[str, int]:
     body = await request.body()
+    if not body:
+        raise InvalidInput("the request body holds no objects",
+                           hint="send frames: digest, u64 size, bytes")  # fmt: skip
     refs = await run_in_threadpool(ObjectExchange(ctx).put_many, project, body)
     return {"objects": len(refs), "bytes": sum(r.size for r in refs)}
 
 
 @router.put(
-    "/projects/{project}/objects/{digest}/manifest",
+    "/projects/{project}/objects/{digest:digest}/manifest",
     status_code=201,
     response_model=ObjectRefOut,
     summary="Record a large object as its chunks (uploaded first; checked)",
@@ -154,10 +160,12 @@ def put_manifest(
 
 
 @router.get(
-    "/projects/{project}/objects/{digest}",
+    "/projects/{project}/objects/{digest:digest}",
     response_class=StreamingResponse,
     responses=_BINARY_ANSWER,
     summary="Download an object, whole or a byte range (Range: bytes=a-b)",
+    description="A Range of another form (several ranges, a suffix, another unit) is "
+    "ignored, as RFC 9110 allows: the answer is the whole object.",
 )
 def get_object(
     project: Project,
@@ -166,13 +174,16 @@ def get_object(
     range: Annotated[str | None, Header(max_length=100)] = None,
 ) -> Response:
     exchange = ObjectExchange(ctx)
-    start, end = _parse_range(range)
-    size, pieces = exchange.open(project, Digest.parse(digest), start, end)
-    headers = {"Accept-Ranges": "bytes", "ETag": f'"{Digest.parse(digest).hex}"'}
-    if range is None:
+    wanted = _parse_range(range)
+    start, end = wanted or (0, None)
+    backwards = end is not None and end < start  # invalid: RFC 9110 answers 416
+    name = Digest.parse(digest)
+    size, pieces = exchange.open(project, name, *((0, 0) if backwards else (start, end)))
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{name.hex}"'}
+    if wanted is None:
         headers["Content-Length"] = str(size)
         return StreamingResponse(pieces, media_type="application/octet-stream", headers=headers)
-    if start >= size:
+    if backwards or start >= size:
         close = getattr(pieces, "close", None)
         if close is not None:
             close()
@@ -197,17 +208,9 @@ def download_many(project: Project, body: DigestsIn, ctx: Ctx) -> Response:
     return StreamingResponse(frames, media_type="application/octet-stream")
 
 
-def _parse_range(header: str | None) -> tuple[int, int | None]:
-    if header is None:
-        return 0, None
-    match = _RANGE.match(header.strip())
+def _parse_range(header: str | None) -> tuple[int, int | None] | None:
+    """``(start, end)`` of a single ``bytes=`` range; None to send the whole object."""
+    match = _RANGE.match(header.strip()) if header is not None else None
     if match is None:
-        raise InvalidInput(
-            f"unsupported Range {header!r}",
-            hint="ask for one range: bytes=START- or bytes=START-END",
-        )
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else None
-    if end is not None and end < start:
-        raise InvalidInput(f"Range {header!r} ends before it starts")
-    return start, end
+        return None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None

@@ -12,16 +12,29 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import StrictStr
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
 from shipyard.core.model_manifest import FileEntry
-from shipyard.core.model_ref import ModelRef, check_alias
+from shipyard.core.model_ref import _MODEL_NAME, ModelRef, check_alias
 from shipyard.core.relpath import check_relpaths
-from shipyard.registry.gates.scoring import METRICS
+from shipyard.registry.schemas import (
+    REASON_MAX,
+    AliasMove,
+    AliasName,
+    ApprovalIn,
+    CardFields,
+    EvaluationIn,
+    NewVersion,
+    PromotionIn,
+    ReasonIn,
+    SettableAlias,
+    StoredVersion,
+)
+from shipyard.server.fields import ProjectName, Text, path_segment
 from shipyard.server.security import request_context
 from shipyard.workspace.destinations import Destinations
 
@@ -30,91 +43,14 @@ __all__ = ["router"]
 router = APIRouter(tags=["models"])
 Ctx = Annotated[Context, Depends(request_context)]
 PREFIX = "/projects/{project}/models"
-MAX_FILES = 10_000  # as registry.stored.MAX_FILES
-REASON_MAX = 2_000  # as registry.aliases.REASON_MAX
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Project = Annotated[ProjectName, Path()]
+ModelName = Annotated[StrictStr, Path(pattern=_MODEL_NAME.pattern)]
+AliasPath = Annotated[AliasName, Path()]
+SettablePath = Annotated[SettableAlias, Path()]
 
-
-class NewVersion(BaseModel):
-    files: dict[str, str] = Field(
-        description="The model directory: relative path → base64 content "
-        "(shipyard-model.json, the flavor's files, model.sig if signed)."
-    )
-    description: str = Field(default="", max_length=5000)
-
-
-class StoredFile(BaseModel):
-    path: str = Field(min_length=1, max_length=4096)
-    blake3: str = Field(pattern="^[0-9a-f]{64}$")
-    size: int = Field(ge=0)
-
-
-class StoredVersion(BaseModel):
-    files: list[StoredFile] = Field(
-        max_length=MAX_FILES,
-        description="Every file of the model directory (shipyard-model.json, the flavor's "
-        "files, model.sig if signed), each already uploaded to the project's objects.",
-    )
-    run_id: str | None = Field(
-        default=None, max_length=64, description="The run that made it: the server records its "
-        "lineage from its own record of the run, which must be in this project.",
-    )  # fmt: skip
-    description: str = Field(default="", max_length=5000)
-    source: str = Field(default="sdk", pattern="^(api|directory|mlflow|run|sdk)$")
-
-
-class AliasMove(BaseModel):
-    version: int = Field(ge=1)
-    reason: str = Field(default="", max_length=REASON_MAX)
-
-
-class Reason(BaseModel):
-    reason: str = Field(default="", max_length=REASON_MAX)
-
-
-class ApprovalIn(BaseModel):
-    alias: str = Field(min_length=1, max_length=63)
-    note: str = Field(default="", max_length=2000)
-
-
-class PromotionIn(BaseModel):
-    alias: str = Field(min_length=1, max_length=63)
-    dry_run: bool = False
-    reason: str = Field(default="", max_length=REASON_MAX)
-
-
-class EvaluationIn(BaseModel):
-    data_path: str = Field(
-        min_length=1,
-        max_length=4096,
-        description="The file, as the client names it (a record: the server never reads it).",
-    )
-    data_digest: str = Field(pattern="^[0-9a-f]{64}$", description="The file's BLAKE3.")
-    rows: int = Field(ge=1, le=2**63 - 1)
-    target: str = Field(min_length=1, max_length=250)
-    metrics: dict[str, FiniteFloat] = Field(
-        max_length=len(METRICS), description="Metric → value: " + ", ".join(METRICS) + "."
-    )
-    source: str = Field(
-        default="evaluate",
-        pattern="^evaluate$",
-        description="Only `evaluate`: `gate` marks the scores a promotion gate measured here.",
-    )
-
-    @field_validator("metrics")
-    @classmethod
-    def _known(cls, metrics: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(metrics) - set(METRICS))
-        if unknown:
-            raise ValueError(f"unknown metric {unknown[0]!r} (known: {', '.join(METRICS)})")
-        return metrics
-
-
-class CardFields(BaseModel):
-    fields: dict[str, str | None] = Field(
-        description="Editable card fields (overview, intended_use, users, limitations, "
-        "tradeoffs, ethical_considerations, owners, license); null or '' clears one."
-    )
+VERSION_CHARS = r"[1-9][0-9]{0,8}|latest|@[a-z][a-z0-9_-]{0,62}"
+path_segment("model_version", VERSION_CHARS)  # …/versions/stored is never a version
+Version = Annotated[str, Path(pattern=f"^({VERSION_CHARS})$", description="3, latest or @alias")]
 
 
 def _in(ctx: Context, project: str) -> Context:
@@ -122,14 +58,14 @@ def _in(ctx: Context, project: str) -> Context:
 
 
 @router.get(PREFIX, summary="Registered models of a project, with their aliases")
-def list_models(project: str, ctx: Ctx) -> list[dict[str, Any]]:
+def list_models(project: Project, ctx: Ctx) -> list[dict[str, Any]]:
     from shipyard.registry.service import RegistryService
 
     return [m.to_dict() for m in RegistryService(ctx.db).list_models(ctx.principal, project)]
 
 
 @router.get(PREFIX + "/{name}", summary="A model: card fields, aliases and versions")
-def get_model(project: str, name: str, ctx: Ctx) -> dict[str, Any]:
+def get_model(project: Project, name: ModelName, ctx: Ctx) -> dict[str, Any]:
     from shipyard.registry.service import RegistryService
 
     registry = RegistryService(ctx.db)
@@ -141,7 +77,7 @@ def get_model(project: str, name: str, ctx: Ctx) -> dict[str, Any]:
 @router.post(PREFIX + "/{name}/versions/stored", status_code=201,
              summary="Register the next version from files uploaded to the project")  # fmt: skip
 def register_stored_version(
-    project: str, name: str, body: StoredVersion, ctx: Ctx
+    project: Project, name: ModelName, body: StoredVersion, ctx: Ctx
 ) -> dict[str, Any]:
     from shipyard.registry.stored import register_stored
 
@@ -153,7 +89,9 @@ def register_stored_version(
 
 @router.post(PREFIX + "/{name}/versions", status_code=201,
              summary="Register the next version from files sent inline (base64)")  # fmt: skip
-def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dict[str, Any]:
+def register_version(
+    project: Project, name: ModelName, body: NewVersion, ctx: Ctx
+) -> dict[str, Any]:
     """For small models and scripts without the SDK: the files come as base64, are stored
     and granted to the project, then registered exactly as uploaded files are."""
     from shipyard.core.principal import Role
@@ -163,8 +101,6 @@ def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dic
     from shipyard.registry.stored import register_stored
 
     ctx.principal.require(Role.CONTRIBUTOR, project, "register model versions")
-    if not body.files or len(body.files) > MAX_FILES:
-        raise InvalidInput(f"a model version holds 1 to {MAX_FILES:,} files")
     here = _in(ctx, project)
     check_relpaths(body.files, what="model file")  # a file that is also a folder, too
     with scratch_dir(here, "upload") as scratch:
@@ -188,8 +124,11 @@ def register_version(project: str, name: str, body: NewVersion, ctx: Ctx) -> dic
     return version.to_dict()
 
 
-@router.get(PREFIX + "/{name}/versions/{version}", summary="One version: files, lineage, metrics")
-def get_version(project: str, name: str, version: str, ctx: Ctx) -> dict[str, Any]:
+@router.get(
+    PREFIX + "/{name}/versions/{version:model_version}",
+    summary="One version: files, lineage, metrics",
+)
+def get_version(project: Project, name: ModelName, version: Version, ctx: Ctx) -> dict[str, Any]:
     from shipyard.registry.lineage import version_metrics
     from shipyard.registry.service import RegistryService
 
@@ -203,12 +142,12 @@ def get_version(project: str, name: str, version: str, ctx: Ctx) -> dict[str, An
     }
 
 
-@router.get(PREFIX + "/{name}/versions/{version}/card",
+@router.get(PREFIX + "/{name}/versions/{version:model_version}/card",
             summary="The model card of a version (json, md or html)")  # fmt: skip
 def get_card(
-    project: str,
-    name: str,
-    version: str,
+    project: Project,
+    name: ModelName,
+    version: Version,
     ctx: Ctx,
     format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json",
 ) -> Response:
@@ -221,16 +160,16 @@ def get_card(
 
 
 @router.put(PREFIX + "/{name}/card", summary="Write the card's editable fields (contributors)")
-def describe(project: str, name: str, body: CardFields, ctx: Ctx) -> dict[str, Any]:
+def describe(project: Project, name: ModelName, body: CardFields, ctx: Ctx) -> dict[str, Any]:
     from shipyard.registry.service import RegistryService
 
     return RegistryService(ctx.db).describe(ctx.principal, project, name, body.fields).to_dict()
 
 
-@router.post(PREFIX + "/{name}/versions/{version}/evaluations", status_code=201,
+@router.post(PREFIX + "/{name}/versions/{version:model_version}/evaluations", status_code=201,
              summary="Record metrics a client measured on a data file (contributors)")  # fmt: skip
 def record_evaluation(
-    project: str, name: str, version: str, body: EvaluationIn, ctx: Ctx
+    project: Project, name: ModelName, version: Version, body: EvaluationIn, ctx: Ctx
 ) -> dict[str, Any]:
     """What ``shipyard models evaluate`` measured on the client: stored as a record
     (shown on the card and by ``GET …/versions/{version}``), with ``source`` always
@@ -256,7 +195,7 @@ def record_evaluation(
 
 @router.get(PREFIX + "/{name}/aliases/{alias}",
             summary="The version an alias points at (cheap: for hot-reload polling)")  # fmt: skip
-def get_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
+def get_alias(project: Project, name: ModelName, alias: AliasPath, ctx: Ctx) -> dict[str, Any]:
     from shipyard.core.errors import NotFound
     from shipyard.registry.service import RegistryService
 
@@ -269,7 +208,9 @@ def get_alias(project: str, name: str, alias: str, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.put(PREFIX + "/{name}/aliases/{alias}", summary="Point an alias at a version (maintainers)")
-def set_alias(project: str, name: str, alias: str, body: AliasMove, ctx: Ctx) -> dict[str, Any]:
+def set_alias(
+    project: Project, name: ModelName, alias: SettablePath, body: AliasMove, ctx: Ctx
+) -> dict[str, Any]:
     from shipyard.registry.aliases import AliasService
 
     moved = AliasService(ctx.db).set_alias(
@@ -280,12 +221,12 @@ def set_alias(project: str, name: str, alias: str, body: AliasMove, ctx: Ctx) ->
 
 @router.delete(PREFIX + "/{name}/aliases/{alias}", summary="Unset an alias (maintainers)")
 def remove_alias(
-    project: str,
-    name: str,
-    alias: str,
+    project: Project,
+    name: ModelName,
+    alias: SettablePath,
     ctx: Ctx,
     reason: Annotated[
-        str, Query(max_length=REASON_MAX, description="Why (kept in the history).")
+        Text, Query(max_length=REASON_MAX, description="Why (kept in the history).")
     ] = "",
 ) -> dict[str, Any]:
     from shipyard.registry.aliases import AliasService
@@ -296,7 +237,9 @@ def remove_alias(
 
 @router.post(PREFIX + "/{name}/aliases/{alias}/rollback",
              summary="Move an alias back to its previous version (maintainers)")  # fmt: skip
-def rollback(project: str, name: str, alias: str, body: Reason, ctx: Ctx) -> dict[str, Any]:
+def rollback(
+    project: Project, name: ModelName, alias: SettablePath, body: ReasonIn, ctx: Ctx
+) -> dict[str, Any]:
     from shipyard.registry.aliases import AliasService
 
     moved = AliasService(ctx.db).rollback(ctx.principal, project, name, alias, reason=body.reason)
@@ -305,7 +248,7 @@ def rollback(project: str, name: str, alias: str, body: Reason, ctx: Ctx) -> dic
 
 @router.get(PREFIX + "/{name}/history", summary="Every alias move, oldest first")
 def history(
-    project: str, name: str, ctx: Ctx, alias: Annotated[str | None, Query()] = None
+    project: Project, name: ModelName, ctx: Ctx, alias: Annotated[AliasName | None, Query()] = None
 ) -> list[dict[str, Any]]:
     from shipyard.registry.aliases import AliasService
 
@@ -313,9 +256,11 @@ def history(
     return [e.to_dict() for e in events]
 
 
-@router.post(PREFIX + "/{name}/versions/{version}/approvals", status_code=201,
+@router.post(PREFIX + "/{name}/versions/{version:model_version}/approvals", status_code=201,
              summary="Approve a version for an alias (maintainers)")  # fmt: skip
-def approve(project: str, name: str, version: str, body: ApprovalIn, ctx: Ctx) -> dict[str, Any]:
+def approve(
+    project: Project, name: ModelName, version: Version, body: ApprovalIn, ctx: Ctx
+) -> dict[str, Any]:
     from shipyard.registry.aliases import AliasService
     from shipyard.registry.service import RegistryService
 
@@ -326,9 +271,11 @@ def approve(project: str, name: str, version: str, body: ApprovalIn, ctx: Ctx) -
     return approval.to_dict()
 
 
-@router.post(PREFIX + "/{name}/versions/{version}/promote",
+@router.post(PREFIX + "/{name}/versions/{version:model_version}/promote",
              summary="Evaluate an alias's gates and move it if all pass (maintainers)")  # fmt: skip
-def promote(project: str, name: str, version: str, body: PromotionIn, ctx: Ctx) -> dict[str, Any]:
+def promote(
+    project: Project, name: ModelName, version: Version, body: PromotionIn, ctx: Ctx
+) -> dict[str, Any]:
     from shipyard.registry.gates.promote import promote as run_promotion
 
     check_alias(body.alias)

@@ -14,13 +14,16 @@ unexpected failure is a 500 that reveals nothing but a request id.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from shipyard.core import errors as e
 from shipyard.server.limits import too_large_message
@@ -141,7 +144,9 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return JSONResponse(error_body("InvalidInput", message), status_code=422)
 
 
-async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 405:
+        return _not_allowed(request)
     kinds = {404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge", 415: "UnsupportedMedia"}
     kind = kinds.get(error.status_code, "HTTPError")
     message = str(error.detail)
@@ -152,6 +157,34 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
         status_code=error.status_code,
         headers=getattr(error, "headers", None),
     )
+
+
+def _not_allowed(request: Request) -> Response:
+    """``OPTIONS`` answers which methods the path takes; any other method it lacks is a 405.
+
+    Starlette names only the methods of the first route that matched the path,
+    and one path has a route per method: ``Allow`` lists them all.
+    """
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = request.app.state.methods_by_path = _methods_by_path(request.app)
+    allowed = {"OPTIONS"}
+    for pattern, methods in table:
+        if pattern.match(request.scope["path"]):
+            allowed |= methods
+    allow = {"Allow": ", ".join(sorted(allowed))}
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=allow)
+    message = f"{request.method} is not allowed here (allowed: {allow['Allow']})"
+    return JSONResponse(error_body("MethodNotAllowed", message), status_code=405, headers=allow)
+
+
+def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    table = []
+    for route in iter_route_contexts(app.routes):
+        if route.path and route.methods:
+            table.append((compile_path(route.path)[0], frozenset(route.methods)))
+    return table
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -81,7 +81,8 @@ class HttpMetrics:
         finally:
             self.in_flight.dec()
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = getattr(route, "path_format", None) or getattr(route, "path", None)
+            template = template or "unmatched"
             method = scope.get("method", "?")
             self.requests.labels(method, template, str(status)).inc()
             self.latency.labels(method, template).observe(time.perf_counter() - start)

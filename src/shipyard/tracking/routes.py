@@ -20,16 +20,18 @@ from pydantic import StringConstraints
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.server.fields import BIG, ProjectName, Text, path_segment
 from shipyard.server.security import request_context
 from shipyard.store.db import Database
-from shipyard.store.projects import PROJECT_NAME
 from shipyard.tracking import wire
 from shipyard.tracking.entities import GitState, LogBatch, Resources, RunSpec, RunStatus
 from shipyard.tracking.environment import environment_digest
 from shipyard.tracking.history import DEFAULT_BUCKETS, MAX_BUCKETS, PAGE_SIZE
 from shipyard.tracking.history_schemas import HistoryPageOut, MetricSummaryOut
-from shipyard.tracking.limits import check_batch
+from shipyard.tracking.limits import KEY_MAX, NAME_MAX, check_batch
 from shipyard.tracking.schemas import (
+    KEY_PATTERN,
+    PAGE_TOKEN,
     ArtifactsIn,
     DeleteRunsIn,
     EndRunIn,
@@ -53,11 +55,16 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["tracking"])
 Ctx = Annotated[Context, Depends(request_context)]
-Project = Annotated[str, Path(pattern=PROJECT_NAME.pattern, max_length=100)]
-RunIdPath = Annotated[str, Path(min_length=1, max_length=64)]
-ExperimentName = Annotated[str, StringConstraints(max_length=250)]
-PAGE_TOKEN_CHARS = r"^[A-Za-z0-9_=-]*$"  # noqa: S105  (base64url, not a secret)
-RunIdText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Project = Annotated[ProjectName, Path()]
+RUN_ID_CHARS = r"[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{5,25}"
+"""A run id (26 characters of Crockford base32, as ``core.ids`` makes them: 48 bits of
+time first, so the first is 0-7) or a prefix of 6 or more of them."""
+
+
+path_segment("run_id", RUN_ID_CHARS)  # /runs/heartbeat is never taken for a run id
+RunIdPath = Annotated[str, Path(pattern=f"^{RUN_ID_CHARS}$")]
+ExperimentName = Annotated[Text, StringConstraints(max_length=NAME_MAX)]
+RunIdText = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
 
 
 _SERVICES: weakref.WeakKeyDictionary[Database, TrackingService] = weakref.WeakKeyDictionary()
@@ -135,12 +142,10 @@ def search_runs(
     project: Project,
     ctx: Ctx,
     experiment: Annotated[list[ExperimentName] | None, Query(max_length=10)] = None,
-    filter: Annotated[str, Query(max_length=2_000)] = "",
-    order_by: Annotated[str, Query(max_length=500)] = "",
+    filter: Annotated[Text, Query(max_length=2_000)] = "",
+    order_by: Annotated[Text, Query(max_length=500)] = "",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    page_token: Annotated[
-        str | None, Query(max_length=12_000, pattern=r"^[A-Za-z0-9_=-]*$")
-    ] = None,
+    page_token: Annotated[str | None, Query(max_length=12_000, pattern=PAGE_TOKEN)] = None,
 ) -> JSONResponse:
     page = _service(ctx).search_runs(
         ctx.principal,
@@ -213,7 +218,7 @@ def get_runs(
 
 
 @router.get(
-    "/runs/{run_id}",
+    "/runs/{run_id:run_id}",
     response_model=RunDetailOut,
     summary="One run in full (the id may be a unique prefix of 6+ characters)",
 )
@@ -221,7 +226,9 @@ def get_run(run_id: RunIdPath, ctx: Ctx) -> JSONResponse:
     return _json(wire.detail_to_wire(_service(ctx).get_run(ctx.principal, run_id)))
 
 
-@router.post("/runs/{run_id}/resume", response_model=RunOut, summary="Mark a run running again")
+@router.post(
+    "/runs/{run_id:run_id}/resume", response_model=RunOut, summary="Mark a run running again"
+)
 def resume_run(run_id: RunIdPath, body: ResumeIn, ctx: Ctx) -> JSONResponse:
     service = _service(ctx)
     full_id = service.resolve(ctx.principal, run_id)
@@ -230,7 +237,9 @@ def resume_run(run_id: RunIdPath, body: ResumeIn, ctx: Ctx) -> JSONResponse:
     return _json(wire.run_to_wire(service.resume_run(ctx.principal, full_id, writer)))
 
 
-@router.post("/runs/{run_id}/end", status_code=204, summary="Write the last batch and end a run")
+@router.post(
+    "/runs/{run_id:run_id}/end", status_code=204, summary="Write the last batch and end a run"
+)
 def end_run(run_id: RunIdPath, body: EndRunIn, ctx: Ctx) -> Response:
     _service(ctx).end_run(
         ctx.principal,
@@ -244,7 +253,7 @@ def end_run(run_id: RunIdPath, body: EndRunIn, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/runs/{run_id}/inputs", status_code=204, summary="Record a file the run read")
+@router.post("/runs/{run_id:run_id}/inputs", status_code=204, summary="Record a file the run read")
 def log_input(run_id: RunIdPath, body: InputIn, ctx: Ctx) -> Response:
     digest = body.digest.lower().removeprefix("blake3:")
     _service(ctx).log_input(ctx.principal, run_id, body.path, body.size, digest)
@@ -252,7 +261,7 @@ def log_input(run_id: RunIdPath, body: InputIn, ctx: Ctx) -> Response:
 
 
 @router.post(
-    "/runs/{run_id}/artifacts",
+    "/runs/{run_id:run_id}/artifacts",
     status_code=204,
     summary="Record files of a run, already uploaded to the project's objects",
 )
@@ -279,12 +288,12 @@ def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response
 
 # -- histories: streamed whole, in pages of columns, or downsampled -------------------------
 
-MetricKey = Annotated[str, Query(min_length=1, max_length=250)]
-StepBound = Annotated[int | None, Query(ge=-(2**63 - 1), le=2**63 - 1)]
+MetricKey = Annotated[str, Query(max_length=KEY_MAX, pattern=KEY_PATTERN)]
+StepBound = Annotated[int | None, Query(ge=-BIG, le=BIG)]
 
 
 @router.get(
-    "/runs/{run_id}/metric-history",
+    "/runs/{run_id:run_id}/metric-history",
     response_model=list[MetricPointOut],
     summary="Every logged value of one metric of a run, by step (streamed)",
     description="Written page by page as it is read, so any length costs the server the "
@@ -314,7 +323,7 @@ def metric_history(run_id: RunIdPath, ctx: Ctx, key: MetricKey) -> StreamingResp
 
 
 @router.get(
-    "/runs/{run_id}/metric-history/page",
+    "/runs/{run_id:run_id}/metric-history/page",
     response_model=HistoryPageOut,
     summary="A page of one metric's history as columns, from a cursor",
     description="Values by step, then time, then logging order (`order=desc`: from the "
@@ -339,7 +348,7 @@ def metric_history_page(
 
 
 @router.get(
-    "/runs/{run_id}/metric-history/summary",
+    "/runs/{run_id:run_id}/metric-history/summary",
     response_model=MetricSummaryOut,
     summary="One metric's history downsampled in the store: first, last, min, max per bucket",
     description="`buckets` buckets of equal step width over `start_step`…`end_step` "

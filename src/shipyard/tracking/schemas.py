@@ -8,9 +8,12 @@ exactly what comes back.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictStr
+
+from shipyard.server.fields import I64, ONLY_DECLARED_KEYS, WHOLE, DigestText, Pid, Size, Text
+from shipyard.tracking.limits import ARTIFACT_PATH_MAX, KEY_MAX, NAME_MAX, VALUE_MAX
 
 __all__ = [
     "ArtifactIn",
@@ -30,13 +33,26 @@ __all__ = [
     "SearchIn",
 ]
 
-I64 = Annotated[StrictInt, Field(ge=-(2**63 - 1), le=2**63 - 1)]
-Number = StrictFloat | StrictInt | StrictStr
-"""A float, or ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has no such numbers)."""
-RunId = Annotated[StrictStr, Field(min_length=1, max_length=64)]
-Key = Annotated[StrictStr, Field(max_length=250)]
-Value = Annotated[StrictStr, Field(max_length=8000)]
-Digest = Annotated[StrictStr, Field(pattern=r"^(blake3:)?[0-9a-fA-F]{64}$")]
+Number = StrictFloat | Annotated[StrictStr, Field(pattern=r"^([nN][aA][nN]|-?[iI][nN][fF])$")]
+"""A number, or ``"nan"``, ``"inf"``, ``"-inf"`` in any case (JSON has no such numbers)."""
+RunId = Annotated[Text, Field(min_length=1, max_length=64)]
+KEY_PATTERN = r"^\w([\w\-./: ]*[\w\-./:])?$"
+"""As :func:`~shipyard.tracking.limits.check_key`: no space at either end."""
+Key = Annotated[StrictStr, Field(max_length=KEY_MAX, pattern=KEY_PATTERN)]
+Value = Annotated[Text, Field(max_length=VALUE_MAX)]
+
+EXPERIMENT_PATTERN = r"^\w[\w\-. ]*$"
+"""As :func:`~shipyard.tracking.limits.check_experiment_name`."""
+ExperimentName = Annotated[
+    StrictStr, Field(min_length=1, max_length=NAME_MAX, pattern=EXPERIMENT_PATTERN)
+]
+RunName = Annotated[
+    StrictStr,
+    Field(max_length=NAME_MAX, pattern=r"^[^\x00\n\r\t]*[^\s\x00][^\x00\n\r\t]*$"),
+]
+"""As :func:`~shipyard.tracking.limits.check_run_name`: not blank, no control characters."""
+Seconds = Annotated[StrictFloat, Field(ge=0, le=1e12)]
+PAGE_TOKEN = r"^[A-Za-z0-9_=-]*$"  # noqa: S105  (base64url, not a secret)
 
 
 class _Strict(BaseModel):
@@ -44,35 +60,37 @@ class _Strict(BaseModel):
 
 
 class WriterIn(_Strict):
-    host: Annotated[StrictStr, Field(max_length=255)]
-    pid: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+    host: Annotated[Text, Field(max_length=255)]
+    pid: Pid
 
 
 class GitIn(_Strict):
-    commit: Annotated[StrictStr, Field(max_length=64)] | None = None
-    branch: Annotated[StrictStr, Field(max_length=250)] | None = None
-    dirty: bool | None = None
-    diff_digest: Annotated[StrictStr, Field(max_length=64)] | None = None
+    commit: Annotated[Text, Field(max_length=64)] | None = None
+    branch: Annotated[Text, Field(max_length=250)] | None = None
+    dirty: StrictBool | None = None
+    diff_digest: Annotated[Text, Field(max_length=64)] | None = None
 
 
 class EnvironmentIn(BaseModel):
-    python: Annotated[StrictStr, Field(max_length=100)]
-    platform: Annotated[StrictStr, Field(max_length=200)]
+    python: Annotated[Text, Field(max_length=100)]
+    platform: Annotated[Text, Field(max_length=200)]
     packages: dict[
-        Annotated[StrictStr, Field(max_length=200)], Annotated[StrictStr, Field(max_length=100)]
-    ] = Field(max_length=20_000)
-    executable: Annotated[StrictStr, Field(max_length=4096)] = ""
+        Annotated[Text, Field(max_length=200)], Annotated[Text, Field(max_length=100)]
+    ] = Field(max_length=20_000, json_schema_extra=ONLY_DECLARED_KEYS)
+    executable: Annotated[Text, Field(max_length=4096)] = ""
     digest: StrictStr | None = Field(default=None, description="Recomputed by the server.")
 
 
 class RunSpecIn(_Strict):
-    experiment: Annotated[StrictStr, Field(min_length=1, max_length=250)] = "default"
-    name: Annotated[StrictStr, Field(min_length=1, max_length=250)]
+    experiment: ExperimentName = "default"
+    name: RunName
     parent_id: RunId | None = None
-    tags: dict[Key, Value] = Field(default_factory=dict, max_length=1000)
-    host: Annotated[StrictStr, Field(max_length=255)] = ""
-    pid: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] | None = None
-    command: Annotated[StrictStr, Field(max_length=100_000)] | None = None
+    tags: dict[Key, Value] = Field(
+        default_factory=dict, max_length=1000, json_schema_extra=ONLY_DECLARED_KEYS
+    )
+    host: Annotated[Text, Field(max_length=255)] = ""
+    pid: Pid | None = None
+    command: Annotated[Text, Field(max_length=100_000)] | None = None
     git: GitIn | None = None
     environment: EnvironmentIn | None = None
 
@@ -92,14 +110,14 @@ class LogBatchIn(_Strict):
 
 
 class ResourcesIn(_Strict):
-    wall_seconds: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)] = 0.0
-    cpu_seconds: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)] = 0.0
-    peak_rss_bytes: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
-    gpu_seconds: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)] = 0.0
+    wall_seconds: Seconds = 0.0
+    cpu_seconds: Seconds = 0.0
+    peak_rss_bytes: Size = 0
+    gpu_seconds: Seconds = 0.0
 
 
 class HeartbeatIn(_Strict):
-    usage: dict[RunId, ResourcesIn] = Field(max_length=10_000)
+    usage: dict[RunId, ResourcesIn] = Field(max_length=10_000, json_schema_extra=ONLY_DECLARED_KEYS)
     writer: WriterIn
 
 
@@ -108,23 +126,23 @@ class ResumeIn(_Strict):
 
 
 class EndRunIn(_Strict):
-    status: Annotated[StrictStr, Field(pattern="^(finished|failed|killed)$")]
+    status: Literal["finished", "failed", "killed"]
     resources: ResourcesIn = Field(default_factory=ResourcesIn)
-    exit_code: Annotated[StrictInt, Field(ge=-(2**31), le=2**31 - 1)] | None = None
+    exit_code: Annotated[int, Field(strict=True, ge=-(2**31), le=2**31 - 1), WHOLE] | None = None
     batch: LogBatchIn | None = None
     writer: WriterIn | None = None
 
 
 class InputIn(_Strict):
-    path: Annotated[StrictStr, Field(min_length=1, max_length=4096)]
-    size: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
-    digest: Digest
+    path: Annotated[Text, Field(min_length=1, max_length=4096)]
+    size: Size
+    digest: DigestText
 
 
 class ArtifactIn(_Strict):
-    path: Annotated[StrictStr, Field(min_length=1, max_length=1000)]
-    digest: Digest
-    size: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+    path: Annotated[StrictStr, Field(min_length=1, max_length=ARTIFACT_PATH_MAX)]
+    digest: DigestText
+    size: Size
 
 
 class ArtifactsIn(_Strict):
@@ -136,13 +154,13 @@ class ArtifactsIn(_Strict):
 class SearchIn(_Strict):
     """A search as ``GET …/runs`` takes it, without the limits a URL puts on its length."""
 
-    experiments: list[Annotated[StrictStr, Field(max_length=250)]] = Field(
+    experiments: list[Annotated[Text, Field(max_length=NAME_MAX)]] = Field(
         default_factory=list, max_length=1000
     )
-    filter: Annotated[StrictStr, Field(max_length=100_000)] = ""
-    order_by: Annotated[StrictStr, Field(max_length=10_000)] = ""
-    limit: Annotated[StrictInt, Field(ge=1, le=10_000)] = 100
-    page_token: Annotated[StrictStr, Field(max_length=1_000_000)] | None = None
+    filter: Annotated[Text, Field(max_length=100_000)] = ""
+    order_by: Annotated[Text, Field(max_length=10_000)] = ""
+    limit: Annotated[int, Field(strict=True, ge=1, le=10_000), WHOLE] = 100
+    page_token: Annotated[StrictStr, Field(max_length=1_000_000, pattern=PAGE_TOKEN)] | None = None
 
 
 class DeleteRunsIn(_Strict):

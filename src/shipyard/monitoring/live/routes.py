@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from shipyard.context import Context
+from shipyard.server.fields import ProjectName
 from shipyard.server.security import request_context
 
 __all__ = ["router"]
@@ -22,7 +23,7 @@ Ctx = Annotated[Context, Depends(request_context)]
 
 
 @router.get("/projects/{project}/monitors", summary="The newest result of every monitor")
-def monitor_status(project: str, ctx: Ctx) -> dict[str, Any]:
+def monitor_status(project: Annotated[ProjectName, Path()], ctx: Ctx) -> dict[str, Any]:
     from shipyard.monitoring.live.results_store import project_status
 
     results = project_status(ctx.db, ctx.principal, project)
