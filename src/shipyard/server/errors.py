@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -28,6 +28,14 @@ from starlette.routing import compile_path
 from shipyard.core import errors as e
 from shipyard.server.limits import too_large_message
 from shipyard.store.db import Busy, NoFreeConnection
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI before lazily included routers: app.routes lists every route
+
+    def iter_route_contexts(routes: Sequence[Any]) -> Iterator[Any]:  # type: ignore[misc]
+        return iter(routes)
+
 
 __all__ = [
     "ERROR_RESPONSES",
