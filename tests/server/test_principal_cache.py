@@ -52,11 +52,17 @@ def test_an_entry_ends_when_its_token_expires() -> None:
 def test_an_expired_token_is_refused_at_once_though_cached(
     database: Database, server_app: FastAPI
 ) -> None:
-    clock = Clock()
-    server_app.state.principals = PrincipalCache(ttl=CACHE_SECONDS, monotonic=clock)
     auth = AuthService(database)
     auth.add_user(LOCAL_OWNER, "ann")
-    created = auth.create_token(LOCAL_OWNER, name="ci", user="ann", expires_in=timedelta(seconds=1))
+    created = auth.create_token(LOCAL_OWNER, name="ci", user="ann", expires_in=timedelta(hours=1))
+    expires_at = created.info.expires_at
+    assert expires_at is not None
+    # The cache is told it is one second before the token's expiry (however long the
+    # machine took to get here, the server's own check still sees an hour left).
+    clock = Clock()
+    server_app.state.principals = PrincipalCache(
+        ttl=CACHE_SECONDS, monotonic=clock, wall=lambda: expires_at - timedelta(seconds=1)
+    )
     headers = {"Authorization": f"Bearer {created.secret}"}
     with TestClient(server_app, raise_server_exceptions=False) as client:
         assert client.get("/api/v1/me", headers=headers).status_code == 200  # now cached
