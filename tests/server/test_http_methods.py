@@ -1,4 +1,4 @@
-"""HTTP semantics every path keeps: OPTIONS, 405 with the full Allow list, ignored Ranges."""
+"""HTTP semantics every path keeps: OPTIONS, HEAD, 405 with the full Allow list, ignored Ranges."""
 
 from __future__ import annotations
 
@@ -30,14 +30,32 @@ def test_options_answers_every_method_of_the_path(client: TestClient) -> None:
     for path, methods in _documented(client).items():
         answer = client.options(_concrete(path))
         assert answer.status_code == 204, path
-        assert set(answer.headers["allow"].split(", ")) == methods | {"OPTIONS"}, path
+        head = {"HEAD"} if "GET" in methods else set()
+        assert set(answer.headers["allow"].split(", ")) == methods | head | {"OPTIONS"}, path
 
 
 def test_a_method_the_path_lacks_is_405_listing_all_it_takes(client: TestClient) -> None:
     answer = client.patch("/api/v1/users")
     assert answer.status_code == 405
-    assert answer.headers["allow"] == "GET, OPTIONS, POST"
+    assert answer.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert answer.json()["error"]["type"] == "MethodNotAllowed"
+
+
+def test_head_answers_as_get_without_the_body(client: TestClient, team: Team) -> None:
+    for path, headers in (("/health", {}), ("/api/v1/users", team.headers("root"))):
+        got = client.get(path, headers=headers)
+        head = client.head(path, headers=headers)
+        assert (head.status_code, got.status_code) == (200, 200), path
+        assert head.content == b""
+        assert (
+            head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+        )
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/api/v1/users").status_code == 401  # the GET's rules, token included
+    posted_only = client.head(f"{OBJECTS}/upload")
+    assert posted_only.status_code == 405
+    assert posted_only.content == b""
+    assert posted_only.headers["allow"] == "OPTIONS, POST"
 
 
 @pytest.mark.parametrize("action", ["download", "upload", "missing", "stat"])

@@ -23,6 +23,7 @@ from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
 from shipyard.server.admission import LIVENESS_PATH, Admission
 from shipyard.server.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from shipyard.server.head import HeadAsGet
 from shipyard.server.idempotency import Idempotency
 from shipyard.server.limits import BodyLimit
 from shipyard.server.metrics import HttpMetrics, RequestId, exposition, worker_exiting
@@ -78,6 +79,7 @@ def create_app(ctx: Context) -> FastAPI:
     install_error_handlers(app)
 
     app.state.max_body = max_body
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(Idempotency, ctx=ctx)
     app.add_middleware(Admission, limit=POOL_CONNECTIONS)

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from shipyard.core import errors as e
+from shipyard.server.head import HEAD_KEY
 from shipyard.server.limits import too_large_message
 from shipyard.store.db import Busy, NoFreeConnection
 
@@ -180,10 +181,13 @@ def _not_allowed(request: Request) -> Response:
     for pattern, methods in table:
         if pattern.match(request.scope["path"]):
             allowed |= methods
+    if "GET" in allowed:
+        allowed.add("HEAD")  # answered as the GET by server/head.py
     allow = {"Allow": ", ".join(sorted(allowed))}
     if request.method == "OPTIONS":
         return Response(status_code=204, headers=allow)
-    message = f"{request.method} is not allowed here (allowed: {allow['Allow']})"
+    method = "HEAD" if request.scope.get(HEAD_KEY) else request.method
+    message = f"{method} is not allowed here (allowed: {allow['Allow']})"
     return JSONResponse(error_body("MethodNotAllowed", message), status_code=405, headers=allow)
 
 
