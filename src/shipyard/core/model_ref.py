@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from shipyard.core.errors import InvalidInput
 
 __all__ = [
+    "ALIAS_PATTERN",
     "LATEST",
+    "MODEL_NAME_PATTERN",
     "MODEL_URI_SCHEME",
     "RESERVED_ALIASES",
     "ModelRef",
@@ -32,13 +34,13 @@ LATEST = "latest"
 RESERVED_ALIASES = frozenset({LATEST, "all", "none", "new", "versions", "head"})
 """Alias names Shipyard gives a meaning itself (or keeps for later): never set by users."""
 
-_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_ALIAS = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+ALIAS_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
 def check_model_name(name: object) -> str:
     """``name`` if it is a valid registered-model name, else :class:`InvalidInput`."""
-    if not isinstance(name, str) or not _MODEL_NAME.match(name):
+    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
         raise InvalidInput(
             f"invalid model name {name!r}",
             hint="use up to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -48,7 +50,7 @@ def check_model_name(name: object) -> str:
 
 def check_alias(alias: object) -> str:
     """``alias`` if users may set it; reserved words and malformed names are refused."""
-    if not isinstance(alias, str) or not _ALIAS.match(alias):
+    if not isinstance(alias, str) or not ALIAS_PATTERN.match(alias):
         raise InvalidInput(
             f"invalid alias name {alias!r}",
             hint="use lower-case letters, digits, '_' or '-', starting with a letter "
@@ -125,7 +127,7 @@ _FORMS = "use models:/NAME/VERSION, models:/NAME@ALIAS or models:/NAME@latest"
 
 
 def _check_alias_syntax(alias: str, text: str) -> None:
-    if not _ALIAS.match(alias):
+    if not ALIAS_PATTERN.match(alias):
         raise InvalidInput(f"invalid alias in model reference {text!r}", hint=_FORMS)
 
 

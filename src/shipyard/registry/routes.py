@@ -19,7 +19,7 @@ from pydantic import StrictStr
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
 from shipyard.core.model_manifest import FileEntry
-from shipyard.core.model_ref import _MODEL_NAME, ModelRef, check_alias
+from shipyard.core.model_ref import MODEL_NAME_PATTERN, ModelRef, check_alias
 from shipyard.core.relpath import check_relpaths
 from shipyard.registry.schemas import (
     REASON_MAX,
@@ -44,7 +44,7 @@ router = APIRouter(tags=["models"])
 Ctx = Annotated[Context, Depends(request_context)]
 PREFIX = "/projects/{project}/models"
 Project = Annotated[ProjectName, Path()]
-ModelName = Annotated[StrictStr, Path(pattern=_MODEL_NAME.pattern)]
+ModelName = Annotated[StrictStr, Path(pattern=MODEL_NAME_PATTERN.pattern)]
 AliasPath = Annotated[AliasName, Path()]
 SettablePath = Annotated[SettableAlias, Path()]
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictStr
 
-from shipyard.core.model_ref import _ALIAS, RESERVED_ALIASES
+from shipyard.core.model_ref import ALIAS_PATTERN, RESERVED_ALIASES
 from shipyard.registry.aliases import REASON_MAX
 from shipyard.registry.entities import CARD_FIELDS
 from shipyard.registry.gates.scoring import METRICS
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
-AliasName = Annotated[StrictStr, Field(pattern=_ALIAS.pattern)]
+AliasName = Annotated[StrictStr, Field(pattern=ALIAS_PATTERN.pattern)]
 SettableAlias = Annotated[AliasName, *except_words(RESERVED_ALIASES)]
 """An alias users may set: not ``latest`` nor another reserved word."""
 Reason = Annotated[Text, Field(max_length=REASON_MAX)]
