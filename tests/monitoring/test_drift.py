@@ -157,12 +157,18 @@ def test_prediction_drift_is_reported_apart() -> None:
     assert ("missing_column", "score") in {(f.code, f.column) for f in missing.findings}
 
 
-def test_the_domain_classifier_sees_a_joint_change_no_single_feature_shows() -> None:
+def _correlation_flipped() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two features whose correlation flips sign while each keeps its distribution."""
     rng = np.random.default_rng(15)
     x = rng.normal(size=(2, 6000))
     ref = pd.DataFrame({"x": x[0], "y": 0.95 * x[0] + np.sqrt(1 - 0.95**2) * x[1]})
     z = rng.normal(size=(2, 6000))
     cur = pd.DataFrame({"x": z[0], "y": -0.95 * z[0] + np.sqrt(1 - 0.95**2) * z[1]})
+    return ref, cur
+
+
+def test_the_domain_classifier_sees_a_joint_change_no_single_feature_shows() -> None:
+    ref, cur = _correlation_flipped()
     report = drift(ref, cur)
     assert report.drifted_features == []  # the marginals did not move
     mv = report.multivariate
@@ -309,11 +315,7 @@ def test_a_feature_short_of_values_has_no_verdict_and_the_rest_decide() -> None:
 def test_the_report_says_the_domain_classifier_decided() -> None:
     from shipyard.monitoring.verdict import describe
 
-    rng = np.random.default_rng(15)
-    x = rng.normal(size=(2, 6000))
-    ref = pd.DataFrame({"x": x[0], "y": 0.95 * x[0] + np.sqrt(1 - 0.95**2) * x[1]})
-    z = rng.normal(size=(2, 6000))
-    cur = pd.DataFrame({"x": z[0], "y": -0.95 * z[0] + np.sqrt(1 - 0.95**2) * z[1]})
+    ref, cur = _correlation_flipped()
     report = drift(ref, cur)
     assert report.causes == ["domain_classifier"]
     assert report.to_dict()["decided_by"] == ["domain_classifier"]
