@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from pathlib import Path
 
 from shipyard.core.errors import ConfigError
+from shipyard.workspace.atomic import write_atomic
 
 __all__ = ["credentials_path", "forget_token", "save_token", "saved_token"]
 
@@ -45,15 +45,7 @@ def _store(path: Path, tokens: dict[str, str]) -> None:
     lines = ["# Written by `shipyard login`. Keep this file private.", ""]
     for url, token in sorted(tokens.items()):
         lines += [f"[servers.{json.dumps(url)}]", f"token = {json.dumps(token)}", ""]
-    fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, "\n".join(lines), mode=0o600)
 
 
 def saved_token(url: str) -> str:

@@ -21,15 +21,13 @@ left-over merge markers, a format newer than this Shipyard) is one
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput
+from shipyard.workspace.atomic import write_atomic
 
 __all__ = ["FORMAT_VERSION", "KINDS", "POINTER_SUFFIX", "Pointer", "parse_pointer", "read_pointer"]
 
@@ -92,13 +90,9 @@ class Pointer:
 
     def write(self, path: Path) -> None:
         """Write the pointer atomically (a temporary file renamed over ``path``)."""
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            tmp.write_text(self.to_text(), encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomic(path, self.to_text())
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

@@ -10,9 +10,6 @@ to open (a team server's ``https://`` transfer endpoints) works here too.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
 from shipyard.core.redact import redact_uri
 from shipyard.core.settings import RemoteSettings, Settings, parse_remotes
+from shipyard.workspace.atomic import write_atomic
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -175,13 +173,9 @@ def _save(config: Path, doc: Any) -> None:
 
     text = tomlkit.dumps(doc)
     parse_remotes(_plain(doc).get("remotes", {}), str(config))  # never write what we cannot read
-    tmp = config.with_name(f".{config.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, config)
+        write_atomic(config, text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise ConfigError(f"cannot write {config}: {exc.strerror or exc}") from None
 
 

@@ -8,7 +8,6 @@ copy of each index in ``cache_dir``, checked like any other read.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from shipyard.core.object_layout import PACKS_PREFIX, KeyKind, index_key, parse_
 from shipyard.objects.backends.base import Backend
 from shipyard.objects.encryption import RecordCodec
 from shipyard.objects.packs import BuiltPack, PackEntry, decode_index
+from shipyard.workspace.atomic import write_atomic
 
 __all__ = ["PackCatalog", "PackInfo"]
 
@@ -144,8 +144,6 @@ class PackCatalog:
 def _write_cache(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError:
         pass  # the cache is only an optimisation

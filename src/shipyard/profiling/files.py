@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
 from shipyard.core.errors import InvalidInput
+from shipyard.workspace.atomic import write_atomic
 
 __all__ = ["write_text_atomic"]
 
@@ -17,11 +16,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     A failure leaves any previous file untouched and raises :class:`InvalidInput`
     naming the path (missing folder, no permission, disk full…).
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from exc

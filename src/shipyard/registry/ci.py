@@ -23,6 +23,7 @@ from pathlib import Path
 
 from shipyard.core.errors import AlreadyExists, InvalidInput
 from shipyard.core.model_ref import check_alias, check_model_name
+from shipyard.workspace.atomic import write_atomic
 
 __all__ = [
     "ACTIONS",
@@ -207,7 +208,5 @@ def write_github_workflow(
     text = github_workflow(model, alias=alias, train=train, python=python)
     target = check_target(root, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(target, text)
     return target

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.errors import InvalidInput
 from shipyard.tracking import wire
 from shipyard.tracking.entities import LogBatch, Resources, RunStatus, Writer
+from shipyard.workspace.atomic import write_atomic
 
 if TYPE_CHECKING:
     from shipyard.core.settings import Settings
@@ -234,16 +234,8 @@ def rewrite_spool(spool: Spool) -> bool:
     records = [spool.header(), *(b.record() for b in spool.batches)]
     if spool.end is not None:
         records.append(spool.end.record())
-    fd, tmp = tempfile.mkstemp(prefix=".spool-", dir=spool.path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp made it 0600
-            handle.writelines(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, spool.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+    write_atomic(spool.path, text, mode=0o600, durable=True)
     return True
 
 

@@ -136,16 +136,9 @@ def generate_keys(keys_dir: Path, *, force: bool = False) -> KeyInfo:
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)  # O_CREAT's mode is filtered by the umask
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    from shipyard.workspace.atomic import write_atomic
+
+    write_atomic(path, data, mode=mode)
 
 
 def trust_key(keys_dir: Path, source: KeyPath, name: str, *, force: bool = False) -> KeyInfo:
