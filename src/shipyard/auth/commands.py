@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from shipyard.cli.console import console, print_json, success, warn
+from shipyard.cli.errors import check_failed
 
 if TYPE_CHECKING:
     from shipyard.auth.service import TokenInfo
@@ -300,7 +301,7 @@ def audit_verify(
     else:
         print_report(report)
     if not report.intact:
-        raise typer.Exit(1)
+        raise check_failed()
 
 
 @audit_app.command("checkpoint")

@@ -1,14 +1,18 @@
 """How errors reach a terminal: one red line, and the exit code, decided here only.
 
 Exit codes: 0 success; 1 a failure that is not the user's input (unreachable
-store, corrupt data, internal error); 2 bad usage or bad input (also what
-click uses for usage errors); 130 interrupted.
+store, corrupt data, internal error), or a check that ran and found a problem
+(:func:`check_failed`: drift, a monitor's breach, failed validation rules, a
+broken audit chain, fsck or doctor problems, values left unsynced); 2 bad usage
+or bad input (also what click uses for usage errors); 130 interrupted. Commands
+never pick a number themselves (``shipyard run`` passes its child's code on).
 """
 
 from __future__ import annotations
 
 import traceback
 
+import typer
 from rich.markup import escape
 
 from shipyard.cli.console import err_console
@@ -21,13 +25,28 @@ from shipyard.core.errors import (
     Unauthenticated,
 )
 
-__all__ = ["EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_USAGE", "exit_code_for", "report"]
+__all__ = [
+    "EXIT_CHECK_FAILED",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "check_failed",
+    "exit_code_for",
+    "report",
+]
 
 EXIT_FAILURE = 1
+EXIT_CHECK_FAILED = 1
+"""The command did its job and what it checked is not right (CI fails the step)."""
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 _USER_ERRORS = (InvalidInput, NotFound, Conflict, Unauthenticated, PermissionDenied)
+
+
+def check_failed() -> typer.Exit:
+    """``raise check_failed()`` after reporting what a check found wrong."""
+    return typer.Exit(EXIT_CHECK_FAILED)
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from shipyard.cli.console import console, print_json, success
+from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, MIN_SAMPLE_HELP
@@ -147,7 +148,7 @@ def drift_command(
         if html_out is not None:
             success(f"HTML report written to {html_out}")
     if report.drift_detected:
-        raise typer.Exit(1)
+        raise check_failed()
 
 
 @monitor_app.command("profile")

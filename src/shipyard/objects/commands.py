@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from shipyard.cli.console import console, human_bytes, print_json, success, warn
+from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 
 __all__ = ["objects_app", "register"]
@@ -65,7 +66,7 @@ def fsck_command(
                 f"({summary})"
             )
     if not report.ok:
-        raise typer.Exit(1)
+        raise check_failed()
 
 
 def gc_command(

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 
 from shipyard.cli.console import console, err_console, print_json, success
+from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 
@@ -335,7 +336,7 @@ def sync_runs(
         else:
             err_console.print(f"[yellow]![/] {escape(describe(report))}")
     if not all(r.done for r in reports):
-        raise typer.Exit(1)
+        raise check_failed()
 
 
 @experiments_app.command("ls")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from shipyard.cli.console import console, print_json, success
+from shipyard.cli.errors import check_failed
 from shipyard.core.errors import AlreadyExists
 
 __all__ = ["validate_app"]
@@ -83,4 +84,4 @@ def run_command(
     else:
         console.print(render_result(result))
     if not result.passed:
-        raise typer.Exit(1)
+        raise check_failed()

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from shipyard.cli.console import console, human_bytes, print_json, success, warn
+from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.principal import LOCAL_OWNER
 from shipyard.workspace.doctor import Verdict
@@ -109,7 +110,7 @@ def doctor(ctx: typer.Context) -> None:
     failed = [c for c in checks if c.verdict is Verdict.FAIL]
     if failed:
         console.print(f"[bold red]{len(failed)} check(s) failed.[/]")
-        raise typer.Exit(1)
+        raise check_failed()
     console.print("[green]Everything Shipyard needs is in place.[/]")
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from shipyard.cli.console import console, err_console, print_json, success, warn
+from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 from shipyard.monitoring.options import MIN_SAMPLE_HELP
@@ -207,7 +208,7 @@ def run_command(
         if html_out is not None:
             success(f"HTML report written to {html_out}")
     if run.result.breaches:
-        raise typer.Exit(1)
+        raise check_failed()
 
 
 def schedule_command(
@@ -255,7 +256,7 @@ def schedule_command(
     if once:
         outcomes = scheduler.run_once()
         if any(o.error for o in outcomes):
-            raise typer.Exit(1)
+            raise check_failed()
         return
     from shipyard.core.durations import format_duration
 
