@@ -118,3 +118,19 @@ def test_every_answer_is_counted_with_the_status_the_client_received(
         )
         assert counted == count, (status, text)
     assert metric(text, "shipyard_serving_requests_total", status="500") == 0
+
+
+def test_serving_statuses_are_the_servers_but_for_its_declared_overrides() -> None:
+    from shipyard.core import errors as e
+    from shipyard.core.statuses import STATUS_FOR, status_for
+    from shipyard.serving.http import SERVING_OVERRIDES, error_status
+
+    overridden = {cls for cls, _ in SERVING_OVERRIDES}
+    for cls, _ in STATUS_FOR:
+        error = cls("x", retry_after=1) if cls is e.RateLimited else cls("x")
+        if not any(isinstance(error, o) for o in overridden):
+            assert error_status(error) == status_for(error), cls.__name__
+    assert error_status(e.SignatureMismatch("x")) == 422
+    assert error_status(e.IntegrityError("x")) == 503
+    assert error_status(e.Conflict("x")) == 409  # was 503 here, 409 on the team server
+    assert error_status(RuntimeError("x")) == 500

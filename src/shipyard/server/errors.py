@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from shipyard.core import errors as e
+from shipyard.core.statuses import STATUS_FOR, status_for
 from shipyard.server.head import HEAD_KEY
 from shipyard.server.limits import too_large_message
 from shipyard.store.db import Busy, NoFreeConnection
@@ -48,22 +49,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("shipyard.server")
-
-# Most specific first: the first class an error is an instance of wins.
-STATUS_FOR: tuple[tuple[type[e.ShipyardError], int], ...] = (
-    (e.WorkspaceNotFound, 404),
-    (e.NotFound, 404),
-    (e.ConfigError, 400),
-    (e.InvalidInput, 400),
-    (e.AlreadyExists, 409),
-    (e.Conflict, 409),
-    (e.Unauthenticated, 401),
-    (e.RateLimited, 429),
-    (e.PermissionDenied, 403),
-    (e.Unavailable, 503),
-    (e.SchemaOutOfDate, 503),
-    (e.IntegrityError, 500),
-)
 
 
 class ErrorDetail(BaseModel):
@@ -97,13 +82,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
 }
 """The error answers every API route may give, for its OpenAPI document."""
-
-
-def status_for(error: e.ShipyardError) -> int:
-    for cls, status in STATUS_FOR:
-        if isinstance(error, cls):
-            return status
-    return 500
 
 
 def error_body(

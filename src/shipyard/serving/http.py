@@ -1,6 +1,7 @@
 """HTTP plumbing shared by both protocols: JSON, statuses, headers, ids, replies.
 
-Statuses for errors are decided here only:
+Statuses for errors come from the shared table (``core/statuses.py``) with serving's
+overrides (:data:`SERVING_OVERRIDES`); what a client sees:
 
 ==============================================  ======
 what                                            status
@@ -37,14 +38,12 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from shipyard.core.errors import (
+    IntegrityError,
     InvalidInput,
-    NotFound,
-    PermissionDenied,
     ShipyardError,
     SignatureMismatch,
-    Unauthenticated,
-    Unavailable,
 )
+from shipyard.core.statuses import StatusTable, status_for
 from shipyard.serving.codings import MIN_COMPRESSED_SIZE, answer_coding, compress
 
 if TYPE_CHECKING:
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JSON",
+    "SERVING_OVERRIDES",
     "Endpoint",
     "Reply",
     "dumps",
@@ -144,21 +144,22 @@ def header_value(text: str) -> bytes:
     return quote(text, safe=_SAFE).encode("ascii")
 
 
+SERVING_OVERRIDES: StatusTable = (
+    # a well-formed input that does not fit the model's signature (KServe's and
+    # MLflow's clients read 422 as "fix the payload"); the team server says 400
+    (SignatureMismatch, 422),
+    # a model whose files fail their digests cannot be loaded: this model is
+    # unavailable, the server is not broken (the team server says 500)
+    (IntegrityError, 503),
+)
+"""Where serving's statuses differ from :data:`~shipyard.core.statuses.STATUS_FOR`, and why."""
+
+
 def error_status(exc: BaseException) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
-    if isinstance(exc, SignatureMismatch):
-        return 422
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Unauthenticated):
-        return 401
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, Unavailable | ShipyardError):
-        return 503
+    if isinstance(exc, ShipyardError):
+        return status_for(exc, SERVING_OVERRIDES)
     return 500
 
 
