@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from shipyard.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from shipyard.auth.service import USER_NAME, AuthService, CreatedToken, TokenInfo, UserInfo
+from shipyard.auth.service import (
+    FAILED_LOGIN,
+    USER_NAME,
+    AuthService,
+    CreatedToken,
+    TokenInfo,
+    UserInfo,
+)
 from shipyard.context import Context
 from shipyard.core.durations import parse_duration, parse_since
 from shipyard.core.errors import Unauthenticated
@@ -171,9 +178,6 @@ def _entry_out(row: AuditEventRow) -> AuditEntryOut:
         seq=row.seq, time=row.time, principal=row.principal, action=row.action,
         target=row.target, project=row.project, source=row.source, detail=row.detail,
     )  # fmt: skip
-
-
-FAILED_LOGIN = "wrong user name or password"  # as AuthService.login says it
 
 
 @public_router.post("/auth/login", summary="Exchange a user name and password for a token")

@@ -44,8 +44,10 @@ if TYPE_CHECKING:
     from shipyard.audit.report import AuditReport
     from shipyard.audit.setup import CheckpointSources
 
-__all__ = ["AuthService", "CreatedToken", "TokenInfo", "UserInfo"]
+__all__ = ["FAILED_LOGIN", "USER_NAME", "AuthService", "CreatedToken", "TokenInfo", "UserInfo"]
 
+FAILED_LOGIN = "wrong user name or password"
+"""The one answer to every failed login: no error shape tells which part was wrong."""
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 FREE_FAILURES = 5
 MAX_LOCK = timedelta(minutes=15)
@@ -228,7 +230,7 @@ class AuthService(TokenService):
                 lock = timedelta(seconds=2 ** (throttle.failures - FREE_FAILURES))
                 throttle.locked_until = now + min(lock, MAX_LOCK)
             audit.record(session, who, "auth.login_failed", f"user:{name}", source=source)
-        raise Unauthenticated("wrong user name or password")
+        raise Unauthenticated(FAILED_LOGIN)
 
 
 def _check_user_name(name: str) -> None:
