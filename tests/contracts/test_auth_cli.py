@@ -55,3 +55,18 @@ def test_an_unknown_user_is_not_found_either_way(
     result = mode.cli("users", "disable", mode.unique("nobody"))
     assert result.exit_code == 2
     assert "no user named" in result.stderr
+
+
+def test_audit_entries_are_the_same_value_objects_on_both_sides(mode: Mode) -> None:
+    from shipyard.audit.entry import AuditEntry
+    from shipyard.auth.remote import auth_for
+
+    user = mode.unique("cy")
+    auth = auth_for(mode.admin)
+    auth.add_user(mode.admin.principal, user, password=None)
+    entries = auth.audit_entries(mode.admin.principal, action="user.add", limit=500)
+    mine = [e for e in entries if e.target == f"user:{user}"]
+    assert len(mine) == 1
+    assert type(mine[0]) is AuditEntry  # not an ORM row embedded, not a dict remotely
+    assert mine[0].to_dict()["action"] == "user.add"
+    assert AuditEntry.from_dict(mine[0].to_dict()) == mine[0]

@@ -251,12 +251,7 @@ def audit_ls(
         app_ctx.principal, since=start, action=action, who=who, limit=limit
     )
     if as_json:
-        print_json([
-            {"seq": e.seq, "time": e.time.isoformat(), "principal": e.principal,
-             "action": e.action, "target": e.target, "project": e.project,
-             "source": e.source, "detail": e.detail}
-            for e in events
-        ])  # fmt: skip
+        print_json([e.to_dict() for e in events])
         return
     table = Table("#", "time (UTC)", "who", "action", "target", "from")
     for e in events:

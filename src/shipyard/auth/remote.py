@@ -9,11 +9,11 @@ server knows who is asking). :func:`auth_for` picks one for a context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
+from shipyard.audit.entry import AuditEntry
 from shipyard.audit.report import AuditReport
 from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
 from shipyard.client.http import read_answer
@@ -30,20 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["AuditEntry", "AuthApi", "RemoteAuth", "auth_for"]
 
 API = "/api/v1"
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One audit entry as the server reports it (the fields of a stored entry)."""
-
-    seq: int
-    time: datetime
-    principal: str
-    action: str
-    target: str
-    project: str | None
-    source: str
-    detail: dict[str, Any]
 
 
 class AuthApi(Protocol):
@@ -74,7 +60,7 @@ class AuthApi(Protocol):
     def audit_entries(
         self, principal: Principal, *, since: datetime | None = ..., action: str | None = ...,
         who: str | None = ..., limit: int = ...,
-    ) -> list[Any]: ...  # fmt: skip
+    ) -> list[AuditEntry]: ...  # fmt: skip
 
     def verify_audit(
         self, principal: Principal, *, checkpoints: Callable[[], CheckpointSources] | None = ...
@@ -165,7 +151,7 @@ class RemoteAuth:
             f"{API}/audit", since=since.isoformat() if since else None, action=action,
             principal=who, limit=limit,
         )  # fmt: skip
-        return [read_answer(_entry, e) for e in answer]
+        return [read_answer(AuditEntry.from_dict, e) for e in answer]
 
     def verify_audit(
         self,
@@ -208,16 +194,3 @@ def _token(data: dict[str, Any]) -> TokenInfo:
 
 def _created(data: dict[str, Any]) -> CreatedToken:
     return CreatedToken(info=_token(data["info"]), secret=data["token"])
-
-
-def _entry(data: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(
-        seq=int(data["seq"]),
-        time=datetime.fromisoformat(data["time"]),
-        principal=data["principal"],
-        action=data["action"],
-        target=data["target"],
-        project=data.get("project"),
-        source=data["source"],
-        detail=dict(data.get("detail") or {}),
-    )

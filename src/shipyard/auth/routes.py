@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
+from shipyard.audit.entry import AuditEntry
 from shipyard.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from shipyard.auth.service import (
     FAILED_LOGIN,
@@ -23,7 +24,6 @@ from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Role
 from shipyard.server.fields import ProjectName, Text, except_pattern
 from shipyard.server.security import request_context
-from shipyard.store.tables import AuditEventRow
 
 __all__ = ["public_router", "router"]
 
@@ -173,10 +173,10 @@ def _user_out(info: UserInfo) -> UserOut:
     )  # fmt: skip
 
 
-def _entry_out(row: AuditEventRow) -> AuditEntryOut:
+def _entry_out(entry: AuditEntry) -> AuditEntryOut:
     return AuditEntryOut(
-        seq=row.seq, time=row.time, principal=row.principal, action=row.action,
-        target=row.target, project=row.project, source=row.source, detail=row.detail,
+        seq=entry.seq, time=entry.time, principal=entry.principal, action=entry.action,
+        target=entry.target, project=entry.project, source=entry.source, detail=entry.detail,
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from shipyard.audit.entry import AuditEntry
 from shipyard.auth.access import get_user as _get_user
 from shipyard.auth.access import refuse_restricted
 from shipyard.auth.access import require_admin as _require_admin
@@ -36,7 +37,6 @@ from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.db import Database
 from shipyard.store.projects import check_project_name
-from shipyard.store.tables import AuditEventRow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -167,13 +167,13 @@ class AuthService(TokenService):
         action: str | None = None,
         who: str | None = None,
         limit: int = 100,
-    ) -> list[AuditEventRow]:
+    ) -> list[AuditEntry]:
         """Audit entries, newest first (admins only: the log names every user's actions)."""
         _require_admin(principal, "read the audit log")
         with self.db.read() as session:
-            return list(
-                audit.list_events(session, since=since, action=action, principal=who, limit=limit)
-            )
+            rows = audit.list_events(session, since=since, action=action, principal=who,
+                                     limit=limit)  # fmt: skip
+            return [AuditEntry.from_row(row) for row in rows]
 
     def verify_audit(
         self,
