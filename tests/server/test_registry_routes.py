@@ -69,11 +69,13 @@ def test_a_version_registered_over_http_moves_through_aliases(
 def test_bad_requests_answer_with_one_clear_error(client: TestClient, team: Team) -> None:
     headers = team.headers("root")
     clash = {"files": {"a": "aGk=", "a/b": "aGk="}}  # a file that is also a folder
+    broken = {"files": {**model_files(), "shipyard-model.json": "ew=="}}  # "{": not JSON
     cases = [
         ("post", f"{MODELS}/churn/versions", {"files": {"../escape": "aGk="}}, 400, "not a plain"),
         ("post", f"{MODELS}/churn/versions", clash, 400, "'a' is both a file and a folder"),
         ("post", f"{MODELS}/churn/versions", {"files": {"a.txt": "%%%"}}, 422, "files.a.txt"),
-        ("post", f"{MODELS}/churn/versions", {"files": {"a.txt": "aGk="}}, 404, "not a Shipyard"),
+        ("post", f"{MODELS}/churn/versions", {"files": {"a.txt": "aGk="}}, 400, "not a Shipyard"),
+        ("post", f"{MODELS}/churn/versions", broken, 400, "not a Shipyard"),  # was a 500
         ("post", f"{MODELS}/bad name/versions", {"files": model_files()}, 422, "name:"),
         ("get", f"{MODELS}/nope", None, 404, "no model named"),
         ("put", f"{MODELS}/nope/aliases/latest", {"version": 1}, 422, "reserved"),
@@ -85,6 +87,7 @@ def test_bad_requests_answer_with_one_clear_error(client: TestClient, team: Team
         assert answer.status_code == status, (path, answer.text)
         if text:
             assert text in answer.json()["error"]["message"], answer.text
+        assert "/tmp" not in answer.text  # no server path in any answer
     assert client.get(MODELS, headers=headers).json() == []  # nothing was registered
 
 

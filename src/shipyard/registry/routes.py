@@ -20,7 +20,6 @@ from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
 from shipyard.core.model_manifest import FileEntry
 from shipyard.core.model_ref import MODEL_NAME_PATTERN, ModelRef, check_alias
-from shipyard.core.relpath import check_relpaths
 from shipyard.registry.schemas import (
     REASON_MAX,
     AliasMove,
@@ -36,7 +35,6 @@ from shipyard.registry.schemas import (
 )
 from shipyard.server.fields import ProjectName, Text, path_segment
 from shipyard.server.security import request_context
-from shipyard.workspace.destinations import Destinations
 
 __all__ = ["router"]
 
@@ -92,35 +90,17 @@ def register_stored_version(
 def register_version(
     project: Project, name: ModelName, body: NewVersion, ctx: Ctx
 ) -> dict[str, Any]:
-    """For small models and scripts without the SDK: the files come as base64, are stored
-    and granted to the project, then registered exactly as uploaded files are."""
-    from shipyard.core.principal import Role
-    from shipyard.objects.grants import ObjectGrants
-    from shipyard.registry.model_dir.load import read_manifest
-    from shipyard.registry.publish import scratch_dir
-    from shipyard.registry.stored import register_stored
+    """For small models and scripts without the SDK: the files come as base64 and are
+    registered as :func:`~shipyard.registry.stored.register_inline` says."""
+    from shipyard.registry.stored import register_inline
 
-    ctx.principal.require(Role.CONTRIBUTOR, project, "register model versions")
-    here = _in(ctx, project)
-    check_relpaths(body.files, what="model file")  # a file that is also a folder, too
-    with scratch_dir(here, "upload") as scratch:
-        folder = scratch / "model"
-        places = Destinations(folder, what="model file")
-        paths = []
-        for path, content in body.files.items():
-            target = places.path(path)
-            try:
-                data = base64.b64decode(content, validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidInput(f"file {path!r} is not valid base64") from None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            paths.append(path)
-        read_manifest(folder)  # not a model directory: refused before anything is stored
-        refs = here.objects.put_files([folder / p for p in paths])
-    ObjectGrants(ctx.db).grant(ctx.principal, project, refs, action="model.upload")
-    files = [FileEntry(p, r.digest.hex, r.size) for p, r in zip(paths, refs, strict=True)]
-    version = register_stored(here, name, files, description=body.description, source="api")
+    files: dict[str, bytes] = {}
+    for path, content in body.files.items():
+        try:
+            files[path] = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput(f"file {path!r} is not valid base64") from None
+    version = register_inline(_in(ctx, project), name, files, description=body.description)
     return version.to_dict()
 
 

@@ -19,7 +19,7 @@ Only then one transaction registers the version; any refusal registers nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
@@ -33,7 +33,7 @@ from shipyard.registry.entities import ModelVersion, VersionDraft
 if TYPE_CHECKING:
     from shipyard.context import Context
 
-__all__ = ["MAX_FILES", "SOURCES", "register_stored"]
+__all__ = ["MAX_FILES", "SOURCES", "register_inline", "register_stored"]
 
 MAX_FILES = 10_000
 SOURCES = frozenset({"api", "directory", "mlflow", "run", "sdk"})
@@ -116,6 +116,53 @@ def register_stored(
         description=description,
     )
     return RegistryService(ctx.db).register_version(principal, project, name, draft)
+
+
+def register_inline(
+    ctx: Context,
+    name: str,
+    files: Mapping[str, bytes],
+    *,
+    description: str = "",
+    source: str = "api",
+) -> ModelVersion:
+    """Register the next version of ``name`` from a model directory's files given whole.
+
+    For clients without the SDK (the files come inside one request): they are
+    checked to make up a model directory before anything is stored, then stored
+    and granted to the project, then registered exactly as uploaded files are
+    (:func:`register_stored`). Raises :class:`PermissionDenied` without the
+    contributor role, :class:`InvalidInput` for a path that leaves the folder or
+    files that are not a model directory.
+    """
+    from shipyard.objects.grants import ObjectGrants
+    from shipyard.registry.model_dir.load import read_manifest
+    from shipyard.registry.publish import scratch_dir
+    from shipyard.workspace.destinations import Destinations
+
+    ctx.principal.require(Role.CONTRIBUTOR, ctx.project, "register model versions")
+    check_relpaths(list(files), what="model file")  # a file that is also a folder, too
+    with scratch_dir(ctx, "upload") as scratch:
+        folder = scratch / "model"
+        places = Destinations(folder, what="model file")
+        for path, data in files.items():
+            target = places.path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        try:  # not a model directory: refused before anything is stored
+            read_manifest(folder)
+        except (NotFound, IntegrityError, InvalidInput) as exc:
+            # the client's mistake, said without the server's scratch path
+            told = exc.message.replace(f"{folder}/", "").replace(f" in {folder}", "")
+            raise InvalidInput(
+                "the files are not a Shipyard model directory: "
+                + told.replace(str(folder), "the folder")
+            ) from None
+        paths = list(files)
+        refs = ctx.objects.put_files([folder / p for p in paths])
+    ObjectGrants(ctx.db).grant(ctx.principal, ctx.project, refs, action="model.upload")
+    entries = [FileEntry(p, r.digest.hex, r.size) for p, r in zip(paths, refs, strict=True)]
+    return register_stored(ctx, name, entries, description=description, source=source)
 
 
 def _stored_manifest(ctx: Context, entry: FileEntry) -> ModelManifest:
