@@ -125,7 +125,15 @@ def test_breaches_post_slack_messages_once_then_after_repeat_and_on_resolution(
     assert monitor(ctx, cfg, now=NOW + timedelta(hours=1)).event is None  # unchanged: quiet
     assert len(receiver.bodies) == 1
     assert monitor(ctx, cfg, now=NOW + timedelta(hours=7)).event == "breach"  # reminded
-    resolved = monitor(ctx, cfg, now=NOW + timedelta(hours=40))  # the drifted batch left
+    # the drifted batch has left the window: an empty window, then too few rows for a
+    # drift verdict, decide nothing, so neither says "resolved" (nor repeats the breach)
+    assert monitor(ctx, cfg, now=NOW + timedelta(hours=22)).result.status == "no_data"
+    log.predictions(columns_of(frame(3, seed=5)), at=NOW + timedelta(hours=23))
+    undecided = monitor(ctx, cfg, now=NOW + timedelta(hours=24))
+    assert (undecided.result.status, undecided.event) == ("not_enough_data", None)
+    assert len(receiver.bodies) == 2
+    log.predictions(columns_of(frame(1200, seed=6)), at=NOW + timedelta(hours=39))  # clean
+    resolved = monitor(ctx, cfg, now=NOW + timedelta(hours=40))
     assert resolved.event == "resolved"
     assert resolved.result.breaches == []
     assert receiver.bodies[-1]["shipyard"]["event"] == "resolved"

@@ -5,7 +5,10 @@
 1. :func:`~shipyard.monitoring.live.runner.run_monitor` computes the result;
 2. it decides whether to notify: a new or changed set of breaches does, an
    unchanged one only once per ``repeat`` (24 h by default), and the first
-   run without breaches after some notifies that things are back to normal;
+   run without breaches after some notifies that things are back to normal —
+   but a run that could not decide (an empty window, or too little data for a
+   drift verdict when drift was the breach) says nothing, and the state before
+   it still stands;
 3. it posts the webhooks (in parallel, bounded by timeouts and retries) and,
    for breaches, runs the ``on_breach`` command — each audited
    (``monitor.notify``, ``monitor.trigger`` with the exit code);
@@ -64,11 +67,34 @@ def should_notify(
     """``breach``, ``resolved`` or None (see the module docstring)."""
     kinds = result.breach_kinds
     if not kinds:
-        return "resolved" if previous is not None and previous.breaches else None
+        if previous is None or not previous.breaches or not _decides(result, previous):
+            return None
+        return "resolved"
     if previous is None or previous.breaches != kinds:
         return "breach"
     if last_notified is None or last_notified.window_end <= now - config.repeat:
         return "breach"
+    return None
+
+
+_UNDECIDED = frozenset({"no_data", "not_enough_data"})
+_NEED_A_VERDICT = frozenset({"drift", "prediction_drift"})
+
+
+def _decides(result: MonitorResult, previous: StoredResult) -> bool:
+    """Whether ``result`` can say ``previous``'s breaches are over."""
+    if result.status == "no_data":
+        return False  # nothing was checked
+    return result.status != "not_enough_data" or not set(previous.breaches) & _NEED_A_VERDICT
+
+
+def _before(past: list[StoredResult]) -> StoredResult | None:
+    """The run this one is compared with: runs that could not decide and said nothing
+    are passed over, so the breach before them still stands."""
+    for stored in reversed(past):
+        if stored.status in _UNDECIDED and not stored.notified:
+            continue
+        return stored
     return None
 
 
@@ -92,7 +118,7 @@ def monitor(
     run = MonitorRun(result)
     past = history(ctx, config.name, limit=30) if save or act else []
     result.history = [_point(p) for p in past]
-    previous = past[-1] if past else None
+    previous = _before(past)
     if act:
         event = should_notify(result, previous, previous_notified(ctx, config.name), config, now)
         if event is not None and (config.webhooks or (event == "breach" and config.on_breach)):
