@@ -82,7 +82,7 @@ def whoami(ctx: typer.Context) -> None:
     state: CliState = ctx.obj
     app_ctx = state.context()
     if not app_ctx.is_remote:
-        console.print(f"{app_ctx.principal.name} (local owner of this workspace)")
+        console.print(f"{escape(app_ctx.principal.name)} (local owner of this workspace)")
         return
     me = app_ctx.remote.get("/api/v1/me")
     roles = "admin" if me["admin"] else ", ".join(f"{p}: {r}" for p, r in me["roles"].items())
