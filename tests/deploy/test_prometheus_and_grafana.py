@@ -109,6 +109,7 @@ def test_the_grafana_dashboard_is_valid_and_queries_only_our_metrics() -> None:
     assert not unknown, f"the dashboard queries metrics nothing exports: {sorted(unknown)}"
     assert any(n.startswith("shipyard_serving_") for n in queried)
     assert any(n.startswith("shipyard_monitor_") for n in queried)
+    assert "shipyard_monitor_drift_not_enough_data" in queried  # "no verdict" is visible
 
 
 def _scrape_jobs() -> dict[str, dict[str, Any]]:
