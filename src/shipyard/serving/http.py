@@ -15,6 +15,7 @@ token may not predict                           403
 body, or what it decodes to, over the limit     413
 content type or encoding not accepted           415
 a model that failed to load                     503
+any other error: as the team server says it     409, 429, 503…
 ==============================================  ======
 
 Header values are made safe in one place (``header_value``): text that is not
