@@ -6,6 +6,8 @@ Evidently) in bench/.venv-peers, made by ``bench/setup``, in the same run.
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -104,3 +106,42 @@ def wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
             if process.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.2)
+
+
+def start_shipyard_server(
+    folder: Path, db: str, *extra: str
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str], str]:
+    """``shipyard server`` on ``db`` (upgraded, with an admin ``bench``), ready to answer.
+
+    Returns the process, its URL, the environment it runs in (no ``SHIPYARD_*`` of the
+    caller's) and the admin's token; ``extra`` goes to ``shipyard server``."""
+    shipyard = str(Path(sys.executable).parent / "shipyard")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([shipyard, "--uri", db, *args], env=env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout
+
+    cli("db", "upgrade")
+    cli("users", "add", "bench", "--role", "admin", "--no-password")
+    token = str(json.loads(cli("tokens", "create", "--user", "bench", "--json"))["token"])
+    port, log = free_port(), folder / "shipyard-server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [shipyard, "server", "--db", db, "--store", str(folder / "objects"), "--port",
+             str(port), *extra], env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_up(f"{url}/health", process, log)
+    return process, url, env, token
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process``; kill it if it has not ended within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -22,12 +22,20 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import BENCH_DIR, free_port, peer_bin, print_table, ratio, run_peer_python, wait_up
+from _common import (
+    BENCH_DIR,
+    free_port,
+    peer_bin,
+    print_table,
+    ratio,
+    run_peer_python,
+    start_shipyard_server,
+    wait_up,
+)
 
 MLFLOW = r"""
 import json, logging, os, random, statistics, sys, time, warnings
@@ -98,25 +106,7 @@ print(json.dumps(out))
 
 
 def start_shipyard(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    shipyard = Path(sys.executable).parent / "shipyard"
-    db = f"sqlite:///{folder / 'shipyard.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
-    run = {"env": env, "check": True, "capture_output": True, "text": True}
-    subprocess.run([shipyard, "--uri", db, "db", "upgrade"], **run)  # type: ignore[call-overload]
-    subprocess.run([shipyard, "--uri", db, "users", "add", "bench", "--role", "admin",
-                    "--no-password"], **run)  # type: ignore[call-overload]  # fmt: skip
-    made = subprocess.run([shipyard, "--uri", db, "tokens", "create", "--user", "bench",
-                           "--json"], **run)  # type: ignore[call-overload]  # fmt: skip
-    token = json.loads(made.stdout)["token"]
-    port = free_port()
-    log = folder / "shipyard-server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [shipyard, "server", "--db", db, "--store", str(folder / "objects"), "--port",
-             str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_up(f"{url}/health", process, log)
+    process, url, _env, token = start_shipyard_server(folder, f"sqlite:///{folder / 'shipyard.db'}")
     return process, url, token
 
 

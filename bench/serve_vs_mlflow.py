@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, peer_bin, print_table, ratio
+from _common import BENCH_DIR, peer_bin, print_table, ratio, stop
 
 TRAIN = """
 from sklearn.datasets import load_breast_cancer
@@ -135,12 +135,7 @@ def running(command: list[str], ready: str, port: int, env: dict) -> Iterator[No
         wait_ready(f"http://127.0.0.1:{port}{ready}", process)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def measure(

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _common import free_port, peer_bin, wait_up
+from _common import free_port, peer_bin, start_shipyard_server, stop, wait_up
 
 PG_ADMIN = os.environ.get(
     "SHIPYARD_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -129,24 +129,9 @@ def _tree_cpu(pid: int) -> float:
 
 
 def start_shipyard(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    shipyard = str(Path(sys.executable).parent / "shipyard")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
-    run = {"env": env, "check": True, "capture_output": True, "text": True}
-    subprocess.run([shipyard, "--uri", db, "db", "upgrade"], **run)  # type: ignore[call-overload]
-    subprocess.run([shipyard, "--uri", db, "users", "add", "bench", "--role", "admin",
-                    "--no-password"], **run)  # type: ignore[call-overload]  # fmt: skip
-    made = subprocess.run([shipyard, "--uri", db, "tokens", "create", "--user", "bench",
-                           "--json"], **run)  # type: ignore[call-overload]  # fmt: skip
-    port, log = free_port(), folder / "shipyard-server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [shipyard, "server", "--db", db, "--store", str(folder / "objects"), "--port",
-             str(port), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_up(f"{url}/health", process, log)
+    process, url, env, token = start_shipyard_server(folder, db, "--workers", "2")
     client_env = {**env, "SHIPYARD_URI": url, "SHIPYARD_PROJECT": "bench",
-                  "SHIPYARD_TOKEN": json.loads(made.stdout)["token"]}  # fmt: skip
+                  "SHIPYARD_TOKEN": token}  # fmt: skip
     return process, client_env
 
 
@@ -162,15 +147,6 @@ def start_mlflow(folder: Path, db: str) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     wait_up(f"{url}/health", process, log)
     return process, url
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _ready(client: subprocess.Popen[str]) -> bool:
@@ -228,7 +204,7 @@ def shipyard_load(clients: int, seconds: float) -> dict[str, float]:
             command = [sys.executable, "-c", SHIPYARD_CLIENT]
             return _drive([command] * clients, env, server.pid, seconds)
         finally:
-            _stop(server)
+            stop(server)
 
 
 def mlflow_load(clients: int, seconds: float) -> dict[str, float]:
@@ -238,4 +214,4 @@ def mlflow_load(clients: int, seconds: float) -> dict[str, float]:
             command = [str(peer_bin("python")), "-c", MLFLOW_CLIENT, url]
             return _drive([command] * clients, None, server.pid, seconds)
         finally:
-            _stop(server)
+            stop(server)
