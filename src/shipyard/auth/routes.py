@@ -174,10 +174,7 @@ def _user_out(info: UserInfo) -> UserOut:
 
 
 def _entry_out(entry: AuditEntry) -> AuditEntryOut:
-    return AuditEntryOut(
-        seq=entry.seq, time=entry.time, principal=entry.principal, action=entry.action,
-        target=entry.target, project=entry.project, source=entry.source, detail=entry.detail,
-    )  # fmt: skip
+    return AuditEntryOut.model_validate(entry, from_attributes=True)
 
 
 @public_router.post("/auth/login", summary="Exchange a user name and password for a token")
