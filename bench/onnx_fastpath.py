@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from shipyard.models import infer_signature, onnx_fast_path, signature_validator
-from shipyard.registry.onnx_fastpath import single_row_latency
+from shipyard.models.onnx_fastpath import single_row_latency
 
 PEER = """
 import json, statistics, sys, time

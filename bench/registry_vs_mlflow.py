@@ -102,9 +102,9 @@ def shipyard_figures(versions: int, loads: int, polls: int) -> dict[str, float]:
     from sklearn.preprocessing import StandardScaler
 
     import shipyard
+    from shipyard.models.signing.keys import generate_keys
     from shipyard.registry import alias_version
     from shipyard.registry.aliases import AliasService
-    from shipyard.registry.signing.keys import generate_keys
     from shipyard.workspace.create import init_workspace
 
     folder = Path(tempfile.mkdtemp())

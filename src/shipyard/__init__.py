@@ -33,7 +33,7 @@ from shipyard.core.settings import Settings
 from shipyard.runs import active_run, search_runs, start_run
 
 if TYPE_CHECKING:
-    from shipyard.registry.model_dir.loaded import LoadedModel
+    from shipyard.models.model_dir.loaded import LoadedModel
 
 __all__ = [
     "AlreadyExists",

@@ -22,9 +22,15 @@ from shipyard.workspace.config import load_settings
 from shipyard.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 s
+    from shipyard.auth.remote import AuthApi
     from shipyard.client.http import ApiClient
+    from shipyard.data.records import DatasetRecords
     from shipyard.objects.store import ObjectStore
+    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.remote import RemoteAliases, RemoteRegistry
+    from shipyard.registry.service import RegistryService
     from shipyard.store.db import Database
+    from shipyard.tracking.backend import TrackingBackend
 
 __all__ = ["Context", "open_context"]
 
@@ -190,6 +196,73 @@ class Context:
 
                     resources.objects = open_workspace_store(self)
         return resources.objects
+
+    # The seam. Each domain has one interface and two implementations: the services
+    # in-process, and the team server's HTTP client. This is the only place that
+    # picks one (tests/test_seam.py keeps it so); callers never ask which they got.
+
+    def open_tracking(self, *, owns_context: bool = False) -> TrackingBackend:
+        """Runs of this project; ``owns_context``: closing the backend closes this context."""
+        if self.is_remote:
+            from shipyard.tracking.remote_backend import RemoteTrackingBackend
+
+            return RemoteTrackingBackend(self, owns_context=owns_context)
+        from shipyard.tracking.local_backend import LocalBackend
+
+        return LocalBackend(self, owns_context=owns_context)
+
+    @property
+    def tracking(self) -> TrackingBackend:
+        """Runs of this project (see :mod:`shipyard.tracking.backend`)."""
+        return self.open_tracking()
+
+    @property
+    def registry(self) -> RegistryService | RemoteRegistry:
+        """Registered models and versions of this project."""
+        if self.is_remote:
+            from shipyard.registry.remote import RemoteRegistry
+
+            return RemoteRegistry(self.remote)
+        from shipyard.registry.service import RegistryService
+
+        return RegistryService(self.db)
+
+    @property
+    def aliases(self) -> AliasService | RemoteAliases:
+        """Alias moves, their history and approvals."""
+        if self.is_remote:
+            from shipyard.registry.remote import RemoteAliases
+
+            return RemoteAliases(self.remote)
+        from shipyard.registry.aliases import AliasService
+
+        return AliasService(self.db)
+
+    @property
+    def auth(self) -> AuthApi:
+        """Users, roles, tokens and the audit log."""
+        if self.is_remote:
+            from shipyard.auth.remote import RemoteAuth
+
+            return RemoteAuth(self.remote)
+        from shipyard.auth.service import AuthService
+
+        return AuthService(self.db)
+
+    def open_datasets(self) -> DatasetRecords:
+        """Dataset versions: the server's, the embedded file's (sqlite3 fast path), or the
+        database's. A new object each call: the caller keeps and closes it."""
+        if self.is_remote:
+            from shipyard.data.records_http import HttpRecords
+
+            return HttpRecords(self.remote)
+        from shipyard.data.records_lite import LiteRecords, embedded_path
+        from shipyard.data.records_sql import SqlRecords
+
+        path = embedded_path(self.metadata_uri)
+        if path is not None:
+            return LiteRecords(path, lambda: SqlRecords(self.db))
+        return SqlRecords(self.db)
 
     def close(self) -> None:
         """Close the stores, if this context opened them (derived contexts share them)."""

@@ -71,7 +71,7 @@ def test_verify_refuses_tampered_unsigned_and_unknown(
     assert unsigned.exit_code == 1
     assert "is not signed" in unsigned.stderr
     cli("models", "sign", str(model_dir))
-    from shipyard.registry.signing.keys import generate_keys
+    from shipyard.models.signing.keys import generate_keys
 
     stranger = generate_keys(tmp_path / "stranger")
     unknown = cli("models", "verify", str(model_dir), "--key", str(stranger.public_key))
@@ -84,7 +84,7 @@ def test_verify_refuses_tampered_unsigned_and_unknown(
 
 
 def test_trusting_another_signer(cli: Cli, model_dir: Path, tmp_path: Path) -> None:
-    from shipyard.registry.signing.keys import generate_keys
+    from shipyard.models.signing.keys import generate_keys
 
     cli("keys", "generate")
     colleague = generate_keys(tmp_path / "colleague")

@@ -17,9 +17,9 @@ from sklearn.linear_model import LogisticRegression
 import shipyard
 from shipyard.core.errors import IntegrityError, NotFound
 from shipyard.models import load_model, register_model
+from shipyard.models.signing.keys import generate_keys
 from shipyard.registry import alias_version, resolve_model
 from shipyard.registry.cache import cache_root, version_dir
-from shipyard.registry.signing.keys import generate_keys
 from tests.contracts.sdk_modes import Mode, as_admin
 
 X = np.random.default_rng(7).normal(size=(60, 4))

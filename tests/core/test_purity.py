@@ -53,7 +53,7 @@ def test_importing_shipyard_stays_light() -> None:
 
 
 def test_the_model_sdk_imports_no_framework_until_used() -> None:
-    loaded = _modules_after("import shipyard.models, shipyard.registry.flavors")
+    loaded = _modules_after("import shipyard.models, shipyard.models.flavors")
     assert not loaded & {
         "numpy", "pandas", "sklearn", "skops", "onnx", "onnxruntime", "skl2onnx",
         "torch", "xgboost", "lightgbm", "safetensors", "model_signing", "blake3", "yaml",

@@ -18,11 +18,11 @@ from shipyard.core.digest import Digest
 from shipyard.core.errors import IntegrityError, InvalidInput, NotFound, SignatureMismatch
 from shipyard.core.model_ref import ModelRef
 from shipyard.models import register_model, save_model
+from shipyard.models.signing.keys import generate_keys
 from shipyard.registry import alias_version, resolve_model
 from shipyard.registry.aliases import AliasService
 from shipyard.registry.cache import version_dir
 from shipyard.registry.entities import ModelVersion
-from shipyard.registry.signing.keys import generate_keys
 
 MODEL_SIGNING = Path(sys.executable).with_name("model_signing")
 

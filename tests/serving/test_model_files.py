@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shipyard.registry.signing.keys import PRIVATE_KEY_FILE, generate_keys
+from shipyard.models.signing.keys import PRIVATE_KEY_FILE, generate_keys
 from shipyard.serving.options import ServeOptions
-from tests.registry.onnx_graphs import leaking_graph, matmul_graph, model_folder
+from tests.models.onnx_graphs import leaking_graph, matmul_graph, model_folder
 from tests.serving.conftest import Server
 
 REQUEST = {"inputs": [{"name": "x", "shape": [1, 1], "datatype": "FP32", "data": [0.0]}]}

@@ -10,8 +10,8 @@ from typer.testing import Result
 
 import shipyard
 from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.models.source import open_source
 from shipyard.serving.options import ServeOptions
-from shipyard.serving.source import open_source
 from tests.serving.conftest import Data, Server, wait_for
 
 

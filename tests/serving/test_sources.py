@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.core.errors import InvalidInput, NotFound
-from shipyard.serving.source import open_source, register_source_scheme, split_served_name
+from shipyard.models.source import open_source, register_source_scheme, split_served_name
 from tests.serving.conftest import Models, move_aliases, versions_folder
 
 
@@ -61,7 +61,7 @@ def test_unknown_references_fail_in_one_line(tmp_path: Path) -> None:
 
 
 def test_other_packages_add_schemes(models: Models) -> None:
-    from shipyard.serving.folders import open_folder
+    from shipyard.models.folders import open_folder
 
     def opener(reference: str, name: str | None) -> object:
         return open_folder(str(models.logistic), name or reference.split(":/", 1)[1])

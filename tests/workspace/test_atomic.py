@@ -19,9 +19,9 @@ STREAMED_OR_FOLDERS = {
     "objects/files.py": "a download streamed into a temporary file, checked, then renamed",
     "objects/backends/scratch.py": "an upload streamed to scratch space, then renamed",
     "data/linking.py": "a hard link or copy made aside, then renamed over the work-tree file",
-    "registry/signing/sign.py": "model_signing writes the signature file itself",
+    "models/signing/sign.py": "model_signing writes the signature file itself",
     "workspace/create.py": "a whole .shipyard folder staged, then renamed",
-    "registry/model_dir/save.py": "a whole model directory staged, then renamed",
+    "models/model_dir/save.py": "a whole model directory staged, then renamed",
     "registry/cache.py": "a whole cached model directory, then renamed",
     "data/opening.py": "a whole extracted folder, then renamed",
 }

@@ -1,7 +1,7 @@
 """The keys of audit checkpoints: the server's signing key and the public key verifiers trust.
 
 Both are ECDSA P-256 PEM files, read and fingerprinted as model signing reads its
-keys (:mod:`shipyard.registry.signing.keys`), but kept apart from them: the
+keys (:mod:`shipyard.models.signing.keys`), but kept apart from them: the
 signing key belongs to the team server, in a file the metadata store's writers
 cannot read (a secret mount, not the database, not the object store). It is
 never stored, logged or shown; messages name its path and fingerprint only.
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from shipyard.audit.checkpoint import Checkpoint, SignedCheckpoint
 from shipyard.core.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
-from shipyard.registry.signing.keys import _write_atomic as write_atomic
-from shipyard.registry.signing.keys import fingerprint, load_public_key
+from shipyard.models.signing.keys import _write_atomic as write_atomic
+from shipyard.models.signing.keys import fingerprint, load_public_key
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec

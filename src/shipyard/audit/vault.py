@@ -131,7 +131,7 @@ def _found(where: str, load: Callable[[], SignedCheckpoint]) -> Found:
 
 def export_to_folder(folder: Path, signed: SignedCheckpoint) -> Path:
     """Write a copy of ``signed`` into ``folder`` (atomically; created if missing)."""
-    from shipyard.registry.signing.keys import _write_atomic as write_atomic
+    from shipyard.models.signing.keys import _write_atomic as write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(signed)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from shipyard.audit.entry import AuditEntry
 from shipyard.audit.report import AuditReport
-from shipyard.auth.service import AuthService, CreatedToken, TokenInfo, UserInfo
+from shipyard.auth.service import CreatedToken, TokenInfo, UserInfo
 from shipyard.client.http import read_answer
 from shipyard.core.durations import format_duration
 from shipyard.core.principal import Principal, Role
@@ -69,9 +69,7 @@ class AuthApi(Protocol):
 
 def auth_for(ctx: Context) -> AuthApi:
     """The team server's users and tokens in remote mode; else the database's, directly."""
-    if ctx.is_remote:
-        return RemoteAuth(ctx.remote)
-    return AuthService(ctx.db)
+    return ctx.auth
 
 
 class RemoteAuth:

@@ -11,7 +11,7 @@ versioned, type-tagged JSON::
                                                   "shape": [-1]}]}}
 
 This module is pure: inferring a signature from data and checking data against
-one live in ``shipyard.registry.signatures``.
+one live in ``shipyard.models.signatures``.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from shipyard.data.tree import ProfileIndex, Tree, TreeFile
 if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.data.records import DatasetRecords
-    from shipyard.data.records_sql import SqlRecords
     from shipyard.objects.store import ObjectStore
 
 __all__ = ["DataWorkspace"]
@@ -83,21 +82,7 @@ class DataWorkspace:
             return self._records
 
     def _open_records(self) -> DatasetRecords:
-        if self.ctx.is_remote:
-            from shipyard.data.records_http import HttpRecords
-
-            return HttpRecords(self.ctx.remote)
-        from shipyard.data.records_lite import LiteRecords, embedded_path
-
-        path = embedded_path(self.ctx.metadata_uri)
-        if path is not None:
-            return LiteRecords(path, self._sql_records)
-        return self._sql_records()
-
-    def _sql_records(self) -> SqlRecords:
-        from shipyard.data.records_sql import SqlRecords
-
-        return SqlRecords(self.ctx.db)
+        return self.ctx.open_datasets()
 
     def close(self) -> None:
         if "cache" in self.__dict__:

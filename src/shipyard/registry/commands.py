@@ -41,7 +41,7 @@ def keys_generate(
     as_json: JsonOption = False,
 ) -> None:
     """Create this workspace's signing key pair in .shipyard/keys/."""
-    from shipyard.registry.signing.keys import generate_keys
+    from shipyard.models.signing.keys import generate_keys
 
     info = generate_keys(_keys_dir(ctx), force=force)
     if as_json:
@@ -57,7 +57,7 @@ def keys_generate(
 @keys_app.command("list")
 def keys_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show this workspace's key and the public keys it trusts."""
-    from shipyard.registry.signing.keys import list_keys
+    from shipyard.models.signing.keys import list_keys
 
     keys = list_keys(_keys_dir(ctx))
     if as_json:
@@ -82,7 +82,7 @@ def keys_trust(
     force: Annotated[bool, typer.Option("--force", help="Replace a key of that name.")] = False,
 ) -> None:
     """Accept model signatures made by another key."""
-    from shipyard.registry.signing.keys import trust_key
+    from shipyard.models.signing.keys import trust_key
 
     info = trust_key(_keys_dir(ctx), public_key, name, force=force)
     success(f"Trusting key {info.name!r} (fingerprint {info.fingerprint[:16]}…)")
@@ -98,8 +98,8 @@ def models_sign(
     as_json: JsonOption = False,
 ) -> None:
     """Sign a model directory (OpenSSF model-signing format, model.sig inside it)."""
-    from shipyard.registry.signing.keys import PRIVATE_KEY_FILE
-    from shipyard.registry.signing.sign import sign_model
+    from shipyard.models.signing.keys import PRIVATE_KEY_FILE
+    from shipyard.models.signing.sign import sign_model
 
     private_key = key if key is not None else _keys_dir(ctx) / PRIVATE_KEY_FILE
     result = sign_model(directory, private_key)
@@ -121,10 +121,10 @@ def models_verify(
     as_json: JsonOption = False,
 ) -> None:
     """Check a model's file digests and its signature against trusted keys."""
-    from shipyard.registry.model_dir.digests import verify_files
-    from shipyard.registry.model_dir.load import read_manifest
-    from shipyard.registry.signing.keys import trusted_public_keys
-    from shipyard.registry.signing.verify import verify_model
+    from shipyard.models.model_dir.digests import verify_files
+    from shipyard.models.model_dir.load import read_manifest
+    from shipyard.models.signing.keys import trusted_public_keys
+    from shipyard.models.signing.verify import verify_model
 
     manifest = read_manifest(directory)
     verify_files(directory, manifest.files)
@@ -146,8 +146,8 @@ def models_inspect(
 ) -> None:
     """Show a model directory's flavor, signature and files, and check their digests."""
     from shipyard.core.signature import ColumnSchema
-    from shipyard.registry.model_dir.digests import verify_files
-    from shipyard.registry.model_dir.load import read_manifest
+    from shipyard.models.model_dir.digests import verify_files
+    from shipyard.models.model_dir.load import read_manifest
 
     manifest = read_manifest(directory)
     verify_files(directory, manifest.files)
@@ -204,7 +204,7 @@ def models_import_mlflow(
 ) -> None:
     """Convert an MLflow scikit-learn model to skops (no pickle): a folder, a version, or both."""
     from shipyard.core.errors import InvalidInput
-    from shipyard.registry.mlflow_import import import_mlflow
+    from shipyard.models.mlflow_import import import_mlflow
 
     if destination is None and name is None:
         raise InvalidInput(

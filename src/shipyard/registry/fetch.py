@@ -20,8 +20,8 @@ from shipyard.registry.entities import ModelVersion
 
 if TYPE_CHECKING:
     from shipyard.context import Context
+    from shipyard.models.model_dir.loaded import LoadedModel
     from shipyard.objects.progress import Progress
-    from shipyard.registry.model_dir.loaded import LoadedModel
 
 __all__ = ["ResolvedModel", "load_registered", "resolve_model", "verify_directory"]
 
@@ -74,10 +74,10 @@ def verify_directory(
     ctx: Context, version: ModelVersion, directory: Path
 ) -> tuple[ModelManifest, str | None]:
     """Check a materialised version against the registry and the signing policy."""
-    from shipyard.registry.model_dir.digests import digest_file, verify_files
-    from shipyard.registry.model_dir.load import read_manifest
-    from shipyard.registry.signing.policy import signing_policy
-    from shipyard.registry.signing.verify import verify_model
+    from shipyard.models.model_dir.digests import digest_file, verify_files
+    from shipyard.models.model_dir.load import read_manifest
+    from shipyard.models.signing.policy import signing_policy
+    from shipyard.models.signing.verify import verify_model
 
     where = f"{version.name}/{version.version}"
     hint = f"the cached copy in {directory} was altered: delete that folder to fetch it again"
@@ -110,8 +110,8 @@ def verify_directory(
 
 def load_registered(ctx: Context, ref: str | ModelRef, *, trusted: bool = False) -> LoadedModel:
     """Resolve, verify and load a registered version with its flavor."""
-    from shipyard.registry.flavors.registry import get_flavor
-    from shipyard.registry.model_dir.loaded import LoadedModel
+    from shipyard.models.flavors.registry import get_flavor
+    from shipyard.models.model_dir.loaded import LoadedModel
 
     resolved = resolve_model(ctx, ref)
     flavor = get_flavor(resolved.manifest.flavor)

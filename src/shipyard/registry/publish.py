@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.errors import IntegrityError, InvalidInput
 from shipyard.core.model_manifest import MANIFEST_FILE, SIGNATURE_FILE, FileEntry
 from shipyard.core.signature import Signature
+from shipyard.models.model_dir.digests import digest_file, verify_files
+from shipyard.models.model_dir.load import read_manifest
 from shipyard.registry.entities import ModelVersion, VersionDraft
-from shipyard.registry.model_dir.digests import digest_file, verify_files
-from shipyard.registry.model_dir.load import read_manifest
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -51,12 +51,12 @@ def publish_model(
 ) -> ModelVersion:
     """Save ``model`` in a safe format and register it as the next version of ``name``.
 
-    Raises what :func:`~shipyard.registry.model_dir.save.save_model` raises (an
+    Raises what :func:`~shipyard.models.model_dir.save.save_model` raises (an
     unsupported model names the supported flavors; an example the model cannot
     predict on is :class:`InvalidInput`) before anything is stored.
     """
     from shipyard.core.model_ref import check_model_name
-    from shipyard.registry.model_dir.save import save_model
+    from shipyard.models.model_dir.save import save_model
 
     check_model_name(name)
     with scratch_dir(ctx, "model") as scratch:
@@ -161,9 +161,9 @@ def _sign(ctx: Context, folder: Path) -> str | None:
 
     Returns the signer's key fingerprint, or None for an unsigned model.
     """
-    from shipyard.registry.signing.keys import PRIVATE_KEY_FILE, trusted_public_keys
-    from shipyard.registry.signing.sign import sign_model
-    from shipyard.registry.signing.verify import verify_model
+    from shipyard.models.signing.keys import PRIVATE_KEY_FILE, trusted_public_keys
+    from shipyard.models.signing.sign import sign_model
+    from shipyard.models.signing.verify import verify_model
 
     keys_dir = ctx.layout.keys_dir if ctx.settings.workspace is not None else None
     if keys_dir is not None and (keys_dir / PRIVATE_KEY_FILE).is_file():

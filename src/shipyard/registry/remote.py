@@ -58,20 +58,12 @@ def read_answer(parse: Callable[[Any], T], data: Any) -> T:
 
 def registry_for(ctx: Context) -> RegistryService | RemoteRegistry:
     """The team server's registry in remote mode; else the metadata store's, in-process."""
-    if ctx.is_remote:
-        return RemoteRegistry(ctx.remote)
-    from shipyard.registry.service import RegistryService
-
-    return RegistryService(ctx.db)
+    return ctx.registry
 
 
 def aliases_for(ctx: Context) -> AliasService | RemoteAliases:
     """The team server's alias moves in remote mode; else the metadata store's."""
-    if ctx.is_remote:
-        return RemoteAliases(ctx.remote)
-    from shipyard.registry.aliases import AliasService
-
-    return AliasService(ctx.db)
+    return ctx.aliases
 
 
 def model_store(ctx: Context) -> ObjectStore | HttpObjectStore:

@@ -135,8 +135,8 @@ def register_inline(
     contributor role, :class:`InvalidInput` for a path that leaves the folder or
     files that are not a model directory.
     """
+    from shipyard.models.model_dir.load import read_manifest
     from shipyard.objects.grants import ObjectGrants
-    from shipyard.registry.model_dir.load import read_manifest
     from shipyard.registry.publish import scratch_dir
     from shipyard.workspace.destinations import Destinations
 

@@ -22,12 +22,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shipyard.models.source import ModelSource
 from shipyard.serving.http import dumps
 from shipyard.serving.metrics import CONTENT_TYPE_LATEST
 from shipyard.serving.options import ServeOptions
 from shipyard.serving.protocols import mlflow, oip
 from shipyard.serving.service import Serving
-from shipyard.serving.source import ModelSource
 
 if TYPE_CHECKING:
     from shipyard.context import Context

@@ -101,9 +101,9 @@ def serve(
 ) -> None:
     """Serve models over HTTP: Open Inference Protocol v2 and MLflow's /invocations."""
     from shipyard.core.durations import parse_duration
+    from shipyard.models.source import open_source
     from shipyard.serving.options import OPTIONS_ENV, BatchOptions, ServeOptions
     from shipyard.serving.routing import build_deployments, parse_split
-    from shipyard.serving.source import open_source
 
     state: CliState = ctx.obj
     settings = state.context().settings

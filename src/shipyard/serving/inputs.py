@@ -22,8 +22,8 @@ import numpy as np
 
 from shipyard.core.errors import InvalidInput, SignatureMismatch
 from shipyard.core.signature import ColumnSchema, Signature, TensorSchema
-from shipyard.registry.signatures.dtypes import family
-from shipyard.registry.signatures.validate import SignatureValidator
+from shipyard.models.signatures.dtypes import family
+from shipyard.models.signatures.validate import SignatureValidator
 
 __all__ = ["InputSpec", "Inputs", "merge"]
 

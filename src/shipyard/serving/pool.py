@@ -21,10 +21,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from shipyard.core.errors import ShipyardError, Unavailable
+from shipyard.models.source import ResolvedModel
 from shipyard.serving.metrics import ServingMetrics
 from shipyard.serving.options import ServeOptions
 from shipyard.serving.served import Loader, ServedVersion, load_version
-from shipyard.serving.source import ResolvedModel
 
 __all__ = ["ModelPool"]
 

@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass, field
 
 from shipyard.core.errors import InvalidInput
+from shipyard.models.source import ModelSource, ResolvedModel
 from shipyard.serving.options import SplitTraffic
-from shipyard.serving.source import ModelSource, ResolvedModel
 
 __all__ = ["PRIMARY", "Deployment", "Target", "build_deployments"]
 

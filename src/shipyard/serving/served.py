@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import InvalidInput
+from shipyard.models.source import ResolvedModel
 from shipyard.serving.batching import Batcher
 from shipyard.serving.inputs import Inputs, InputSpec
 from shipyard.serving.options import BatchOptions
-from shipyard.serving.source import ResolvedModel
 
 if TYPE_CHECKING:
     from shipyard.models import LoadedModel
-    from shipyard.registry.onnx_fastpath import FastPath
+    from shipyard.models.onnx_fastpath import FastPath
 
 __all__ = ["METHODS", "Loader", "ServedVersion", "load_version"]
 
@@ -205,7 +205,7 @@ def _time_one_row(served: ServedVersion, example: Any) -> float:
 
 
 def _first_row(spec: InputSpec, example: Any) -> Inputs:
-    from shipyard.registry.signatures.infer import is_dataframe
+    from shipyard.models.signatures.infer import is_dataframe
 
     if is_dataframe(example):
         head = example.head(1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import NotFound
+from shipyard.models.source import ModelSource, ResolvedModel, open_source
 from shipyard.serving.inference_log import InferenceLog
 from shipyard.serving.inputs import Inputs
 from shipyard.serving.metrics import ServingMetrics
@@ -24,7 +25,6 @@ from shipyard.serving.pool import ModelPool
 from shipyard.serving.reload import Reloader
 from shipyard.serving.routing import PRIMARY, Deployment, build_deployments
 from shipyard.serving.served import ServedVersion
-from shipyard.serving.source import ModelSource, ResolvedModel, open_source
 
 if TYPE_CHECKING:
     from shipyard.context import Context

@@ -141,7 +141,7 @@ def _log_model(run: Any, estimator: Any, X: Any) -> None:
     import tempfile
     from pathlib import Path
 
-    from shipyard.registry.model_dir.save import save_model
+    from shipyard.models.model_dir.save import save_model
 
     example = X.iloc[:_EXAMPLE_ROWS] if hasattr(X, "iloc") else X[:_EXAMPLE_ROWS]
     folder = Path(tempfile.mkdtemp(prefix="shipyard-autolog-"))

@@ -172,10 +172,4 @@ class TrackingBackend(Protocol):
 
 def open_backend(context: Context, *, owns_context: bool = False) -> TrackingBackend:
     """The backend for ``context``: the team server it names, or the store in-process."""
-    if context.is_remote:
-        from shipyard.tracking.remote_backend import RemoteTrackingBackend
-
-        return RemoteTrackingBackend(context, owns_context=owns_context)
-    from shipyard.tracking.local_backend import LocalBackend
-
-    return LocalBackend(context, owns_context=owns_context)
+    return context.open_tracking(owns_context=owns_context)

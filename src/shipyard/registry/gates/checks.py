@@ -23,7 +23,7 @@ from shipyard.registry.gates.scoring import LOWER_IS_BETTER
 
 if TYPE_CHECKING:
     from shipyard.context import Context
-    from shipyard.registry.model_dir.loaded import LoadedModel
+    from shipyard.models.model_dir.loaded import LoadedModel
 
 __all__ = ["GateInputs", "GateResult", "run_checks"]
 
@@ -124,11 +124,11 @@ def _label(gate: str, inputs: GateInputs) -> str:
 
 
 def _signature(inputs: GateInputs) -> list[GateResult]:
+    from shipyard.models.model_dir.digests import verify_files
+    from shipyard.models.model_dir.load import read_manifest
+    from shipyard.models.signing.keys import trusted_public_keys
+    from shipyard.models.signing.verify import verify_model
     from shipyard.registry.cache import materialize
-    from shipyard.registry.model_dir.digests import verify_files
-    from shipyard.registry.model_dir.load import read_manifest
-    from shipyard.registry.signing.keys import trusted_public_keys
-    from shipyard.registry.signing.verify import verify_model
 
     check = "signed by a trusted key; files match"
     if not inputs.version.signed:

@@ -20,7 +20,7 @@ from shipyard.core.errors import InvalidInput, NotFound, ShipyardError
 from shipyard.core.signature import ColumnSchema
 
 if TYPE_CHECKING:
-    from shipyard.registry.model_dir.loaded import LoadedModel
+    from shipyard.models.model_dir.loaded import LoadedModel
 
 __all__ = [
     "LOWER_IS_BETTER",
