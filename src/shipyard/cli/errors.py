@@ -24,6 +24,7 @@ from shipyard.core.errors import (
     ShipyardError,
     Unauthenticated,
 )
+from shipyard.core.extras import missing_extra_for
 
 __all__ = [
     "EXIT_CHECK_FAILED",
@@ -61,6 +62,7 @@ def report(error: BaseException, *, debug: bool) -> int:
     """Print ``error`` for a human and return the exit code to use."""
     if debug:
         err_console.print(escape("".join(traceback.format_exception(error))), end="")
+    error = missing_extra_for(error) or error  # a library the base install leaves out
     if isinstance(error, ShipyardError):
         err_console.print(f"[bold red]error:[/] {escape(error.one_line())}")
         for line in error.details():

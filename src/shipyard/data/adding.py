@@ -22,7 +22,7 @@ from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.core.relpath import check_relpaths
 from shipyard.data.gitignore import ignore_in_git
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer
-from shipyard.data.profiles import StoredProfile, is_tabular, profile_and_store
+from shipyard.data.profiles import StoredProfile, is_tabular, profile_and_store, why_no_profiles
 from shipyard.data.records import NewVersion
 from shipyard.data.scan import ScannedFile
 from shipyard.data.statcache import FileStat
@@ -314,6 +314,9 @@ def _profiles(
     notes: list[str],
 ) -> dict[str, StoredProfile]:
     tabular = [f for f in files if is_tabular(f.rel or name)]
+    if tabular and (why := why_no_profiles()):
+        notes.append(why)  # one note, not one per file
+        return {}
     out: dict[str, StoredProfile] = {}
     fresh = 0
     for f in tabular:

@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, ShipyardError
+from shipyard.core.extras import MissingExtra, require
 
 if TYPE_CHECKING:
     from shipyard.data.statcache import StatCache
     from shipyard.objects.store import ObjectStore
     from shipyard.profiling.profile import Profile
 
-__all__ = ["StoredProfile", "is_tabular", "load_profile", "profile_and_store", "schema_of"]
+__all__ = [
+    "StoredProfile",
+    "is_tabular",
+    "load_profile",
+    "profile_and_store",
+    "schema_of",
+    "why_no_profiles",
+]
 
 _TABULAR = (".parquet", ".pq", ".parq", ".csv", ".tsv")
 _COMPRESSED = (".gz", ".bz2", ".zst")
@@ -38,6 +46,15 @@ def is_tabular(name: str) -> bool:
             lower = lower[: -len(suffix)]
             break
     return lower.endswith(_TABULAR)
+
+
+def why_no_profiles() -> str | None:
+    """Why no table can be profiled in this install (the ``[tables]`` extra is missing)."""
+    try:
+        require("tables", "no profiles", "pyarrow", "numpy")
+    except MissingExtra as exc:
+        return exc.one_line()
+    return None
 
 
 @dataclass(frozen=True)
@@ -70,7 +87,9 @@ def profile_and_store(
 
 
 def load_profile(store: ObjectStore, digest: Digest) -> Profile:
-    """The profile stored under ``digest``; raises :class:`NotFound` (suggesting pull)."""
+    """The profile stored under ``digest``; raises :class:`NotFound` (suggesting pull), or
+    :class:`MissingExtra` without the ``[tables]`` extra."""
+    require("tables", "data profiles", "pyarrow", "numpy")
     from shipyard.profiling.profile import Profile
 
     data = store.read_bytes(digest)

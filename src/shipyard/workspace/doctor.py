@@ -18,6 +18,7 @@ from typing import Any
 
 from shipyard.context import Context
 from shipyard.core.errors import ShipyardError
+from shipyard.core.extras import EXTRAS
 from shipyard.core.settings import Settings
 from shipyard.workspace.config import load_settings
 from shipyard.workspace.layout import WorkspaceLayout
@@ -37,15 +38,6 @@ class Check:
     name: str
     verdict: Verdict
     detail: str
-
-
-EXTRAS: Mapping[str, tuple[str, ...]] = {
-    "s3": ("boto3",),
-    "server": ("fastapi", "uvicorn", "httpx"),
-    "xgboost": ("xgboost",),
-    "lightgbm": ("lightgbm",),
-    "torch": ("torch",),
-}
 
 
 def run_checks(
