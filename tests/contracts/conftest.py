@@ -1,5 +1,6 @@
-"""Fixtures of the contract suites: ``mode`` runs a test embedded and against a server."""
+"""Fixtures of the contract suites: ``mode`` runs a test embedded on SQLite, embedded on
+PostgreSQL, and against a team server (see sdk_modes.py)."""
 
-from tests.contracts.sdk_modes import mode
+from tests.contracts.sdk_modes import mode, shared_bucket, shared_postgres
 
-__all__ = ["mode"]
+__all__ = ["mode", "shared_bucket", "shared_postgres"]

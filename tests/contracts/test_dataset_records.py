@@ -1,97 +1,110 @@
-"""Contract of dataset records, on SQLite and PostgreSQL, and through the team server."""
+"""Contract of dataset records, in every mode: LiteRecords (embedded SQLite, the sqlite3
+fast path), SqlRecords (PostgreSQL) and HttpRecords (the team server), each taken from
+the context of its mode (``ctx.open_datasets()``) as the persona that asks.
+
+The tests at the end are the fast path's own: one chain and one numbering with
+the SQLAlchemy path, and what it does with a missing or locked file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
-from shipyard.client.http import ApiClient
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
-from shipyard.core.principal import LOCAL_OWNER, Principal, Role
-from shipyard.data.records import DatasetRecords, NewVersion
-from shipyard.data.records_http import HttpRecords
+from shipyard.core.principal import Principal, Role
+from shipyard.data.records import DatasetRecords, DatasetVersion, NewVersion
 from shipyard.data.records_lite import LiteRecords, embedded_path
 from shipyard.data.records_sql import SqlRecords
 from shipyard.store import audit
 from shipyard.store.db import Database
-from tests.serverkit import PROJECT, Team
+from tests.contracts.sdk_modes import Mode
+from tests.serverkit import PROJECT
 
 A, B = Digest("aa" * 32), Digest("bb" * 32)
 CONTRIBUTOR = Principal("carol", roles={PROJECT: Role.CONTRIBUTOR})
 VIEWER = Principal("vic", roles={PROJECT: Role.VIEWER})
-OUTSIDER = Principal("otto", roles={"fraud": Role.ADMIN})
 
 
 def _v(name: str, digest: Digest, **extra: object) -> NewVersion:
     return NewVersion(name, "file", digest, 100, 1, **extra)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlalchemy", "sqlite3"])
-def records(request: pytest.FixtureRequest, database: Database) -> DatasetRecords:
-    """The records through SQLAlchemy, and (embedded SQLite) through the sqlite3 fast path."""
-    if request.param == "sqlalchemy":
-        return SqlRecords(database)
-    if database.dialect != "sqlite":
-        pytest.skip("the sqlite3 fast path is for the embedded SQLite store")
-    return LiteRecords(_file_of(database), lambda: SqlRecords(database))
+class Records:
+    """The records as one persona of the mode sees them (the principal goes along)."""
+
+    def __init__(self, mode: Mode, persona: str) -> None:
+        self.context = mode.persona(persona)
+        self.records: DatasetRecords = self.context.open_datasets()
+
+    def register(self, *items: NewVersion) -> list[DatasetVersion]:
+        return self.records.register(self.context.principal, PROJECT, items)
+
+    def versions(self, name: str) -> list[DatasetVersion]:
+        return self.records.versions(self.context.principal, PROJECT, name)
+
+    def get(self, name: str, **which: object) -> DatasetVersion:
+        return self.records.get(self.context.principal, PROJECT, name, **which)  # type: ignore[arg-type]
+
+    def datasets(self, prefix: str) -> list[tuple[str, int, int]]:
+        """``(name, versions, latest)`` of the datasets under ``prefix`` (the store is shared)."""
+        summaries = self.records.datasets(self.context.principal, PROJECT)
+        return [(s.name, s.versions, s.latest.version) for s in summaries
+                if s.name.startswith(prefix)]  # fmt: skip
 
 
-def _file_of(database: Database) -> Path:
-    path = embedded_path(f"sqlite:///{database.url.database}")
-    assert path is not None
-    return path
-
-
-def test_versions_are_numbered_per_dataset_and_idempotent_per_content(
-    records: DatasetRecords, database: Database
-) -> None:
-    [one] = records.register(
-        CONTRIBUTOR, PROJECT, [_v("data/t.csv", A, rows=5, git_commit="abc1234")]
-    )
-    [two, other] = records.register(CONTRIBUTOR, PROJECT, [_v("data/t.csv", B), _v("x.bin", A)])
-    [again] = records.register(CONTRIBUTOR, PROJECT, [_v("data/t.csv", A)])
+def test_versions_are_numbered_per_dataset_and_idempotent_per_content(mode: Mode) -> None:
+    writer, reader = Records(mode, "contributor"), Records(mode, "viewer")
+    d = mode.unique("ds")
+    [one] = writer.register(_v(f"{d}/t.csv", A, rows=5, git_commit="abc1234", message="first"))
+    [two, other] = writer.register(_v(f"{d}/t.csv", B), _v(f"{d}/x.bin", A))
+    [again] = writer.register(_v(f"{d}/t.csv", A))
     assert (one.version, two.version, other.version) == (1, 2, 1)
-    assert again.id == one.id
-    assert again.version == 1
-    assert (one.rows, one.git_commit, one.created_by) == (5, "abc1234", "carol")
-    assert str(one.ref) == "data/t.csv@v1"
-    versions = records.versions(VIEWER, PROJECT, "data/t.csv")
-    assert [v.version for v in versions] == [2, 1]
-    assert records.get(VIEWER, PROJECT, "data/t.csv").version == 2
-    assert records.get(VIEWER, PROJECT, "data/t.csv", version=1).digest == A
-    assert records.get(VIEWER, PROJECT, "data/t.csv", digest=B).version == 2
-    summaries = records.datasets(VIEWER, PROJECT)
-    assert [(s.name, s.versions, s.latest.version) for s in summaries] == [
-        ("data/t.csv", 2, 2), ("x.bin", 1, 1),
-    ]  # fmt: skip
-    with database.read() as session:
-        actions = [e.target for e in audit.list_events(session, action="dataset.version.add")]
-    assert sorted(actions) == ["dataset:data/t.csv@v1", "dataset:data/t.csv@v2", "dataset:x.bin@v1"]
+    assert (again.id, again.version) == (one.id, 1)
+    assert (one.rows, one.git_commit, one.created_by) == (5, "abc1234", "contributor")
+    assert str(one.ref) == f"{d}/t.csv@v1"
+    assert [v.version for v in reader.versions(f"{d}/t.csv")] == [2, 1]
+    assert reader.get(f"{d}/t.csv").version == 2
+    assert reader.get(f"{d}/t.csv", version=1) == one  # read back exactly as written
+    assert reader.get(f"{d}/t.csv", digest=B).version == 2
+    assert reader.datasets(d) == [(f"{d}/t.csv", 2, 2), (f"{d}/x.bin", 1, 1)]
+    admin = mode.persona("root")
+    entries = admin.auth.audit_entries(admin.principal, action="dataset.version.add", limit=500)
+    mine = sorted(e.target for e in entries if e.target.startswith(f"dataset:{d}/"))
+    assert mine == [f"dataset:{d}/t.csv@v1", f"dataset:{d}/t.csv@v2", f"dataset:{d}/x.bin@v1"]
+    assert {e.principal for e in entries if e.target in mine} == {"contributor"}
 
 
-def test_roles_are_checked_and_nothing_is_written_on_refusal(records: DatasetRecords) -> None:
-    with pytest.raises(PermissionDenied, match="vic may not add dataset versions"):
-        records.register(VIEWER, PROJECT, [_v("t.csv", A)])
-    records.register(LOCAL_OWNER, PROJECT, [_v("t.csv", A)])
+def test_roles_are_checked_and_nothing_is_written_on_refusal(mode: Mode) -> None:
+    d = mode.unique("ds")
+    with pytest.raises(PermissionDenied, match="viewer may not add dataset versions"):
+        Records(mode, "viewer").register(_v(f"{d}/t.csv", A))
+    Records(mode, "maintainer").register(_v(f"{d}/u.csv", A))
     with pytest.raises(PermissionDenied):
-        records.versions(OUTSIDER, PROJECT, "t.csv")
-    assert len(records.datasets(VIEWER, PROJECT)) == 1
+        Records(mode, "outsider").versions(f"{d}/u.csv")
+    with pytest.raises(PermissionDenied):
+        Records(mode, "outsider").datasets(d)
+    assert Records(mode, "viewer").datasets(d) == [(f"{d}/u.csv", 1, 1)]
 
 
-def test_unknown_datasets_and_versions_are_not_found(records: DatasetRecords) -> None:
-    records.register(LOCAL_OWNER, PROJECT, [_v("t.csv", A)])
-    with pytest.raises(NotFound, match=r"no dataset 'nope.csv'"):
-        records.versions(LOCAL_OWNER, PROJECT, "nope.csv")
+def test_unknown_datasets_and_versions_are_not_found(mode: Mode) -> None:
+    d = mode.unique("ds")
+    records = Records(mode, "contributor")
+    records.register(_v(f"{d}/t.csv", A))
+    with pytest.raises(NotFound, match=rf"no dataset '{d}/nope.csv'"):
+        records.versions(f"{d}/nope.csv")
+    with pytest.raises(NotFound, match=rf"no dataset '{d}/nope.csv'"):
+        records.get(f"{d}/nope.csv")
     with pytest.raises(NotFound, match="has no version v7"):
-        records.get(LOCAL_OWNER, PROJECT, "t.csv", version=7)
+        records.get(f"{d}/t.csv", version=7)
+    with pytest.raises(NotFound):
+        records.get(f"{d}/t.csv", digest=B)
 
 
 @pytest.mark.parametrize(
-    "item",
+    "bad",
     [
         _v("../escape.csv", A),
         _v("/abs.csv", A),
@@ -100,53 +113,27 @@ def test_unknown_datasets_and_versions_are_not_found(records: DatasetRecords) ->
         NewVersion("t.csv", "file", A, -1, 1),
         _v("t.csv", A, git_commit="not a commit"),
     ],
+    ids=["escape", "absolute", "double-slash", "kind", "size", "commit"],
 )
-def test_malformed_versions_are_refused_before_writing(
-    records: DatasetRecords, item: NewVersion
-) -> None:
+def test_malformed_versions_are_refused_before_writing(mode: Mode, bad: NewVersion) -> None:
+    d = mode.unique("ds")
+    records = Records(mode, "contributor")
     with pytest.raises(InvalidInput):
-        records.register(LOCAL_OWNER, PROJECT, [_v("ok.csv", B), item])
-    assert records.datasets(LOCAL_OWNER, PROJECT) == []
+        records.register(_v(f"{d}/ok.csv", B), bad)
+    assert records.datasets(d) == []
 
 
-@pytest.fixture
-def http_records(
-    server_app: FastAPI,
-    live_server,
-    team: Team,  # type: ignore[no-untyped-def]
-) -> Iterator[tuple[HttpRecords, HttpRecords]]:
-    base = f"http://127.0.0.1:{live_server(server_app)}"
-    with (
-        ApiClient(base, team.tokens["contributor"]) as writer,
-        ApiClient(base, team.tokens["viewer"]) as reader,
-    ):
-        yield HttpRecords(writer), HttpRecords(reader)
+# -- the sqlite3 fast path's own behaviour, beside the SQLAlchemy path -------------------
+
+
+def _file_of(database: Database) -> Path:
+    path = embedded_path(f"sqlite:///{database.url.database}")
+    assert path is not None
+    return path
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_the_server_keeps_the_same_contract(
-    http_records: tuple[HttpRecords, HttpRecords], database: Database
-) -> None:
-    writer, reader = http_records
-    records: DatasetRecords = writer
-    [one] = records.register(LOCAL_OWNER, PROJECT, [_v("data/t.csv", A, message="first")])
-    [two] = records.register(LOCAL_OWNER, PROJECT, [_v("data/t.csv", B)])
-    [again] = records.register(LOCAL_OWNER, PROJECT, [_v("data/t.csv", A)])
-    assert (one.version, two.version, again.id) == (1, 2, one.id)
-    assert one.created_by == "contributor"  # the token's user, not the principal passed
-    assert [v.version for v in reader.versions(LOCAL_OWNER, PROJECT, "data/t.csv")] == [2, 1]
-    assert reader.get(LOCAL_OWNER, PROJECT, "data/t.csv", version=1).message == "first"
-    assert reader.datasets(LOCAL_OWNER, PROJECT)[0].versions == 2
-    with pytest.raises(PermissionDenied):
-        reader.register(LOCAL_OWNER, PROJECT, [_v("data/u.csv", A)])
-    with pytest.raises(NotFound):
-        reader.get(LOCAL_OWNER, PROJECT, "data/t.csv", version=9)
-
-
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_both_ways_of_writing_make_one_chain_and_one_numbering(
-    database: Database, tmp_path: Path
-) -> None:
+def test_both_ways_of_writing_make_one_chain_and_one_numbering(database: Database) -> None:
     path = _file_of(database)
     lite, sql = LiteRecords(path, lambda: SqlRecords(database)), SqlRecords(database)
     [one] = lite.register(CONTRIBUTOR, PROJECT, [_v("t.csv", A, rows=3, message="first")])

@@ -1,16 +1,21 @@
-"""Objects put, got and pushed, embedded and against a team server: the same."""
+"""The objects contract in every mode: the local ObjectStore (a folder, embedded on
+SQLite), the S3 ObjectStore (moto, embedded on PostgreSQL) and HttpObjectStore (the
+team server): put, get, missing, streams, large chunked files, damage, push and pull."""
 
 from __future__ import annotations
 
+import io
 import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from shipyard.core.digest import Digest, digest_of
-from shipyard.core.errors import NotFound
-from shipyard.core.object_layout import ObjectKind
-from shipyard.objects import copy_objects, open_store
+from shipyard.core.errors import IntegrityError, NotFound
+from shipyard.core.object_layout import ObjectKind, pack_key
+from shipyard.objects import ObjectStore, copy_objects, open_store
 from tests.contracts.sdk_modes import Mode
 
 MiB = 1024 * 1024
@@ -129,3 +134,75 @@ def test_pushing_what_the_source_lacks_copies_nothing(mode: Mode) -> None:
     with pytest.raises(NotFound, match=ghost.hex):
         copy_objects(mode.context.objects, remote, [held.digest, ghost])
     assert remote.missing([held.digest]) == {held.digest}
+
+
+def test_empty_and_streamed_content(mode: Mode) -> None:
+    store = mode.objects
+    empty = store.put_bytes(b"")
+    assert (empty.digest, empty.size) == (digest_of(b""), 0)
+    assert store.has(empty.digest)
+    assert store.read_bytes(empty.digest) == b""
+    data = mode.unique("stream").encode() + _random(5 * MiB, 8)  # chunked: above 4 MiB
+    streamed = store.put_stream(io.BytesIO(data))
+    assert (streamed.digest, streamed.size) == (digest_of(data), len(data))
+    assert store.stat(streamed.digest).size == len(data)
+    pieces = list(store.iter_content(streamed.digest))
+    assert b"".join(pieces) == data
+
+
+def test_every_read_of_an_unknown_object_is_not_found(mode: Mode, tmp_path: Path) -> None:
+    store = mode.objects
+    ghost = digest_of(mode.unique("ghost").encode())
+    assert not store.has(ghost)
+    reads: dict[str, Callable[[], object]] = {
+        "stat": lambda: store.stat(ghost),
+        "read_bytes": lambda: store.read_bytes(ghost),
+        "iter_content": lambda: b"".join(store.iter_content(ghost)),
+        "get_file": lambda: store.get_file(ghost, tmp_path / "out.bin"),
+    }
+    for name, read in reads.items():
+        with pytest.raises(NotFound, match=ghost.hex):
+            read()
+            pytest.fail(f"{name} of an unknown object answered")
+    assert not (tmp_path / "out.bin").exists()
+
+
+@contextmanager
+def _behind(mode: Mode, request: pytest.FixtureRequest) -> Iterator[ObjectStore]:
+    """The store holding the bytes of ``mode.objects`` (the server's, opened directly)."""
+    if mode.server is None:
+        store = mode.context.objects
+        yield store
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    with open_store(mode.server.objects, endpoint_url=endpoint, create=False) as store:
+        yield store
+
+
+def _damage(store: ObjectStore, digest: Digest) -> None:
+    """Flip one byte of the stored record of ``digest``, loose or packed."""
+    loc = store._locate(digest.hex)
+    assert loc is not None
+    key = loc.key if loc.key is not None else pack_key(loc.pack_id)  # type: ignore[arg-type]
+    at = loc.entry.offset + loc.entry.length - 2 if loc.entry is not None else -2
+    data = bytearray(store.backend.read(key))
+    data[at] ^= 0x40
+    store.backend.write(key, bytes(data))
+
+
+def test_a_damaged_object_is_an_integrity_error_naming_it(
+    mode: Mode, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = mode.objects
+    ref = store.put_bytes(mode.unique("precious").encode() * 100)
+    intact = mode.unique("intact").encode()
+    kept = store.put_bytes(intact)
+    with _behind(mode, request) as holder:
+        _damage(holder, ref.digest)
+    with pytest.raises(IntegrityError, match=ref.digest.hex) as caught:
+        store.read_bytes(ref.digest)
+    assert caught.value.object_id == ref.digest.hex
+    with pytest.raises(IntegrityError, match=ref.digest.hex):
+        store.get_file(ref.digest, tmp_path / "out.bin")
+    assert not (tmp_path / "out.bin").exists()
+    assert store.read_bytes(kept.digest) == intact
