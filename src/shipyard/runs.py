@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Conflict, InvalidInput
+from shipyard.core.extras import require
 
 if TYPE_CHECKING:
     import pandas
@@ -156,6 +157,7 @@ def metric_history(run_id: str, key: str, *, context: Context | None = None) -> 
     :func:`iter_metric_history` (columns, page by page) or
     :func:`metric_history_summary` (downsampled for a chart).
     """
+    require("tables", "metric histories", "numpy")
     from shipyard.tracking.session import sdk
 
     backend, logger = sdk.backend(context)
@@ -187,6 +189,7 @@ def iter_metric_history(
         for page in shipyard.runs.iter_metric_history(run_id, "loss"):
             best = min(best, page.values.min())
     """
+    require("tables", "metric histories", "numpy")
     from shipyard.tracking.session import sdk
 
     backend, logger = sdk.backend(context)
@@ -213,6 +216,7 @@ def metric_history_summary(
     keeps its count and its first, last, min and max value (NaN ignored by
     min/max), so a line through ``summary.points()`` keeps every spike.
     """
+    require("tables", "metric histories", "numpy")
     from shipyard.tracking.session import sdk
 
     backend, logger = sdk.backend(context)
@@ -260,6 +264,7 @@ def search_runs(
     ``tags.*``. ``filter`` and ``order_by`` use the query language of ``shipyard
     runs ls`` (e.g. ``"metrics.accuracy > 0.9 and params.model = 'lr'"``).
     """
+    require("tables", "search_runs (a DataFrame)", "pandas")
     from shipyard.tracking.frames import runs_frame
     from shipyard.tracking.session import sdk
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shipyard.core.extras import require
 from shipyard.core.model_manifest import ModelManifest
 from shipyard.core.signature import Signature
 from shipyard.models.flavors.pyfunc import PythonModel
@@ -64,6 +65,7 @@ def save_model(
     options: Mapping[str, Any] | None = None,
 ) -> ModelManifest:
     """Save ``model`` in a safe format into the new folder ``directory``; see docs/models.md."""
+    require("models", "saving models", "numpy")
     from shipyard.models.model_dir.save import save_model as _save
 
     return _save(
@@ -95,6 +97,7 @@ def load_model(
     ``trusted`` allows pickles, unknown types and importing the module of a
     class the manifest names.
     """
+    require("models", "loading models", "numpy")
     if str(directory).startswith("models:"):
         return _load_registered(str(directory), trusted=trusted, context=context)
     from shipyard.models.model_dir.load import load_model as _load
@@ -169,6 +172,7 @@ def read_manifest(directory: Path | str) -> ModelManifest:
 
 
 def infer_signature(input_example: object, output: object | None = None) -> Signature:
+    require("models", "signatures", "numpy")
     from shipyard.models.signatures.infer import infer_signature as _infer
 
     return _infer(input_example, output)
@@ -176,6 +180,7 @@ def infer_signature(input_example: object, output: object | None = None) -> Sign
 
 def signature_validator(signature: Signature) -> SignatureValidator:
     """A reusable checker: ``validator.validate(data)`` raises SignatureMismatch."""
+    require("models", "signatures", "numpy")
     from shipyard.models.signatures.validate import SignatureValidator
 
     return SignatureValidator(signature)
@@ -199,6 +204,7 @@ def import_mlflow(
     source: Path | str, destination: Path | str, *, trusted: bool = False
 ) -> ModelManifest:
     """Convert an MLflow scikit-learn model into a Shipyard model directory."""
+    require("models", "MLflow import")
     from shipyard.models.mlflow_import import import_mlflow as _import
 
     return _import(source, destination, trusted=trusted)
@@ -206,6 +212,7 @@ def import_mlflow(
 
 def onnx_fast_path(model: Any, signature: Signature | None, example: Any) -> FastPath:
     """The checked ONNX Runtime version of a scikit-learn model, or why there is none."""
+    require("models", "the ONNX fast path", "onnx", "onnxruntime", "skl2onnx")
     from shipyard.models.onnx_fastpath import onnx_fast_path as _fast
 
     return _fast(model, signature, example)

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from shipyard.core.extras import require
 from shipyard.tracking.limits import VALUE_MAX
 
 __all__ = ["autolog", "training_metrics"]
@@ -57,6 +58,7 @@ def autolog(
     (safe format, no pickle); with ``registered_model_name`` each one is also
     registered as the next version of that model.
     """
+    require("models", "shipyard.sklearn.autolog", "sklearn", "numpy")
     from sklearn.utils import all_estimators
 
     if disable:

@@ -9,11 +9,11 @@ import typer
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
-
 from shipyard.cli.console import console, err_console, print_json, success
 from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.core.extras import require
 
 if TYPE_CHECKING:
     from shipyard.tracking.backend import TrackingBackend
@@ -274,6 +274,7 @@ def metric_history(
 
     --json, --csv and --all stream: any length prints in constant memory.
     """
+    require("tables", "metric histories", "numpy")
     from shipyard.tracking.history_output import HistoryQuery, show_history
 
     if as_json and as_csv:

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Conflict, InvalidInput, ShipyardError
+from shipyard.core.extras import require
 from shipyard.tracking.backend import TrackingBackend
 from shipyard.tracking.batching import BatchLogger
 from shipyard.tracking.entities import MetricRow, Resources, Run, RunStatus
@@ -258,6 +259,7 @@ class ActiveRun:
         Raises :class:`InvalidInput` for a model no flavor supports (naming the
         supported ones) or an input example the model cannot predict on.
         """
+        require("models", "log_model", "numpy")
         from shipyard.registry.lineage import run_lineage
         from shipyard.registry.publish import publish_model
 

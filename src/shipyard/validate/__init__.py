@@ -15,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shipyard.core.extras import require
+
 if TYPE_CHECKING:
     from shipyard.profiling.reader import Progress
     from shipyard.validate.runner import ValidationResult
@@ -28,6 +30,7 @@ def infer(
 ) -> Suite:
     """Draft a suite from a CSV/Parquet path, a pyarrow Table or a pandas DataFrame
     (``rows=True``: also require half to twice its row count)."""
+    require("tables", "data validation")
     from shipyard.validate.inference import infer_suite
 
     return infer_suite(data, name=name, progress=progress, rows=rows)
@@ -37,6 +40,7 @@ def run(
     suite: Suite | str | Path, data: Any, *, progress: Progress | None = None
 ) -> ValidationResult:
     """Check data against a suite (a :class:`Suite` or a YAML file)."""
+    require("tables", "data validation")
     from shipyard.validate.runner import run_suite
 
     return run_suite(suite, data, progress=progress)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.extras import require
 from shipyard.core.model_manifest import SIGNATURE_FILE
 from shipyard.models.signing.keys import KeyPath, fingerprint, load_public_key
 
@@ -36,6 +37,7 @@ def sign_model(directory: Path | str, private_key: KeyPath) -> SignResult:
     place. Raises :class:`NotFound` for a missing key file and
     :class:`IntegrityError` for a model whose files do not match its manifest.
     """
+    require("models", "model signing", "model_signing")
     from model_signing import hashing, signing
 
     from shipyard.models.model_dir.digests import verify_files

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard.core.errors import IntegrityError, InvalidInput
+from shipyard.core.extras import require
 from shipyard.core.model_manifest import SIGNATURE_FILE
 from shipyard.models.signing.keys import KeyPaths, fingerprint, key_paths, load_public_key
 
@@ -49,6 +50,7 @@ def verify_model(
     missing or appeared since signing (named in the message and ``object_id``);
     :class:`NotFound` for a key file that cannot be read.
     """
+    require("models", "model signatures", "model_signing")
     from model_signing import verifying
 
     # Every key is read first: a mistyped key path is one clear error, signed model or not.
