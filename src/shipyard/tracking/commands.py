@@ -9,6 +9,7 @@ import typer
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
+
 from shipyard.cli.console import console, err_console, print_json, success
 from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
