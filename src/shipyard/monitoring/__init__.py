@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from shipyard.core.extras import require
+
 if TYPE_CHECKING:
     from shipyard.monitoring.options import DriftOptions
     from shipyard.monitoring.report import DriftReport, FeatureDrift, Finding, MultivariateResult
@@ -52,4 +54,5 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'shipyard.monitoring' has no attribute {name!r}")
+    require("monitor", "shipyard.monitoring")
     return getattr(importlib.import_module(f"shipyard.monitoring.{home}"), name)

@@ -11,6 +11,7 @@ from shipyard.cli.console import console, print_json, success
 from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.core.extras import require
 from shipyard.monitoring.options import DEFAULT_MIN_SAMPLE, MIN_SAMPLE_HELP
 
 __all__ = ["monitor_app"]
@@ -100,6 +101,7 @@ def drift_command(
     ] = True,
 ) -> None:
     """Compare CURRENT data with a REFERENCE; exit 1 when dataset-level drift is found."""
+    require("monitor", "drift")
     from shipyard.monitoring.options import DriftOptions
     from shipyard.monitoring.render import render_report
     from shipyard.monitoring.service import drift
@@ -168,6 +170,7 @@ def profile_command(
     ] = 1000,
 ) -> None:
     """Profile a table in one streaming pass: schema, nulls, statistics, quantiles, top values."""
+    require("tables", "profiles", "pyarrow", "numpy")
     from shipyard.profiling.profiler import profile_file
     from shipyard.profiling.progressbar import row_progress
     from shipyard.profiling.render import render_profile

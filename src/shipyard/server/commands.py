@@ -15,6 +15,7 @@ import typer
 from shipyard.cli.console import console, warn
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.core.extras import require
 
 __all__ = ["server"]
 
@@ -37,6 +38,7 @@ def server(
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key.")] = None,
 ) -> None:
     """Run the team server: the HTTP API over every service, with users, tokens and roles."""
+    require("server", "shipyard server")
     state: CliState = ctx.obj
     if db:
         state.flags["store.uri"] = db

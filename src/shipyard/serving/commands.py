@@ -13,6 +13,7 @@ import typer
 from shipyard.cli.console import console, print_json, success, warn
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.core.extras import require
 
 if TYPE_CHECKING:
     from shipyard.serving.options import BatchOptions
@@ -100,6 +101,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve models over HTTP: Open Inference Protocol v2 and MLflow's /invocations."""
+    require("serve", "shipyard serve")
     from shipyard.core.durations import parse_duration
     from shipyard.models.source import open_source
     from shipyard.serving.options import OPTIONS_ENV, BatchOptions, ServeOptions

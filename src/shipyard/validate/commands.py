@@ -10,6 +10,7 @@ import typer
 from shipyard.cli.console import console, print_json, success
 from shipyard.cli.errors import check_failed
 from shipyard.core.errors import AlreadyExists
+from shipyard.core.extras import require
 
 __all__ = ["validate_app"]
 
@@ -42,6 +43,7 @@ def infer_command(
     ] = False,
 ) -> None:
     """Draft a human-editable YAML suite from data."""
+    require("tables", "data validation")
     from shipyard.profiling.progressbar import row_progress
     from shipyard.validate.inference import infer_suite
 
@@ -71,6 +73,7 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check a file against a suite; exit 1 when any rule fails."""
+    require("tables", "data validation")
     from shipyard.profiling.progressbar import row_progress
     from shipyard.validate.render import render_result
     from shipyard.validate.runner import run_suite

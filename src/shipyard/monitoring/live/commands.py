@@ -14,6 +14,7 @@ from shipyard.cli.console import console, err_console, print_json, success, warn
 from shipyard.cli.errors import check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
+from shipyard.core.extras import require
 from shipyard.monitoring.options import MIN_SAMPLE_HELP
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ def run_command(
     ] = None,
 ) -> None:
     """Check a window of a model's live traffic for drift, bad data and decay; exit 1 on breach."""
+    require("monitor", "monitors")
     from shipyard.core.durations import parse_duration
     from shipyard.monitoring.live.render import render_monitor
     from shipyard.monitoring.live.service import monitor
@@ -224,6 +226,7 @@ def schedule_command(
     ] = None,
 ) -> None:
     """Run configured monitors on their interval or cron schedule, in the foreground."""
+    require("monitor", "monitors")
     import signal
 
     from shipyard.monitoring.live.schedule import Scheduler, pick
@@ -285,6 +288,7 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The newest result of every monitor of this project."""
+    require("monitor", "monitors")
     from urllib.parse import quote
 
     from shipyard.monitoring.live.render import render_status
