@@ -80,6 +80,9 @@ class MissingExtra(ShipyardError, ImportError):
         self.module = module
         self.name = module  # ImportError's field: the module that could not be imported
 
+    def __str__(self) -> str:
+        return self.one_line()  # a traceback's last line names the extra too
+
     def fields(self) -> dict[str, Any]:
         return {"extra": self.extra, "module": self.module}
 
