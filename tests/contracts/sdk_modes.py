@@ -73,6 +73,18 @@ def objects_of(ctx: Context) -> Objects:
     return ctx.objects
 
 
+DOMAINS: dict[str, Callable[[Context], object]] = {
+    "tracking": lambda ctx: ctx.open_tracking(),
+    "registry": lambda ctx: ctx.registry,
+    "aliases": lambda ctx: ctx.aliases,
+    "auth": lambda ctx: ctx.auth,
+    "datasets": lambda ctx: ctx.open_datasets(),
+    "objects": objects_of,
+}
+"""How a context picks each domain's implementation (test_every_implementation.py checks
+that every implementation in the source is one of those the modes pick)."""
+
+
 @dataclass
 class Mode:
     name: str
