@@ -34,6 +34,7 @@ from shipyard.runs import active_run, search_runs, start_run
 
 if TYPE_CHECKING:
     from shipyard.models.model_dir.loaded import LoadedModel
+    from shipyard.pipelines import pipeline, step
 
 __all__ = [
     "AlreadyExists",
@@ -59,12 +60,18 @@ __all__ = [
     "active_run",
     "load_model",
     "open_context",
+    "pipeline",
     "search_runs",
     "start_run",
+    "step",
 ]
 
 #: Sub-packages of the SDK reachable as ``shipyard.<name>`` without importing them up front.
-_LAZY_SUBPACKAGES = frozenset({"data", "monitoring", "profiling", "serving", "validate"})
+_LAZY_SUBPACKAGES = frozenset(
+    {"data", "monitoring", "pipelines", "profiling", "serving", "validate"}
+)
+#: SDK functions reachable as ``shipyard.<name>``, imported on first use: ``@shipyard.step``.
+_LAZY_FUNCTIONS = {"pipeline": "shipyard.pipelines", "step": "shipyard.pipelines"}
 
 
 def load_model(uri: str, *, trusted: bool = False, context: Context | None = None) -> LoadedModel:
@@ -82,4 +89,6 @@ def load_model(uri: str, *, trusted: bool = False, context: Context | None = Non
 def __getattr__(name: str) -> Any:
     if name in _LAZY_SUBPACKAGES:
         return importlib.import_module(f"shipyard.{name}")
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'shipyard' has no attribute {name!r}")

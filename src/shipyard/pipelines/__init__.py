@@ -1,0 +1,34 @@
+"""Pipelines: steps with a content-addressed cache, retries and timeouts, run and tracked.
+
+    from shipyard import pipeline, step
+
+    @step
+    def load(path: str) -> pd.DataFrame: ...
+
+    @step(retries=2, timeout="10m")
+    def train(frame: pd.DataFrame, C: float) -> LogisticRegression: ...
+
+    @pipeline
+    def churn(path: str = "data/churn.csv", C: float = 1.0) -> None:
+        train(load(path), C)
+
+    result = churn(C=0.5)        # each step in a worker process; unchanged steps come from cache
+
+See docs/pipelines.md.
+"""
+
+from __future__ import annotations
+
+from shipyard.pipelines.definition import Output, Pipeline, Step, pipeline, step
+from shipyard.pipelines.runner import PipelineResult, StepResult, run_pipeline
+
+__all__ = [
+    "Output",
+    "Pipeline",
+    "PipelineResult",
+    "Step",
+    "StepResult",
+    "pipeline",
+    "run_pipeline",
+    "step",
+]

@@ -1,0 +1,113 @@
+"""A step worker: a long-lived process that runs one step call at a time.
+
+Workers are reused across steps, so a step costs a message each way rather
+than a Python start-up. A worker reads its inputs from the object store,
+calls the step's function, stores what it returned and answers with where it
+is. Messages are JSON; nothing crosses the pipe pickled except the process's
+start-up arguments. A worker that overruns its step's timeout is killed and
+replaced by the pool (:mod:`shipyard.pipelines.pool`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from shipyard.core.errors import InvalidInput, ShipyardError
+
+__all__ = ["execute", "serve"]
+
+
+def serve(conn: Connection, settings: Any, principal: Any, cwd: str) -> None:
+    """The worker loop: one JSON task in, one JSON answer out, until the pipe closes."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from shipyard.context import Context
+
+    principal = replace(principal, roles=MappingProxyType(dict(principal.roles)))
+    os.chdir(cwd)
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    context = Context(settings, principal)
+    scratch = Path(tempfile.mkdtemp(prefix="shipyard-worker-"))
+    conn.send_bytes(b"ready")
+    try:
+        while True:
+            try:
+                task = json.loads(conn.recv_bytes())
+            except (EOFError, OSError):
+                return
+            conn.send_bytes(json.dumps(execute(context, task, scratch)).encode())
+    finally:
+        context.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def execute(context: Any, task: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """Run one step call; the answer says where its output is, or what went wrong."""
+    from shipyard.pipelines.values import store_value
+
+    started = time.perf_counter()
+    what = f"step {task['node']!r}"
+    try:
+        fn = _function(task["reference"])
+        objects = context.project_objects
+        args = [_argument(objects, item, scratch) for item in task["args"]]
+        kwargs = {k: _argument(objects, item, scratch) for k, item in task["kwargs"].items()}
+        value = fn(*args, **kwargs)
+        stored = store_value(objects, value, what)
+    except ShipyardError as error:
+        return _failure(error, started, traceback_text=None)
+    except (Exception, SystemExit) as error:  # the user's code: report it, keep serving
+        return _failure(error, started, traceback_text=traceback.format_exc(limit=20))
+    return {"ok": True, "output": stored.to_dict(), "seconds": time.perf_counter() - started}
+
+
+def _argument(objects: Any, item: dict[str, Any], scratch: Path) -> object:
+    from shipyard.pipelines.values import StoredValue, load_value
+
+    if "value" in item:
+        return item["value"]
+    return load_value(objects, StoredValue.from_dict(item["stored"]), scratch)
+
+
+def _function(reference: str) -> Any:
+    module_name, _, qualname = reference.partition(":")
+    module = sys.modules.get(module_name) if module_name == "__main__" else None
+    if module is None:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise InvalidInput(f"cannot import {module_name!r} for {reference}: {error}") from None
+    target: Any = module
+    for part in qualname.split("."):
+        if part == "<locals>":
+            raise InvalidInput(
+                f"{reference} is defined inside a function; worker processes cannot find it",
+                hint="define steps at the top level of a module",
+            )
+        target = getattr(target, part, None)
+        if target is None:
+            raise InvalidInput(f"{reference}: no {part!r} in module {module_name!r}")
+    return getattr(target, "fn", target)
+
+
+def _failure(error: BaseException, started: float, traceback_text: str | None) -> dict[str, Any]:
+    message = str(error).splitlines()[0] if str(error) else ""
+    return {
+        "ok": False,
+        "error": f"{type(error).__name__}: {message}" if message else type(error).__name__,
+        "retryable": not isinstance(error, InvalidInput),
+        "traceback": traceback_text,
+        "seconds": time.perf_counter() - started,
+    }
