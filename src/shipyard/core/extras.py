@@ -37,8 +37,8 @@ EXTRAS: Mapping[Extra, tuple[str, ...]] = {
     "monitor": ("numpy", "pandas", "pyarrow", "scipy", "sklearn", "croniter"),
     # `shipyard serve` (with the [models] extra for the model's flavor).
     "serve": ("fastapi", "uvicorn", "orjson", "prometheus_client", "numpy", "pandas", "pyarrow"),
-    # The team server (`shipyard server`); its client is in the base install.
-    "server": ("fastapi", "uvicorn", "prometheus_client", "numpy"),
+    # The team server (`shipyard server`, with [models] and [monitor]); its client is in the base.
+    "server": ("fastapi", "uvicorn", "prometheus_client", "numpy", "pyarrow", "scipy", "sklearn"),
     "s3": ("boto3",),
     "xgboost": ("xgboost",),
     "lightgbm": ("lightgbm",),
