@@ -65,6 +65,9 @@ def test_a_module_not_found_of_a_known_library_names_its_extra() -> None:
     error = missing_extra_for(ModuleNotFoundError("No module named 'sklearn'", name="sklearn"))
     assert error is not None
     assert error.one_line() == "sklearn is not installed (pip install 'shipyard[models]')"
+    scipy = missing_extra_for(ModuleNotFoundError("No module named 'scipy'", name="scipy"))
+    assert scipy is not None
+    assert scipy.extra == "monitor"  # the smallest extra that installs it
     assert missing_extra_for(ModuleNotFoundError("x", name="nosuchthing")) is None
     assert missing_extra_for(ValueError("sklearn")) is None
 

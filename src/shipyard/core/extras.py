@@ -47,19 +47,10 @@ EXTRAS: Mapping[Extra, tuple[str, ...]] = {
 """Each extra and the top-level modules it installs (what :func:`require` checks)."""
 
 # A module missing at run time is named by the smallest extra that installs it.
+_FRAMEWORKS: tuple[Extra, ...] = ("s3", "xgboost", "lightgbm", "torch")
 _EXTRA_OF: Mapping[str, Extra] = {
     module: extra
-    for extra in (
-        "serve",
-        "monitor",
-        "models",
-        "server",
-        "tables",
-        "s3",
-        "xgboost",
-        "lightgbm",
-        "torch",
-    )
+    for extra in ("server", "serve", "monitor", "models", "tables", *_FRAMEWORKS)
     for module in EXTRAS[extra]
 } | {"starlette": "server", "pydantic": "server", "mangum": "serve", "OpenSSL": "models"}
 
