@@ -175,6 +175,12 @@ def _validate(app: typer.Typer) -> None:
     app.add_typer(validate_app, name="validate")
 
 
+def _pipelines(app: typer.Typer) -> None:
+    from shipyard.pipelines.commands import pipeline_app
+
+    app.add_typer(pipeline_app, name="pipeline")
+
+
 def _tracking(app: typer.Typer) -> None:
     from shipyard.tracking import commands
 
@@ -194,6 +200,7 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _monitoring: ("monitor",),
     _validate: ("validate",),
     _tracking: ("run", "runs", "experiments"),
+    _pipelines: ("pipeline",),
 }
 """Which top-level commands each part registers (a test checks it against the parts)."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.pipelines.cache import KEY_TAG, OUTPUT_TAG
 from shipyard.pipelines.values import StoredValue
-from shipyard.tracking.entities import LogBatch, Resources, RunSpec, RunStatus, Writer
+from shipyard.tracking.entities import LogBatch, Resources, Run, RunSpec, RunStatus, Writer
 
 if TYPE_CHECKING:
     from shipyard.tracking.backend import TrackingBackend
@@ -88,21 +88,28 @@ class Recorder:
                 continue
         return None
 
-    def step_outputs(self, pipeline_run: str) -> dict[str, StoredValue]:
-        """Outputs of the finished steps of one pipeline run, by node (for resume)."""
-        found: dict[str, StoredValue] = {}
+    def children(self, pipeline_run: str) -> list[Run]:
+        """The step runs of one pipeline run, in the order they started."""
+        found: list[Run] = []
         token: str | None = None
         while True:
             page = self.backend.search_runs(
                 experiments=[self.experiment],
-                filter=f"attributes.parent_id = '{pipeline_run}' and status = 'finished'",
+                filter=f"parent_id = '{pipeline_run}'",
+                order_by="start_time asc",
                 limit=500,
                 page_token=token,
             )
-            for run in page.runs:
-                node, text = run.tags.get(NODE_TAG), run.tags.get(OUTPUT_TAG)
-                if node and text:
-                    found[node] = StoredValue.from_dict(json.loads(text))
+            found += page.runs
             token = page.next_page_token
             if not token:
                 return found
+
+    def step_outputs(self, pipeline_run: str) -> dict[str, StoredValue]:
+        """Outputs of the finished steps of one pipeline run, by node (for resume)."""
+        found: dict[str, StoredValue] = {}
+        for run in self.children(pipeline_run):
+            node, text = run.tags.get(NODE_TAG), run.tags.get(OUTPUT_TAG)
+            if run.status is RunStatus.FINISHED and node and text:
+                found[node] = StoredValue.from_dict(json.loads(text))
+        return found
