@@ -176,9 +176,10 @@ def _validate(app: typer.Typer) -> None:
 
 
 def _pipelines(app: typer.Typer) -> None:
-    from shipyard.pipelines.commands import pipeline_app
+    from shipyard.pipelines.commands import pipeline_app, scheduler
 
     app.add_typer(pipeline_app, name="pipeline")
+    app.command()(scheduler)
 
 
 def _tracking(app: typer.Typer) -> None:
@@ -200,7 +201,7 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _monitoring: ("monitor",),
     _validate: ("validate",),
     _tracking: ("run", "runs", "experiments"),
-    _pipelines: ("pipeline",),
+    _pipelines: ("pipeline", "scheduler"),
 }
 """Which top-level commands each part registers (a test checks it against the parts)."""
 

@@ -23,6 +23,7 @@ from typing import Any
 from shipyard.core.durations import parse_duration
 from shipyard.core.errors import ConfigError, InvalidInput
 from shipyard.core.monitors import MonitorConfig, parse_monitors
+from shipyard.core.pipeline_config import PipelineConfig, parse_pipelines
 
 __all__ = [
     "ENV_ALIASES",
@@ -172,6 +173,8 @@ class Settings:
     """Promotion gates per alias (``[gates.production]`` tables), checked by the registry."""
     monitors: Mapping[str, MonitorConfig] = field(default_factory=dict)
     """``[monitors.<name>]`` tables: live monitors (``shipyard monitor run|schedule``)."""
+    pipelines: Mapping[str, PipelineConfig] = field(default_factory=dict)
+    """``[pipelines.<name>]`` tables: pipelines ``shipyard scheduler`` starts."""
     data: DataSettings = field(default_factory=DataSettings)
     remotes: tuple[RemoteSettings, ...] = ()
     """Data remotes from ``[remotes.NAME]`` tables of the config file, in file order."""
@@ -193,7 +196,7 @@ ENV_ALIASES: Mapping[str, str] = {
 }
 
 # Tables of named entries, parsed by their own module rather than as single settings.
-_TABLES = frozenset({"monitors"})
+_TABLES = frozenset({"monitors", "pipelines"})
 # Keys that never come from the config file (they describe where the file is).
 _NOT_IN_FILE = frozenset({"workspace", "debug", "client.token", "remotes"})
 # Sections whose keys are chosen by the user (``[gates.<alias>]``): kept as parsed tables,
@@ -250,6 +253,7 @@ def build_settings(
     policies = {name: _policy(document.pop(name), name, file_label)
                 for name in _POLICY_SECTIONS if name in document}  # fmt: skip
     monitors = parse_monitors(document.pop("monitors", {}), file_label)
+    pipelines = parse_pipelines(document.pop("pipelines", {}), file_label)
     remotes = parse_remotes(document.pop("remotes", {}), file_label)
     for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
@@ -264,8 +268,9 @@ def build_settings(
             values[key] = (value, "command line")
 
     settings = Settings(
-        workspace=workspace, gates=policies.get("gates", {}), monitors=monitors, remotes=remotes
-    )
+        workspace=workspace, gates=policies.get("gates", {}), monitors=monitors,
+        pipelines=pipelines, remotes=remotes,
+    )  # fmt: skip
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)
         settings = _set(settings, key, value)

@@ -173,6 +173,30 @@ def graph_command(
     success(f"wrote {output}")
 
 
+def scheduler(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Time between passes, e.g. 5s, 1m.")
+    ] = "5s",
+) -> None:
+    """Start the pipelines configured in config.toml on their schedules and triggers."""
+    from shipyard.core.durations import parse_duration
+    from shipyard.pipelines.service import serve_scheduler
+
+    state: CliState = ctx.obj
+    context = state.context()
+    if not context.settings.pipelines:
+        raise InvalidInput(
+            "no pipeline is configured for the scheduler",
+            hint='add a [pipelines.NAME] table with pipeline = "MODULE:NAME" to config.toml',
+        )
+    seconds = parse_duration(interval).total_seconds()
+    if seconds <= 0:
+        raise InvalidInput(f"--interval must be positive, not {interval!r}")
+    serve_scheduler(context, once=once, interval=seconds)
+
+
 def _check_executor(executor: str) -> None:
     if executor not in EXECUTORS:
         raise InvalidInput(

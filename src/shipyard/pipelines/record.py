@@ -29,6 +29,7 @@ CACHE_TAG = "shipyard.step.cache"
 ERROR_TAG = "shipyard.step.error"
 TRACEBACK_TAG = "shipyard.step.traceback"
 TRIGGER_TAG = "shipyard.pipeline.trigger"
+TRIGGER_ID_TAG = "shipyard.pipeline.trigger_id"
 REFERENCE_TAG = "shipyard.pipeline.reference"
 
 

@@ -29,6 +29,7 @@ from shipyard.pipelines.record import (
     PIPELINE_TAG,
     REFERENCE_TAG,
     TRACEBACK_TAG,
+    TRIGGER_ID_TAG,
     TRIGGER_TAG,
     Recorder,
 )
@@ -99,12 +100,14 @@ def run_pipeline(
     use_cache: bool = True,
     max_parallel: int | None = None,
     trigger: str = "manual",
+    trigger_id: str | None = None,
     keep: Mapping[str, StoredValue] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PipelineResult:
     """Plan and run ``pipeline`` with the local executor; returns every step's result.
 
     ``keep``: outputs of steps already finished (``pipeline resume``), not run again.
+    ``trigger`` says why the run started; ``trigger_id`` is the scheduler's claim.
     """
     from shipyard.context import open_context
 
@@ -114,10 +117,10 @@ def run_pipeline(
     options = _Options(use_cache, {"cpu": float(slots)}, sleep, _root(ctx))
     _check_resources(plan, options.capacity)
     recorder = Recorder(ctx.tracking, pipeline.name)
-    run_id = recorder.start(
-        pipeline.name,
-        {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: trigger},
-    )
+    tags = {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: trigger}
+    if trigger_id is not None:
+        tags[TRIGGER_ID_TAG] = trigger_id
+    run_id = recorder.start(pipeline.name, tags)
     pool = WorkerPool(ctx.settings, ctx.principal, Path.cwd(), slots)
     result = PipelineResult(pipeline.name, run_id, RunStatus.FAILED, context=ctx)
     started = time.perf_counter()

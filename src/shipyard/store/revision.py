@@ -5,5 +5,5 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA_HEAD"]
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 """Revision id of the newest migration."""

@@ -14,6 +14,7 @@ import shipyard.auth.tables
 import shipyard.data.tables
 import shipyard.monitoring.tables
 import shipyard.objects.tables
+import shipyard.pipelines.tables
 import shipyard.registry.tables
 import shipyard.server.tables
 import shipyard.serving.tables
