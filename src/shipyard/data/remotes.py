@@ -21,8 +21,7 @@ from shipyard.workspace.atomic import write_atomic
 
 if TYPE_CHECKING:
     from shipyard.context import Context
-    from shipyard.objects.http_store import HttpObjectStore
-    from shipyard.objects.store import ObjectStore
+    from shipyard.objects.api import ProjectObjects
 
 __all__ = [
     "Remote",
@@ -139,9 +138,7 @@ def default_remote(settings: Settings, *, root: Path) -> Remote | None:
     return resolve_remote(settings, None, root=root)
 
 
-def open_data_remote(
-    ctx: Context, remote: Remote, *, create: bool = False
-) -> ObjectStore | HttpObjectStore:
+def open_data_remote(ctx: Context, remote: Remote, *, create: bool = False) -> ProjectObjects:
     """The remote's object store (created on first push only, never by a pull)."""
     from shipyard.objects.open import open_remote
 

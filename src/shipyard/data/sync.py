@@ -24,9 +24,8 @@ from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer
 from shipyard.data.remotes import Remote, open_data_remote, resolve_remote
 from shipyard.data.tree import Tree
 from shipyard.data.workspace import DataWorkspace
-from shipyard.objects.http_store import HttpObjectStore
+from shipyard.objects.api import ProjectObjects
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
-from shipyard.objects.store import ObjectStore
 from shipyard.objects.transfer import copy_objects
 from shipyard.workspace.destinations import Destinations
 from shipyard.workspace.layout import CONFIG_FILE, DOT_DIR
@@ -64,7 +63,7 @@ def _top_level(pointers: list[Pointer]) -> set[Digest]:
     return digests
 
 
-def _contents(ws: DataWorkspace, pointers: list[Pointer], store: ObjectStore) -> set[Digest]:
+def _contents(ws: DataWorkspace, pointers: list[Pointer], store: ProjectObjects) -> set[Digest]:
     """Every object the versions need, reading folder listings from ``store``."""
     digests = _top_level(pointers)
     for p in pointers:
@@ -103,7 +102,7 @@ def push(
         )
     with open_data_remote(ws.ctx, target, create=True) as store:
         stats = copy_objects(ws.store, store, digests, progress=progress or NO_PROGRESS)
-        requests = store.backend.requests
+        requests = store.requests
     ws.cache.remember_pushed(target.key, [p.digest.hex for p in pointers])
     return SyncResult(target.label, [p.name for p in pointers], stats, [], requests)
 
@@ -127,7 +126,7 @@ def pull(
             stats = copy_objects(store, ws.store, _top_level(pointers), progress=progress)
             needed = _contents(ws, pointers, ws.store)
             more = copy_objects(store, ws.store, needed, progress=progress)
-            requests = store.backend.requests
+            requests = store.requests
         except NotFound as exc:
             raise NotFound(
                 f"remote {target.label} lacks data the pointers name: {exc.message}",
@@ -258,9 +257,7 @@ def _toml(raw: bytes | None, repo: str, remote: str | None) -> dict[str, Any]:
         ) from None
 
 
-def _materialise(
-    store: ObjectStore | HttpObjectStore, pointer: Pointer, dest: Path, progress: Progress
-) -> None:
+def _materialise(store: ProjectObjects, pointer: Pointer, dest: Path, progress: Progress) -> None:
     try:
         if pointer.kind == "file":
             store.get_file(pointer.digest, dest, progress=progress)

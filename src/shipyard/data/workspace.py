@@ -26,6 +26,7 @@ from shipyard.data.tree import ProfileIndex, Tree, TreeFile
 if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.data.records import DatasetRecords
+    from shipyard.objects.api import ProjectObjects
     from shipyard.objects.store import ObjectStore
 
 __all__ = ["DataWorkspace"]
@@ -163,7 +164,7 @@ class DataWorkspace:
 
     # -- stored listings --------------------------------------------------------------
 
-    def tree(self, pointer: Pointer, store: ObjectStore | None = None) -> Tree:
+    def tree(self, pointer: Pointer, store: ProjectObjects | None = None) -> Tree:
         """The file listing of a directory version (a file version is one entry, path '')."""
         if pointer.kind == "file":
             return Tree((TreeFile("", pointer.digest, pointer.size),))
@@ -181,7 +182,7 @@ class DataWorkspace:
             message = f"{pointer.name}: {exc.message}"
             raise UnsafePath(message, path=exc.path, hint=exc.hint) from None
 
-    def profile_index(self, pointer: Pointer, store: ObjectStore | None = None) -> ProfileIndex:
+    def profile_index(self, pointer: Pointer, store: ProjectObjects | None = None) -> ProfileIndex:
         if pointer.kind != "directory" or pointer.profile is None:
             return ProfileIndex()
         store = store or self.store

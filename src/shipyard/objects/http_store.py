@@ -4,6 +4,8 @@
 server (``/api/v1/projects/P/objects``) and offers the calls other domains
 make on an :class:`~shipyard.objects.store.ObjectStore`: ``has``,
 ``missing``, ``stat``, ``put_*``, ``get_*``, ``read_bytes``, ``iter_content``;
+it is one of the two implementations of the objects seam
+(:class:`~shipyard.objects.api.ProjectObjects`), so
 :func:`shipyard.objects.copy_objects` copies to and from it
 (:mod:`shipyard.objects.http_transfer`).
 
@@ -21,7 +23,7 @@ make on an :class:`~shipyard.objects.store.ObjectStore`: ``has``,
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -29,11 +31,12 @@ from typing import TYPE_CHECKING, BinaryIO
 from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
 from shipyard.core.errors import IntegrityError, NotFound, Unavailable
 from shipyard.core.object_layout import ObjectKind
+from shipyard.objects import uploads
+from shipyard.objects.api import Held
 from shipyard.objects.chunking import DEFAULT_CHUNKING, ChunkParams
-from shipyard.objects.files import (
-    _write_atomically,
-)
+from shipyard.objects.files import _write_atomically
 from shipyard.objects.framing import FrameReader, encode_frames
+from shipyard.objects.http_uploads import BATCH_BYTES, BATCH_COUNT, HttpWriter
 from shipyard.objects.info import ObjectInfo
 from shipyard.objects.manifest import ChunkRef
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
@@ -43,10 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_BYTES", "BATCH_COUNT", "HttpObjectStore", "ObjectSummary", "ServerConnection"]
 
-BATCH_BYTES = 8 * 1024 * 1024
-"""Content per framed batch request: blobs (at most one 4 MiB chunk each) travel
-together, so a 1 GiB file is about 130 requests, not 1,000."""
-BATCH_COUNT = 2000
 _ASK = 10_000  # digests per question
 _RESUMES = 5
 
@@ -104,6 +103,10 @@ class HttpObjectStore:
     @property
     def url(self) -> str:
         return self.backend.url
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests
 
     def close(self) -> None:
         if self._owns_client:
@@ -170,7 +173,34 @@ class HttpObjectStore:
             hint="push it from where it was made",
         )
 
-    # -- raw transfers (also used by copy_objects) ---------------------------------------
+    # -- transfers (copy_objects; see http_transfer.py) ---------------------------------
+
+    def describe(self, digests: Iterable[Digest]) -> dict[Digest, Held]:
+        from shipyard.objects.http_transfer import describe
+
+        return describe(self, digests)
+
+    def read_blobs(
+        self, sizes: Mapping[Digest, int], *, workers: int
+    ) -> Iterator[tuple[Digest, bytes]]:
+        from shipyard.objects.http_transfer import read_blobs
+
+        return read_blobs(self, sizes, workers)
+
+    def receive(
+        self,
+        blobs: Iterable[tuple[Digest, bytes]],
+        manifests: Mapping[Digest, Sequence[ChunkRef]],
+        *,
+        stats: TransferStats,
+        progress: Progress,
+        workers: int,
+    ) -> None:
+        from shipyard.objects.http_transfer import receive
+
+        receive(self, blobs, manifests, stats=stats, progress=progress, workers=workers)
+
+    # -- raw requests --------------------------------------------------------------------
 
     def upload_blob(self, digest: Digest, data: bytes | memoryview) -> None:
         self.client.request(
@@ -224,24 +254,18 @@ class HttpObjectStore:
         """One object's whole content, checked against its digest."""
         return b"".join(self.iter_content(digest))
 
-    # -- putting (see http_uploads.py) -------------------------------------------------
+    # -- putting (see uploads.py) -------------------------------------------------------
 
     def put_bytes(self, data: bytes | bytearray | memoryview) -> ObjectRef:
         """Upload ``data`` (as its chunks when large); nothing if the project holds it."""
-        from shipyard.objects.http_uploads import put_bytes
-
-        return put_bytes(self, data)
+        return uploads.put_bytes(self, data)
 
     def put_file(self, path: Path | str, *, progress: Progress | None = None) -> ObjectRef:
         """Upload a file: hashed first, so one the project holds costs one question."""
-        from shipyard.objects.http_uploads import put_file
-
-        return put_file(self, Path(path), progress=progress)
+        return uploads.put_file(self, Path(path), progress=progress)
 
     def put_stream(self, stream: BinaryIO, *, progress: Progress | None = None) -> ObjectRef:
-        from shipyard.objects.http_uploads import put_stream
-
-        return put_stream(self, stream, progress=progress)
+        return uploads.put_stream(self, stream, progress=progress)
 
     def put_files(
         self,
@@ -251,9 +275,19 @@ class HttpObjectStore:
         stats: TransferStats | None = None,
     ) -> list[ObjectRef]:
         """Upload many files; small ones in framed batches. References in input order."""
-        from shipyard.objects.http_uploads import put_files
+        return uploads.put_files(self, list(paths), progress=progress, stats=stats)
 
-        return put_files(self, [Path(p) for p in paths], progress=progress, stats=stats)
+    # The upload transport (uploads.UploadTarget): framed batches over the object routes.
+
+    asks_in_bulk = True  # one request answers for 10,000 digests
+
+    def store_blob(self, digest: Digest, data: bytes | bytearray | memoryview) -> None:
+        if self.missing([digest]):
+            self.upload_blob(digest, bytes(data))
+
+    def writer(self, *, pack_small: bool, stats: TransferStats | None = None) -> HttpWriter:
+        """Blobs travel in framed batches whatever ``pack_small`` says."""
+        return HttpWriter(self, stats=stats)
 
     # -- getting ---------------------------------------------------------------------------
 

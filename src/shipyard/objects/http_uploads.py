@@ -1,184 +1,232 @@
-"""Uploads to a team server: bytes, files, streams, many files (see :mod:`http_store`).
+"""Writing blobs to a team server: the transport :mod:`shipyard.objects.uploads` drives.
 
-A small object is one request (none if the project holds it). A large file is
-hashed first (one question if the project holds it), then cut into
-content-defined chunks as a local store would cut it; the server is asked which
-chunks it lacks a group at a time, those go in framed batches of up to 8 MiB,
-and the manifest last, so an interrupted upload resumes by sending only what
-is still missing. At most two groups of chunks are in memory.
+:class:`HttpWriter` is the HTTP counterpart of
+:class:`~shipyard.objects.writer.RecordWriter`. Blobs (small files, the
+chunks of large ones) are gathered into framed batches of up to 8 MiB (or
+2,000 objects); a worker asks the server which of a batch's blobs it lacks,
+unless the caller asked already, and sends those in one request. At most
+``MAX_INFLIGHT`` bytes are gathered or in flight; manifests are recorded last,
+once every blob arrived, so an interrupted upload resumes by sending only
+what is still missing.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
-from pathlib import Path
-from typing import Any, BinaryIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from shipyard.core.digest import Digest, ObjectRef, digest_of, new_hasher
-from shipyard.core.errors import InvalidInput
-from shipyard.objects.chunking import iter_chunk_views
-from shipyard.objects.files import digest_file as _digest_file
-from shipyard.objects.http_store import BATCH_BYTES, HttpObjectStore
-from shipyard.objects.manifest import ChunkRef
-from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
-from shipyard.objects.sources import Prefixed, file_size, open_file, read_file, read_up_to
+from shipyard.core.digest import Digest, digest_of
+from shipyard.objects.inflight import Budget
+from shipyard.objects.manifest import ChunkRef, Manifest
+from shipyard.objects.progress import TransferStats
 
-__all__ = ["put_bytes", "put_file", "put_files", "put_stream"]
+if TYPE_CHECKING:
+    from shipyard.objects.http_store import HttpObjectStore
 
-_GROUP = 16  # chunks of a large file asked about (and held) at once
+__all__ = ["BATCH_BYTES", "BATCH_COUNT", "MAX_INFLIGHT", "HttpWriter"]
 
-
-def put_bytes(store: HttpObjectStore, data: bytes | bytearray | memoryview) -> ObjectRef:
-    if len(data) > store.chunking.threshold:
-        return put_stream(store, io.BytesIO(bytes(data)))
-    digest = digest_of(data)
-    if store.missing([digest]):
-        store.upload_blob(digest, bytes(data))
-    return ObjectRef(digest, len(data))
+BATCH_BYTES = 8 * 1024 * 1024
+"""Content per framed batch request: blobs (at most one 4 MiB chunk each) travel
+together, so a 1 GiB file is about 130 requests, not 1,000."""
+BATCH_COUNT = 2000
+MAX_INFLIGHT = 8 * BATCH_BYTES
 
 
-def put_file(store: HttpObjectStore, path: Path, *, progress: Progress | None = None) -> ObjectRef:
-    progress = progress or NO_PROGRESS
-    path = Path(path)
-    size = file_size(path)
-    progress.begin(f"uploading {path.name}", size)
-    if size <= store.chunking.threshold:
-        ref = put_bytes(store, read_file(path))
-        progress.advance(ref.size)
-        return ref
-    known = _digest_file(path)
-    if not store.missing([known.digest]):
-        progress.advance(known.size)
-        return known
-    with open_file(path) as stream:
-        ref = _put_chunked(store, stream, progress)
-    if ref != known:
-        raise InvalidInput(
-            f"{path} changed while it was being uploaded",
-            hint="upload it again once nothing is writing to it",
-        )
-    return ref
+@dataclass
+class _Blob:
+    data: bytes
+    digest: Digest | None
+    known_missing: bool
+    on_done: Callable[[ChunkRef], None] | None
+    future: Future[ChunkRef] = field(default_factory=Future)
 
 
-def put_stream(
-    store: HttpObjectStore, stream: BinaryIO, *, progress: Progress | None = None
-) -> ObjectRef:
-    progress = progress or NO_PROGRESS
-    head = read_up_to(stream, store.chunking.threshold + 1)
-    progress.begin("uploading a stream", None)
-    if len(head) <= store.chunking.threshold:
-        ref = put_bytes(store, head)
-        progress.advance(ref.size)
-        return ref
+class HttpWriter:
+    """A batch of uploads to one project on a server; use as a context manager."""
 
-    return _put_chunked(store, Prefixed(head, stream), progress)
+    def __init__(self, store: HttpObjectStore, *, stats: TransferStats | None = None) -> None:
+        self.store = store
+        self.stats = stats if stats is not None else TransferStats()
+        self._pool = ThreadPoolExecutor(max_workers=store.workers, thread_name_prefix="shipyard-up")
+        self._budget = Budget(MAX_INFLIGHT)
+        self._lock = threading.Lock()
+        self._gathered: list[_Blob] = []
+        self._gathered_bytes = 0
+        self._sent: list[Future[None]] = []
+        self._manifests: dict[Digest, Manifest] = {}
+        self._error: BaseException | None = None
 
+    # -- submitting -----------------------------------------------------------------------
 
-def _put_chunked(store: HttpObjectStore, stream: Any, progress: Progress) -> ObjectRef:
-    """Cut, ask which chunks the server lacks (a group at a time), send those, then
-    the manifest. At most two groups of chunks are held in memory."""
-    chunks: list[ChunkRef] = []
-    group: list[tuple[Digest, bytes]] = []
-    uploads: list[Future[None]] = []
-    hasher = new_hasher()
-    with ThreadPoolExecutor(max_workers=store.workers) as pool:
+    def submit_blob(
+        self,
+        data: bytes | memoryview,
+        digest: Digest | None = None,
+        *,
+        known_missing: bool = False,
+        on_done: Callable[[ChunkRef], None] | None = None,
+    ) -> Future[ChunkRef]:
+        """Upload ``data`` with the next batch (unless the server holds it)."""
+        blob = _Blob(bytes(data), digest, known_missing, on_done)
+        self._gather(blob)
+        return blob.future
 
-        def send(items: list[tuple[Digest, bytes]]) -> list[Future[None]]:
-            absent = store.missing(d for d, _ in items)
-            batches: list[list[tuple[Digest, bytes]]] = [[]]
-            size = 0
-            for digest, data in items:
-                if digest not in absent:
-                    progress.advance(len(data))
-                    continue
-                absent.discard(digest)
-                if batches[-1] and size + len(data) > BATCH_BYTES:
-                    batches.append([])
-                    size = 0
-                batches[-1].append((digest, data))
-                size += len(data)
-            return [pool.submit(_send_batch, store, b, progress) for b in batches if b]
-
-        views = iter_chunk_views(stream, store.chunking, on_piece=hasher.update)
-        with closing(views):  # on an error: stop reading now
-            for view, release in views:
-                data = bytes(view)
+    def submit_blobs(
+        self,
+        batch: list[tuple[memoryview, Callable[[], None]]],
+        *,
+        on_done: Callable[[ChunkRef], None] | None = None,
+    ) -> Future[list[ChunkRef]]:
+        """Upload the chunks of one stream; each view is copied and released at once."""
+        futures = []
+        for view, release in batch:
+            try:
+                blob = _Blob(bytes(view), None, False, on_done)
+            finally:
                 release()
-                digest = digest_of(data)
-                chunks.append(ChunkRef(digest, len(data)))
-                group.append((digest, data))
-                if len(group) >= _GROUP:
-                    _wait(uploads)  # the previous group: bounded memory
-                    uploads = send(group)
-                    group = []
-        _wait(uploads)
-        _wait(send(group))
-        digest = Digest(hasher.hexdigest())
-    store.upload_manifest(digest, chunks)
-    return ObjectRef(digest, sum(c.size for c in chunks))
+            self._gather(blob)
+            futures.append(blob.future)
+        return _all_of(futures)
+
+    def packs_inline(self, size: int) -> bool:
+        return False  # every blob travels in a batch
+
+    def put_inline(self, data: bytes | memoryview) -> ChunkRef:
+        future = self.submit_blob(data)
+        self.flush()
+        return future.result()
+
+    def add_manifest(self, digest: Digest, manifest: Manifest) -> None:
+        self._manifests[digest] = manifest
+
+    def flush(self) -> None:
+        """Send the batch being gathered now, however small."""
+        with self._lock:
+            self._send_gathered()
+
+    def _gather(self, blob: _Blob) -> None:
+        if self._error is not None:
+            raise self._error
+        size = len(blob.data)
+        self._budget.acquire(size)  # released once its batch is sent (or failed)
+        with self._lock:
+            full = self._gathered and (
+                self._gathered_bytes + size > BATCH_BYTES or len(self._gathered) >= BATCH_COUNT
+            )
+            if full:
+                self._send_gathered()
+            self._gathered.append(blob)
+            self._gathered_bytes += size
+
+    def _send_gathered(self) -> None:
+        batch, size = self._gathered, self._gathered_bytes
+        self._gathered, self._gathered_bytes = [], 0
+        if not batch:
+            return
+        future = self._pool.submit(self._send, batch)
+        future.add_done_callback(lambda _f: self._budget.release(size))
+        self._sent.append(future)
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def _send(self, batch: list[_Blob]) -> None:
+        try:
+            digests = [b.digest or digest_of(b.data) for b in batch]
+            asked = [d for d, b in zip(digests, batch, strict=True) if not b.known_missing]
+            absent = self.store.missing(asked) if asked else set()
+            sending: dict[Digest, bytes] = {}
+            for digest, blob in zip(digests, batch, strict=True):
+                if (blob.known_missing or digest in absent) and digest not in sending:
+                    sending[digest] = blob.data
+            if sending:
+                self.store.upload_batch(list(sending.items()))
+        except BaseException as exc:
+            if self._error is None:
+                self._error = exc
+            for blob in batch:
+                blob.future.set_exception(exc)
+            raise
+        refs = [
+            ChunkRef(digest, len(blob.data)) for digest, blob in zip(digests, batch, strict=True)
+        ]
+        for ref, blob in zip(refs, batch, strict=True):
+            if sending.pop(ref.digest, None) is not None:
+                self.stats.wrote(ref.size)
+            else:
+                self.stats.skip(ref.size)
+            blob.future.set_result(ref)
+        try:
+            for ref, blob in zip(refs, batch, strict=True):
+                if blob.on_done is not None:
+                    blob.on_done(ref)
+        except BaseException as exc:  # a progress callback may abort the upload
+            if self._error is None:
+                self._error = exc
+            raise
+
+    # -- finishing --------------------------------------------------------------------------
+
+    def close(self, *, ok: bool = True) -> None:
+        """Send what is gathered, wait for every batch, then record the manifests (if ``ok``)."""
+        try:
+            with self._lock:
+                if ok and self._error is None:
+                    self._send_gathered()
+                else:
+                    for blob in self._gathered:
+                        blob.future.cancel()
+                    self._gathered = []
+            for future in self._sent:
+                with contextlib.suppress(BaseException):  # kept in self._error
+                    future.result()
+            if ok and self._error is None and self._manifests:
+                manifests = list(self._manifests.items())
+                for _ in self._pool.map(lambda m: self._record(*m), manifests):
+                    pass
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._error is not None:
+            raise self._error
+
+    def _record(self, digest: Digest, manifest: Manifest) -> None:
+        self.store.upload_manifest(digest, manifest.chunks)
+        self.stats.wrote(0)
+
+    def __enter__(self) -> HttpWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+            return
+        with contextlib.suppress(BaseException):  # the original error is the one to report
+            self.close(ok=False)
 
 
-def _send_batch(
-    store: HttpObjectStore, items: list[tuple[Digest, bytes]], progress: Progress
-) -> None:
-    store.upload_batch(items)
-    progress.advance(sum(len(data) for _, data in items))
+def _all_of(futures: list[Future[ChunkRef]]) -> Future[list[ChunkRef]]:
+    """One future for a list of them: their results in order, or the first error."""
+    out: Future[list[ChunkRef]] = Future()
+    left = [len(futures)]
+    lock = threading.Lock()
 
+    def one_done(done: Future[ChunkRef]) -> None:
+        with lock:
+            if out.done():
+                return
+            if done.cancelled() or done.exception() is not None:
+                error = done.exception() if not done.cancelled() else None
+                out.set_exception(error or RuntimeError("an upload was cancelled"))
+                return
+            left[0] -= 1
+            if left[0] == 0:
+                out.set_result([f.result() for f in futures])
 
-def put_files(
-    store: HttpObjectStore,
-    paths: list[Path],
-    *,
-    progress: Progress | None = None,
-    stats: TransferStats | None = None,
-) -> list[ObjectRef]:
-    """Upload many files; small ones in framed batches. References in input order."""
-    progress = progress or NO_PROGRESS
-    stats = stats if stats is not None else TransferStats()
-    files = [Path(p) for p in paths]
-    sizes = [file_size(p) for p in files]
-    threshold = store.chunking.threshold
-    small = [i for i, size in enumerate(sizes) if size <= threshold]
-    before = store.client.requests
-    progress.begin(f"hashing {len(small):,} files", sum(sizes[i] for i in small))
-
-    def hash_one(i: int) -> Digest:
-        digest = _digest_file(files[i]).digest
-        progress.advance(sizes[i])
-        return digest
-
-    with ThreadPoolExecutor(max_workers=store.workers) as pool:
-        digests = dict(zip(small, pool.map(hash_one, small), strict=True))
-    absent = store.missing(digests.values())
-    refs: dict[int, ObjectRef] = {i: ObjectRef(d, sizes[i]) for i, d in digests.items()}
-    progress.begin(f"uploading {len(files):,} files", sum(sizes))
-    sending: dict[Digest, int] = {}
-    for i, digest in digests.items():
-        if digest in absent and digest not in sending:
-            sending[digest] = i
-        else:
-            stats.skip(sizes[i])
-            progress.advance(sizes[i])
-
-    def read(digest: Digest) -> bytes:
-        data = read_file(files[sending[digest]])
-        if digest_of(data) != digest:
-            raise InvalidInput(f"{files[sending[digest]]} changed while it was being uploaded")
-        return data
-
-    from shipyard.objects.http_transfer import send_blobs
-
-    send_blobs(store, [(d, sizes[i]) for d, i in sending.items()], read, stats, progress)
-    for i, size in enumerate(sizes):
-        if size > threshold:
-            refs[i] = put_file(store, files[i])
-            progress.advance(size)
-    stats.requests += store.client.requests - before
-    return [refs[i] for i in range(len(files))]
-
-
-def _wait(futures: list[Future[None]]) -> None:
+    if not futures:
+        out.set_result([])
     for future in futures:
-        future.result()
+        future.add_done_callback(one_done)
+    return out

@@ -17,6 +17,7 @@ from shipyard.objects.store import ObjectStore
 if TYPE_CHECKING:
     from shipyard.context import Context
     from shipyard.core.settings import Settings
+    from shipyard.objects.api import ProjectObjects
     from shipyard.objects.http_store import HttpObjectStore
 
 __all__ = [
@@ -99,7 +100,7 @@ def open_remote(
     endpoint_url: str | None = None,
     region: str | None = None,
     create: bool = True,
-) -> ObjectStore | HttpObjectStore:
+) -> ProjectObjects:
     """A remote store for push/pull, with the S3 options and key from the settings.
 
     ``url`` is a folder, ``s3://bucket/prefix``, or a team server

@@ -44,6 +44,11 @@ class Record:
     plaintext: bytes
 
 
+def content_size(stored_size: int, codec: RecordCodec) -> int:
+    """The content bytes of a record that takes ``stored_size`` (header and sealing off)."""
+    return stored_size - HEADER_SIZE - codec.overhead
+
+
 def _header(kind: ObjectKind, codec: RecordCodec) -> bytes:
     return RECORD_MAGIC + bytes((RECORD_VERSION, int(kind), codec.codec_id, 0))
 

@@ -1,7 +1,9 @@
 """The object store: content-addressed, verified on every read, thread-safe.
 
-:class:`ObjectStore` is the one entry point other domains use (``ctx.objects``
-for the workspace's store, :func:`shipyard.objects.open_store` for another).
+:class:`ObjectStore` is the store that holds the bytes itself: ``ctx.objects`` (the
+workspace's, or the team server's own), :func:`shipyard.objects.open_store` for
+another. It is one of the two implementations of the objects seam
+(:class:`~shipyard.objects.api.ProjectObjects`), which other domains use.
 It puts files and bytes and returns :class:`ObjectRef` (digest + size); it
 gets them back by digest, checking every byte against its digest, and raises
 :class:`IntegrityError` naming the object when they differ. Backends hold the
@@ -10,7 +12,7 @@ bytes; this class decides names, records, packs and chunking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -25,15 +27,17 @@ from shipyard.core.object_layout import (
     pack_key,
     parse_key,
 )
-from shipyard.objects import records
+from shipyard.objects import records, uploads
+from shipyard.objects.api import Held
 from shipyard.objects.backends.base import Backend
 from shipyard.objects.catalog import PackCatalog
 from shipyard.objects.chunking import ChunkParams
 from shipyard.objects.encryption import RecordCodec
 from shipyard.objects.info import Location, ObjectInfo, StoredRecord, StoreUsage
-from shipyard.objects.manifest import Manifest
+from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.marker import StoreMarker
 from shipyard.objects.progress import Progress, TransferStats
+from shipyard.objects.writer import RecordWriter
 
 __all__ = ["Location", "ObjectInfo", "ObjectStore", "StoreUsage", "StoredRecord"]
 
@@ -72,6 +76,11 @@ class ObjectStore:
     @property
     def url(self) -> str:
         return self.backend.url
+
+    @property
+    def requests(self) -> int:
+        """Requests made so far (HTTP requests for S3, file operations for a folder)."""
+        return self.backend.requests
 
     @property
     def encrypted(self) -> bool:
@@ -296,25 +305,19 @@ class ObjectStore:
             bytes=size + sum(p.size for p in packs),
         )
 
-    # -- writing (see writer.py and files.py) -------------------------------------
+    # -- writing (see uploads.py and writer.py) -----------------------------------
 
     def put_bytes(self, data: bytes | bytearray | memoryview) -> ObjectRef:
         """Store ``data`` and return its reference (chunked when large)."""
-        from shipyard.objects.files import put_bytes
-
-        return put_bytes(self, data)
+        return uploads.put_bytes(self, data)
 
     def put_file(self, path: Path | str, *, progress: Progress | None = None) -> ObjectRef:
         """Store a file's content, streamed (chunked above the threshold)."""
-        from shipyard.objects.files import put_file
-
-        return put_file(self, Path(path), progress=progress)
+        return uploads.put_file(self, Path(path), progress=progress)
 
     def put_stream(self, stream: BinaryIO, *, progress: Progress | None = None) -> ObjectRef:
         """Store everything read from a binary stream, with bounded memory."""
-        from shipyard.objects.files import put_stream
-
-        return put_stream(self, stream, progress=progress)
+        return uploads.put_stream(self, stream, progress=progress)
 
     def put_files(
         self,
@@ -329,9 +332,24 @@ class ObjectStore:
         ``sizes``: the files' sizes when the caller has just stat-ed them (saves a
         stat per file; a file whose size differs from it is caught by the caller).
         """
-        from shipyard.objects.files import put_files
+        return uploads.put_files(self, list(paths), progress=progress, stats=stats, sizes=sizes)
 
-        return put_files(self, list(paths), progress=progress, stats=stats, sizes=sizes)
+    # The upload transport (uploads.UploadTarget): records written by a RecordWriter.
+
+    @property
+    def asks_in_bulk(self) -> bool:
+        """A bucket answers for many names with one listing; a folder, with a stat each."""
+        return self.backend.remote
+
+    def store_blob(self, digest: Digest, data: bytes | bytearray | memoryview) -> None:
+        name = self.name_for(digest)
+        if not self.has_name(name, ObjectKind.BLOB):
+            record = records.encode(ObjectKind.BLOB, memoryview(data), name, self.codec)
+            self.backend.write(loose_key(name, ObjectKind.BLOB), record)
+
+    def writer(self, *, pack_small: bool, stats: TransferStats | None = None) -> RecordWriter:
+        """Large chunks go into streamed packs in a local store."""
+        return RecordWriter(self, pack_small=pack_small, pack_large=True, stats=stats)
 
     # -- reading (see files.py) --------------------------------------------------
 
@@ -360,6 +378,36 @@ class ObjectStore:
         from shipyard.objects.files import get_files
 
         get_files(self, [(d, Path(p)) for d, p in items], progress=progress)
+
+    # -- transfers (copy_objects; see transfer.py) ---------------------------------
+
+    def describe(self, digests: Iterable[Digest]) -> dict[Digest, Held]:
+        """What the store holds of ``digests`` (manifests read for their chunks)."""
+        from shipyard.objects.transfer import describe
+
+        return describe(self, digests)
+
+    def read_blobs(
+        self, sizes: Mapping[Digest, int], *, workers: int
+    ) -> Iterator[tuple[Digest, bytes]]:
+        """Verified blobs, a pack's records read with a few coalesced ranged reads."""
+        from shipyard.objects.transfer import read_blobs
+
+        return read_blobs(self, sizes, workers)
+
+    def receive(
+        self,
+        blobs: Iterable[tuple[Digest, bytes]],
+        manifests: Mapping[Digest, Sequence[ChunkRef]],
+        *,
+        stats: TransferStats,
+        progress: Progress,
+        workers: int,
+    ) -> None:
+        """Write blobs this store lacks (small ones packed), then the manifests."""
+        from shipyard.objects.transfer import receive
+
+        receive(self, blobs, manifests, stats=stats, progress=progress, workers=workers)
 
     # -- deleting ----------------------------------------------------------------
 

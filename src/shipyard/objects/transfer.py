@@ -1,45 +1,51 @@
 """Copying objects between stores: only what the destination lacks, in parallel.
 
-``copy`` is what ``shipyard data push/pull`` build on. Given the digests to
-copy it asks the destination which it lacks (in bulk), reads the manifests
-among them to add their chunks, then streams the needed records from the
-source (records in one pack are fetched with a few coalesced ranged reads)
-to the destination's writer, which packs the small ones. Every record is
-verified on the way (and re-encrypted for the destination's key); manifests
-go last, so an interrupted copy leaves only complete objects behind, and
-running it again copies just the rest.
+``copy_objects`` is what ``shipyard data push/pull`` build on, for any two
+stores of the objects seam (:class:`~shipyard.objects.api.ProjectObjects`: a
+folder, a bucket, a team server's project). It asks the destination which of
+the digests it lacks (in bulk), has the source describe those (adding the
+chunks of large objects, asked about again), then streams the needed blobs
+from the source to the destination, verified on the way (and re-encrypted for
+the destination's key). Manifests go last, so an interrupted copy leaves only
+complete objects behind, and running it again copies just the rest.
+
+The second half is the side of a store that keeps the bytes itself
+(:class:`ObjectStore`): records of one pack are read with a few coalesced
+ranged reads, and written through a :class:`RecordWriter` that packs small ones.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from shipyard.core.digest import Digest
-from shipyard.core.errors import InvalidInput, NotFound
+from shipyard.core.errors import NotFound
 from shipyard.core.object_layout import ObjectKind, pack_key
 from shipyard.objects import records
+from shipyard.objects.api import Held
 from shipyard.objects.bounded import bounded_results
+from shipyard.objects.info import Location
 from shipyard.objects.manifest import ChunkRef, Manifest
 from shipyard.objects.packs import PackEntry, iter_ranges
 from shipyard.objects.progress import NO_PROGRESS, Progress, TransferStats
-from shipyard.objects.store import Location, ObjectStore
 from shipyard.objects.writer import RecordWriter
 
 if TYPE_CHECKING:
-    from shipyard.objects.http_store import HttpObjectStore
+    from shipyard.objects.api import ProjectObjects
+    from shipyard.objects.store import ObjectStore
 
-__all__ = ["copy_objects", "read_verified_blobs"]
+__all__ = ["copy_objects", "describe", "read_blobs", "read_verified_blobs", "receive"]
 
 _RANGE_GAP = 1024 * 1024
 _RANGE_MAX = 16 * 1024 * 1024
 
 
 def copy_objects(
-    source: ObjectStore | HttpObjectStore,
-    dest: ObjectStore | HttpObjectStore,
+    source: ProjectObjects,
+    dest: ProjectObjects,
     digests: Iterable[Digest],
     *,
     progress: Progress | None = None,
@@ -47,86 +53,103 @@ def copy_objects(
 ) -> TransferStats:
     """Copy ``digests`` (and their chunks) from ``source`` to ``dest``.
 
-    Either side may be a team server's store (:class:`HttpObjectStore`, what
-    ``open_remote("https://…")`` opens); not both. Raises :class:`NotFound`
-    naming an object neither store holds, before copying anything. Returns
-    what was done, with the requests made on both sides.
+    Raises :class:`NotFound` naming an object the source lacks, before copying
+    anything. Returns what was done, with the requests made on both sides.
     """
-    from shipyard.objects.http_store import HttpObjectStore
-
-    if isinstance(source, HttpObjectStore) or isinstance(dest, HttpObjectStore):
-        from shipyard.objects import http_transfer
-
-        if isinstance(source, ObjectStore) and isinstance(dest, HttpObjectStore):
-            return http_transfer.push(source, dest, digests, progress=progress, workers=workers)
-        if isinstance(source, HttpObjectStore) and isinstance(dest, ObjectStore):
-            return http_transfer.pull(source, dest, digests, progress=progress, workers=workers)
-        raise InvalidInput(
-            "cannot copy from one team server to another directly",
-            hint="pull into a local store first, then push from there",
-        )
     progress = progress or NO_PROGRESS
     stats = TransferStats()
-    before = source.backend.requests + dest.backend.requests
+    before = source.requests + dest.requests
     workers = workers or max(source.workers, dest.workers)
 
     progress.begin("comparing stores", None, unit="objects")
     wanted = set(digests)
     absent = dest.missing(wanted)
     stats.skipped += len(wanted) - len(absent)
-    found = source.locate_many(absent)
-    _require_all(absent, found, source)
-
-    blobs = {d: loc for d, loc in found.items() if loc.kind is ObjectKind.BLOB}
-    wanted_manifests = [(d, loc) for d, loc in found.items() if loc.kind is ObjectKind.MANIFEST]
-
-    def read_manifest(item: tuple[Digest, Location]) -> Manifest:
-        digest, loc = item
-        return Manifest.decode(_decode(source, digest, loc).plaintext, digest.hex)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        manifests = dict(
-            zip(
-                [d for d, _ in wanted_manifests],
-                pool.map(read_manifest, wanted_manifests),
-                strict=True,
-            )
-        )
-    chunks = {c.digest for m in manifests.values() for c in m.chunks} - set(blobs)
+    found = source.describe(absent)
+    _require_all(absent, set(found), source.url)
+    blobs = {d: held.size for d, held in found.items() if held.chunks is None}
+    manifests = {d: held.chunks for d, held in found.items() if held.chunks is not None}
+    chunks: dict[Digest, int] = {}
+    for refs in manifests.values():
+        chunks.update((c.digest, c.size) for c in refs if c.digest not in blobs)
     if chunks:
         needed = dest.missing(chunks)
         stats.skipped += len(chunks) - len(needed)
-        chunk_locs = source.locate_many(needed)
-        _require_all(needed, chunk_locs, source)
-        blobs.update(chunk_locs)
+        blobs.update((d, chunks[d]) for d in needed)
 
-    progress.begin(
-        f"copying {len(blobs) + len(manifests):,} objects",
-        sum(loc.stored_size for loc in blobs.values()),
+    progress.begin(f"copying {len(blobs) + len(manifests):,} objects", sum(blobs.values()))
+    dest.receive(
+        source.read_blobs(blobs, workers=workers),
+        manifests,
+        stats=stats,
+        progress=progress,
+        workers=workers,
     )
-    with RecordWriter(dest, pack_small=True, stats=stats, workers=workers) as writer:
-        for digest, data in read_verified_blobs(source, blobs, workers):
-            writer.submit_blob(
-                data, digest, known_missing=True, on_done=_advance(progress, blobs[digest])
-            )
-        for digest, manifest in manifests.items():
-            writer.add_manifest(digest, manifest)
-    stats.requests = source.backend.requests + dest.backend.requests - before
+    stats.requests = source.requests + dest.requests - before
     return stats
 
 
-def _advance(progress: Progress, loc: Location) -> Callable[[ChunkRef], None]:
-    return lambda _ref: progress.advance(loc.stored_size)
-
-
-def _require_all(wanted: set[Digest], found: dict[Digest, Location], source: ObjectStore) -> None:
-    lost = sorted(wanted - set(found))
+def _require_all(wanted: set[Digest], found: set[Digest], where: str) -> None:
+    lost = sorted(wanted - found)
     if lost:
         more = f" and {len(lost) - 1} more" if len(lost) > 1 else ""
         raise NotFound(
-            f"object {lost[0].hex}{more} is not in {source.url}",
+            f"object {lost[0].hex}{more} is not in {where}",
             hint="nothing was copied; run `shipyard fsck` where the objects were made",
         )
+
+
+# -- the side of a store that holds the bytes itself ------------------------------------
+
+
+def describe(store: ObjectStore, digests: Iterable[Digest]) -> dict[Digest, Held]:
+    """What ``store`` holds of ``digests``; the manifests among them are read in parallel."""
+    found = store.locate_many(digests)
+    held = {
+        d: Held(records.content_size(loc.stored_size, store.codec))
+        for d, loc in found.items()
+        if loc.kind is ObjectKind.BLOB
+    }
+    wanted = [(d, loc) for d, loc in found.items() if loc.kind is ObjectKind.MANIFEST]
+
+    def read_manifest(item: tuple[Digest, Location]) -> Manifest:
+        digest, loc = item
+        return Manifest.decode(_decode(store, digest, loc).plaintext, digest.hex)
+
+    with ThreadPoolExecutor(max_workers=store.workers) as pool:
+        for (digest, _), manifest in zip(wanted, pool.map(read_manifest, wanted), strict=True):
+            held[digest] = Held(manifest.size, manifest.chunks)
+    return held
+
+
+def read_blobs(
+    store: ObjectStore, sizes: Mapping[Digest, int], workers: int
+) -> Iterator[tuple[Digest, bytes]]:
+    """Locate every blob first (:class:`NotFound` before any is read), then read them."""
+    found = store.locate_many(sizes)
+    _require_all(set(sizes), set(found), store.url)
+    yield from read_verified_blobs(store, found, workers)
+
+
+def receive(
+    store: ObjectStore,
+    blobs: Iterable[tuple[Digest, bytes]],
+    manifests: Mapping[Digest, Sequence[ChunkRef]],
+    *,
+    stats: TransferStats,
+    progress: Progress,
+    workers: int,
+) -> None:
+    """Write blobs the store lacks (small ones packed), then the manifests."""
+
+    def advance(ref: ChunkRef) -> None:
+        progress.advance(ref.size)
+
+    with RecordWriter(store, pack_small=True, stats=stats, workers=workers) as writer:
+        for digest, data in blobs:
+            writer.submit_blob(data, digest, known_missing=True, on_done=advance)
+        for digest, refs in manifests.items():
+            writer.add_manifest(digest, Manifest.of(list(refs)))
 
 
 def _decode(store: ObjectStore, digest: Digest, loc: Location) -> records.Record:

@@ -198,6 +198,9 @@ class RecordWriter:
         """Write ``manifest`` under ``digest`` once everything else is stored."""
         self._manifests[digest.hex] = (digest, manifest)
 
+    def flush(self) -> None:
+        """Nothing to do: every blob is handed to a worker as it is submitted."""
+
     def raise_if_failed(self) -> None:
         if self._error is not None:
             raise self._error

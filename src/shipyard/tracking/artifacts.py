@@ -21,9 +21,8 @@ from shipyard.tracking.limits import check_artifact_path
 from shipyard.workspace.destinations import Destinations
 
 if TYPE_CHECKING:
-    from shipyard.objects.http_store import HttpObjectStore
+    from shipyard.objects.api import ProjectObjects
     from shipyard.objects.progress import Progress
-    from shipyard.objects.store import ObjectStore
     from shipyard.tracking.backend import TrackingBackend
     from shipyard.tracking.entities import ArtifactRecord
 
@@ -97,7 +96,7 @@ def store_artifacts(
 
 
 def download_artifacts(
-    store: ObjectStore | HttpObjectStore,
+    store: ProjectObjects,
     artifacts: Sequence[ArtifactRecord],
     destination: Path,
     *,
