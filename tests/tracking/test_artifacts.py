@@ -81,6 +81,22 @@ def test_bad_artifact_paths_are_refused(workspace: Path) -> None:
     assert get_run(run.id).artifacts == ()
 
 
+def test_in_process_an_artifact_must_name_an_object_of_its_size(workspace: Path) -> None:
+    """The rule the team server applies (the project holds the object, of that size)
+    holds embedded too: no artifact is recorded without its bytes."""
+    with shipyard.start_run() as run:
+        stored = run.backend.objects.put_bytes(b"weights")
+        ghost = digest_of(b"never stored").hex
+        with pytest.raises(NotFound, match=ghost):
+            run.backend.record_artifacts(
+                run.id, [("ok.bin", stored.digest.hex, 7), ("g", ghost, 3)]
+            )
+        with pytest.raises(InvalidInput, match="has 7 bytes"):
+            run.backend.record_artifacts(run.id, [("w.bin", stored.digest.hex, 70)])
+        run.backend.record_artifacts(run.id[:10], [("w.bin", stored.digest.hex, 7)])
+    assert [(a.path, a.size) for a in get_run(run.id).artifacts] == [("w.bin", 7)]
+
+
 def test_autolog_stores_the_fitted_model_as_a_safe_artifact(
     workspace: Path, tmp_path: Path
 ) -> None:

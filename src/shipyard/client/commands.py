@@ -19,13 +19,14 @@ __all__ = ["login", "logout", "whoami"]
 def _server_url(state: CliState, url: str | None) -> str:
     if url:
         state.flags["store.uri"] = url
-    ctx = state.context()
-    if not ctx.is_remote:
+    try:
+        client = state.context().remote  # the context says which server, or that it has none
+    except InvalidInput:
         raise InvalidInput(
             "say which server to log in to",
             hint="shipyard login https://host:port (or set SHIPYARD_URI)",
-        )
-    return ctx.settings.store.uri.rstrip("/")
+        ) from None
+    return client.base_url
 
 
 def login(
@@ -81,10 +82,12 @@ def whoami(ctx: typer.Context) -> None:
     """Show who the current credentials act as."""
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if not app_ctx.is_remote:
+    try:
+        client = app_ctx.remote
+    except InvalidInput:  # no server: this workspace's own principal acts
         console.print(f"{escape(app_ctx.principal.name)} (local owner of this workspace)")
         return
-    me = app_ctx.remote.get("/api/v1/me")
+    me = client.get("/api/v1/me")
     roles = "admin" if me["admin"] else ", ".join(f"{p}: {r}" for p, r in me["roles"].items())
     where = escape(app_ctx.settings.store.uri)
     console.print(f"{escape(me['name'])} on {where} ({escape(roles or 'no roles')})")

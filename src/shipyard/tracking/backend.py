@@ -11,7 +11,8 @@ not change. :func:`open_backend` picks one for a context. Every method raises on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from shipyard.tracking.entities import (
@@ -29,8 +30,7 @@ from shipyard.tracking.entities import (
 
 if TYPE_CHECKING:
     from shipyard.context import Context
-    from shipyard.objects.http_store import HttpObjectStore
-    from shipyard.objects.store import ObjectStore
+    from shipyard.objects.api import ProjectObjects
     from shipyard.tracking.history import HistoryPage, MetricSummary
 
 __all__ = ["TrackingBackend", "open_backend"]
@@ -43,7 +43,7 @@ class TrackingBackend(Protocol):
     def project(self) -> str: ...
 
     @property
-    def objects(self) -> ObjectStore | HttpObjectStore:
+    def objects(self) -> ProjectObjects:
         """Where the project's artifacts are stored (the workspace's, or the server's)."""
         ...
 
@@ -105,6 +105,15 @@ class TrackingBackend(Protocol):
 
     def get_run(self, run_id: str) -> RunDetail:
         """One run in full; ``run_id`` may be a unique prefix. NotFound if unknown."""
+        ...
+
+    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
+        """The lineage snapshot a model version logged by the run carries; None when the
+        registry records it itself (a team server reads its own copy of the run)."""
+        ...
+
+    def spool_folders(self) -> list[Path]:
+        """Where runs of this backend leave spool files (``runs sync`` reads them)."""
         ...
 
     def get_runs(self, run_ids: Sequence[str]) -> list[Run]:

@@ -324,8 +324,8 @@ def sync_runs(
 
     state: CliState = ctx.obj
     context = state.context()
-    paths = files or find_spools(context)
     backend = backend_of(ctx)
+    paths = files or find_spools(backend)
     reports = [sync_spool(backend, context, path, discard_refused=discard_refused,
                           other_token=other_token) for path in paths]  # fmt: skip
     if as_json:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.context import Context
@@ -22,7 +23,7 @@ from shipyard.tracking.entities import (
 from shipyard.tracking.service import TrackingService
 
 if TYPE_CHECKING:
-    from shipyard.objects.store import ObjectStore
+    from shipyard.objects.api import ProjectObjects
     from shipyard.tracking.history import HistoryPage, MetricSummary
 
 __all__ = ["LocalBackend"]
@@ -41,8 +42,8 @@ class LocalBackend:
         return self.context.project
 
     @property
-    def objects(self) -> ObjectStore:
-        return self.context.objects
+    def objects(self) -> ProjectObjects:
+        return self.context.project_objects
 
     @property
     def _principal(self) -> Principal:
@@ -96,10 +97,23 @@ class LocalBackend:
         self.service.log_input(self._principal, run_id, path, size, digest)
 
     def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
-        self.service.record_artifacts(self._principal, run_id, items)
+        from shipyard.tracking.artifact_records import StoreHolder, record_artifacts
+
+        holder = StoreHolder(self.objects)
+        record_artifacts(self.service, holder, self._principal, run_id, items)
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)
+
+    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
+        from shipyard.registry.lineage import run_lineage
+
+        return run_lineage(self.get_run(run_id))
+
+    def spool_folders(self) -> list[Path]:
+        from shipyard.tracking.spool import spool_dirs
+
+        return spool_dirs(self.context.settings)[:1]  # embedded runs spool in the workspace
 
     def get_runs(self, run_ids: Sequence[str]) -> list[Run]:
         return self.service.get_runs(self._principal, run_ids)

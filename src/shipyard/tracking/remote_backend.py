@@ -1,6 +1,7 @@
 """The tracking backend of remote mode: the same SDK calls, sent to a team server.
 
-Picked by the SDK and the CLI when ``SHIPYARD_URI=https://…`` (``ctx.is_remote``).
+Picked by the context (:meth:`~shipyard.context.Context.open_tracking`) when
+``SHIPYARD_URI=https://…``.
 One request per call, one request per batch of logged values, over the
 client's keep-alive pool. Writes are exactly-once:
 
@@ -15,7 +16,8 @@ client's keep-alive pool. Writes are exactly-once:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -153,6 +155,15 @@ class RemoteTrackingBackend:
     def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
         body = {"artifacts": [{"path": p, "digest": d, "size": n} for p, d, n in items]}
         self._write(self._run_path(run_id, "artifacts"), body)
+
+    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
+        return None  # the server records it from its own copy of the run
+
+    def spool_folders(self) -> list[Path]:
+        from shipyard.tracking.spool import spool_dirs
+
+        # The workspace's, and the user's (runs started outside a workspace spool there).
+        return spool_dirs(self.context.settings)
 
     def delete_runs(self, run_ids: Sequence[str]) -> int:
         answer = self._write(f"{API}/runs/delete", {"ids": list(run_ids)})

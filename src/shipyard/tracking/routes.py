@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import StringConstraints
 
 from shipyard.context import Context
-from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.server.fields import BIG, ProjectName, Text, path_segment
 from shipyard.server.security import request_context
 from shipyard.store.db import Database
@@ -266,23 +265,12 @@ def log_input(run_id: RunIdPath, body: InputIn, ctx: Ctx) -> Response:
     summary="Record files of a run, already uploaded to the project's objects",
 )
 def record_artifacts(run_id: RunIdPath, body: ArtifactsIn, ctx: Ctx) -> Response:
-    from shipyard.core.digest import Digest
     from shipyard.objects.grants import ObjectGrants
+    from shipyard.tracking.artifact_records import record_artifacts as record
 
-    service = _service(ctx)
-    full_id, project = service.run_project(ctx.principal, run_id)
-    items = [(a.path, Digest.parse(a.digest), a.size) for a in body.artifacts]
-    # Only objects this project holds, of the size they have: naming another
-    # project's digest must not make it readable through this run.
-    held = ObjectGrants(ctx.db).held(ctx.principal, project, [d for _, d, _ in items])
-    for path, digest, size in items:
-        if digest not in held:
-            raise NotFound(f"object {digest.hex} of artifact {path!r} is not in project "
-                           f"{project!r}", hint="upload the file first")  # fmt: skip
-        if held[digest] != size:
-            raise InvalidInput(f"artifact {path!r} says {size:,} bytes; object {digest.hex} "
-                               f"has {held[digest]:,} bytes")  # fmt: skip
-    service.record_artifacts(ctx.principal, full_id, [(p, d.hex, n) for p, d, n in items])
+    # Held means granted: naming another project's digest must not make it readable here.
+    items = [(a.path, a.digest, a.size) for a in body.artifacts]
+    record(_service(ctx), ObjectGrants(ctx.db), ctx.principal, run_id, items)
     return Response(status_code=204)
 
 

@@ -260,7 +260,6 @@ class ActiveRun:
         supported ones) or an input example the model cannot predict on.
         """
         require("models", "log_model", "numpy")
-        from shipyard.registry.lineage import run_lineage
         from shipyard.registry.publish import publish_model
 
         self._check_open()
@@ -271,8 +270,7 @@ class ActiveRun:
                 hint="start the run with shipyard.start_run(...)",
             )
         self._logger.flush()
-        # Against a team server the server records the lineage from its own copy of the run.
-        lineage = None if context.is_remote else run_lineage(self.backend.get_run(self.id))
+        lineage = self.backend.model_lineage(self.id)
         return publish_model(
             context,
             model,

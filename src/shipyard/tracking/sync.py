@@ -32,7 +32,7 @@ from shipyard.core.errors import InvalidInput, NotFound, ShipyardError
 from shipyard.core.redact import redact_uri
 from shipyard.tracking.batching import RETRY_LATER, new_key
 from shipyard.tracking.entities import RunStatus
-from shipyard.tracking.spool import Spool, SpooledBatch, read_spool, rewrite_spool, spool_dirs
+from shipyard.tracking.spool import Spool, SpooledBatch, read_spool, rewrite_spool
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -77,12 +77,9 @@ class SyncReport:
         }
 
 
-def find_spools(context: Context) -> list[Path]:
-    """The spool files of the folders the SDK writes them to, oldest first."""
-    folders = spool_dirs(context.settings)
-    if not context.is_remote:
-        folders = folders[:1]  # embedded, the SDK spools in the workspace only
-    files = {p for folder in folders for p in folder.glob("*.jsonl")}
+def find_spools(backend: TrackingBackend) -> list[Path]:
+    """The spool files of the folders the SDK writes them to for ``backend``, oldest first."""
+    files = {p for folder in backend.spool_folders() for p in folder.glob("*.jsonl")}
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
