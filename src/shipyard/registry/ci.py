@@ -117,7 +117,7 @@ jobs:
       - name: Install
         run: |
           if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
-          pip install 'shipyard[s3]' pytest
+          pip install 'shipyard[models,s3]' pytest
       - name: Tests
         run: |
           if ls tests/ test_*.py >/dev/null 2>&1; then pytest -q; else echo "no tests found"; fi
@@ -141,7 +141,7 @@ jobs:
       - name: Install
         run: |
           if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
-          pip install 'shipyard[s3]'
+          pip install 'shipyard[models,s3]'
       - name: Registry (shared when the secrets are set, else a throw-away embedded one)
         env:
           URI: ${{{{ secrets.SHIPYARD_URI }}}}

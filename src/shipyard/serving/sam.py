@@ -23,7 +23,7 @@ from shipyard.core.errors import InvalidInput
 __all__ = ["DOCKERFILE", "LambdaDeployment", "registry_reference", "sam_template"]
 
 DOCKERFILE = f"""FROM public.ecr.aws/lambda/python:3.11
-RUN pip install --no-cache-dir 'shipyard[server,s3]=={__version__}'
+RUN pip install --no-cache-dir 'shipyard[serve,s3]=={__version__}'
 CMD ["shipyard.serving.lambda_handler"]
 """
 
