@@ -22,14 +22,12 @@ from shipyard.workspace.config import load_settings
 from shipyard.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 s
-    from shipyard.auth.remote import AuthApi
+    from shipyard.auth.api import AuthApi
     from shipyard.client.http import ApiClient
     from shipyard.data.records import DatasetRecords
-    from shipyard.objects.api import ProjectObjects
     from shipyard.objects.store import ObjectStore
-    from shipyard.registry.aliases import AliasService
-    from shipyard.registry.remote import RemoteAliases, RemoteRegistry
-    from shipyard.registry.service import RegistryService
+    from shipyard.monitoring.live.api import Monitors
+    from shipyard.registry.api import Aliases, Registry
     from shipyard.store.db import Database
     from shipyard.tracking.backend import TrackingBackend
 
@@ -188,13 +186,7 @@ class Context:
 
     @property
     def objects(self) -> ObjectStore:
-        """The object store this process holds itself (``objects.path``; default
-        ``.shipyard/objects``): the workspace's, or on a team server the server's own.
-
-        For store upkeep (fsck, gc, usage) and for services that run where the
-        store is; a project's objects as the SDK and commands see them are
-        :attr:`project_objects`, which is this store unless ``store.uri`` names a server.
-        """
+        """The workspace's object store (``objects.path``; default ``.shipyard/objects``)."""
         resources = self._resources
         if resources.objects is None:
             with resources.lock:
@@ -219,53 +211,53 @@ class Context:
         return LocalBackend(self, owns_context=owns_context)
 
     @property
-    def project_objects(self) -> ProjectObjects:
-        """This project's objects: the team server's (over HTTP), else :attr:`objects`."""
-        if self.is_remote:
-            from shipyard.objects.http_store import HttpObjectStore
-
-            # Cheap, and owns nothing (the client is shared): one per call, so a
-            # context made for another project never sees this one's objects.
-            return HttpObjectStore(self.remote, self.project, workers=self.settings.objects.workers)
-        return self.objects
-
-    @property
     def tracking(self) -> TrackingBackend:
         """Runs of this project (see :mod:`shipyard.tracking.backend`)."""
         return self.open_tracking()
 
     @property
-    def registry(self) -> RegistryService | RemoteRegistry:
-        """Registered models and versions of this project."""
+    def registry(self) -> Registry:
+        """Registered models and versions (see :mod:`shipyard.registry.api`)."""
         if self.is_remote:
             from shipyard.registry.remote import RemoteRegistry
 
-            return RemoteRegistry(self.remote)
-        from shipyard.registry.service import RegistryService
+            return RemoteRegistry(self)
+        from shipyard.registry.local import LocalRegistry
 
-        return RegistryService(self.db)
+        return LocalRegistry(self)
 
     @property
-    def aliases(self) -> AliasService | RemoteAliases:
-        """Alias moves, their history and approvals."""
+    def aliases(self) -> Aliases:
+        """Alias moves, their history, approvals and promotions."""
         if self.is_remote:
             from shipyard.registry.remote import RemoteAliases
 
             return RemoteAliases(self.remote)
-        from shipyard.registry.aliases import AliasService
+        from shipyard.registry.local import LocalAliases
 
-        return AliasService(self.db)
+        return LocalAliases(self)
 
     @property
     def auth(self) -> AuthApi:
-        """Users, roles, tokens and the audit log."""
+        """Users, roles, tokens and the audit log (see :mod:`shipyard.auth.api`)."""
         if self.is_remote:
             from shipyard.auth.remote import RemoteAuth
 
             return RemoteAuth(self.remote)
-        from shipyard.auth.service import AuthService
+        from shipyard.auth.local import LocalAuth
 
-        return AuthService(self.db)
+        return LocalAuth(self)
+
+    @property
+    def monitoring(self) -> Monitors:
+        """Live monitors' runs and results (see :mod:`shipyard.monitoring.live.api`)."""
+        if self.is_remote:
+            from shipyard.monitoring.live.remote import RemoteMonitors
+
+            return RemoteMonitors(self)
+        from shipyard.monitoring.live.local import LocalMonitors
+
+        return LocalMonitors(self)
 
     def open_datasets(self) -> DatasetRecords:
         """Dataset versions: the server's, the embedded file's (sqlite3 fast path), or the

@@ -21,7 +21,6 @@ import shipyard
 from shipyard.auth.remote import RemoteAuth
 from shipyard.core.principal import LOCAL_OWNER
 from shipyard.models import load_model
-from shipyard.registry.remote import RemoteRegistry
 from shipyard.runs import download_artifacts, get_run, metric_history
 from shipyard.tracking.session import sdk
 from tests.serverkit import PROJECT, TeamServer
@@ -110,7 +109,7 @@ def test_sixteen_clients_at_once(
             assert set(artifacts) == {"shared.txt", "own.bin"}
             digests.add(artifacts["shared.txt"].digest)
         assert len(digests) == 1  # 32 uploads of the same bytes: one object
-        versions = RemoteRegistry(ctx.remote).list_versions(LOCAL_OWNER, PROJECT, model_name)
+        versions = ctx.registry.list_versions(LOCAL_OWNER, PROJECT, model_name)
         assert sorted(v.version for v in versions) == list(range(1, CLIENTS + 1))  # no gap
         last_runs = {rid for rid, n in zip(frame["run_id"], frame["name"], strict=True)
                      if n.endswith(f"-r{RUNS_PER_CLIENT - 1}")}  # fmt: skip

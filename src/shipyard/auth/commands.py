@@ -3,7 +3,7 @@
 Run against the metadata store directly (embedded or ``--uri postgresql://…``),
 these act as the local owner; that is how the first admin is created, with no
 server. With ``SHIPYARD_URI=https://…`` they go to the team server and act as
-the token's user (:func:`shipyard.auth.remote.auth_for`).
+the token's user (``ctx.auth``: :mod:`shipyard.auth.api`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from shipyard.cli.errors import check_failed
 if TYPE_CHECKING:
     from shipyard.auth.service import TokenInfo
 from shipyard.cli.state import CliState
-from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Role
 
 __all__ = ["audit_app", "tokens_app", "users_app"]
@@ -58,15 +57,13 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user; `--role admin` makes an administrator (the way to create the first one)."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
     parsed = Role.parse_optional(role)
     if parsed is not None and parsed is not Role.ADMIN and project is None:
         project = app_ctx.project
     password = None if no_password else _read_password(password_stdin)
-    info = auth_for(app_ctx).add_user(
+    info = app_ctx.auth.add_user(
         app_ctx.principal, name, password=password, role=parsed, project=project
     )
     what = "admin" if info.admin else ", ".join(f"{r.label} in {p}" for p, r in info.roles.items())
@@ -76,11 +73,9 @@ def users_add(
 @users_app.command("ls")
 def users_ls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List users with their roles."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
-    users = auth_for(app_ctx).list_users(app_ctx.principal)
+    users = app_ctx.auth.list_users(app_ctx.principal)
     if as_json:
         print_json([
             {"name": u.name, "admin": u.admin, "disabled": u.disabled,
@@ -100,22 +95,18 @@ def users_ls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")
 @users_app.command("disable")
 def users_disable(ctx: typer.Context, name: str) -> None:
     """Disable a user: its tokens stop working at once."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
-    auth_for(app_ctx).set_disabled(app_ctx.principal, name, True)
+    app_ctx.auth.set_disabled(app_ctx.principal, name, True)
     success(f"disabled user {name}")
 
 
 @users_app.command("enable")
 def users_enable(ctx: typer.Context, name: str) -> None:
     """Enable a disabled user again."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
-    auth_for(app_ctx).set_disabled(app_ctx.principal, name, False)
+    app_ctx.auth.set_disabled(app_ctx.principal, name, False)
     success(f"enabled user {name}")
 
 
@@ -127,13 +118,11 @@ def users_role(
     project: ProjectOption = None,
 ) -> None:
     """Give a user a role in a project (`none` removes it)."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
     parsed = None if role.lower() == "none" else Role.parse_optional(role)
     target = project or app_ctx.project
-    auth_for(app_ctx).set_role(app_ctx.principal, name, target, parsed)
+    app_ctx.auth.set_role(app_ctx.principal, name, target, parsed)
     success(f"{name} is now {parsed.label if parsed else 'without a role'} in {target}")
 
 
@@ -156,14 +145,11 @@ def tokens_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create an API token. It is shown once: store it in a secret manager."""
-    from shipyard.auth.remote import auth_for
     from shipyard.core.durations import parse_duration
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if user is None and not app_ctx.is_remote and app_ctx.principal.kind == "local":
-        raise InvalidInput("say whose token this is", hint="pass --user NAME")
-    created = auth_for(app_ctx).create_token(
+    created = app_ctx.auth.create_token(
         app_ctx.principal, name=name, user=user, role_cap=Role.parse_optional(role),
         project=project, expires_in=parse_duration(expires) if expires else None,
     )  # fmt: skip
@@ -197,13 +183,9 @@ def tokens_ls(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if user is None and not app_ctx.is_remote and app_ctx.principal.kind == "local":
-        raise InvalidInput("say whose tokens to list", hint="pass --user NAME")
-    tokens = auth_for(app_ctx).list_tokens(app_ctx.principal, user)
+    tokens = app_ctx.auth.list_tokens(app_ctx.principal, user)
     if as_json:
         print_json([_token_json(t) for t in tokens])
         return
@@ -221,11 +203,9 @@ def tokens_ls(
 @tokens_app.command("revoke")
 def tokens_revoke(ctx: typer.Context, token_id: str) -> None:
     """Revoke a token at once."""
-    from shipyard.auth.remote import auth_for
-
     state: CliState = ctx.obj
     app_ctx = state.context()
-    auth_for(app_ctx).revoke_token(app_ctx.principal, token_id)
+    app_ctx.auth.revoke_token(app_ctx.principal, token_id)
     success(f"revoked token {token_id}")
 
 
@@ -241,13 +221,12 @@ def audit_ls(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List audit entries, newest first."""
-    from shipyard.auth.remote import auth_for
     from shipyard.core.durations import parse_since
 
     state: CliState = ctx.obj
     app_ctx = state.context()
     start = parse_since(since) if since else None
-    events = auth_for(app_ctx).audit_entries(
+    events = app_ctx.auth.audit_entries(
         app_ctx.principal, since=start, action=action, who=who, limit=limit
     )
     if as_json:
@@ -273,24 +252,11 @@ def audit_verify(
 ) -> None:
     """Check the hash chain and the signed checkpoints: exit 1 and name every entry
     edited, deleted or inserted."""
-    from functools import partial
-
     from shipyard.audit.render import print_report
-    from shipyard.auth.remote import auth_for
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    sources = None
-    if not app_ctx.is_remote:
-        from shipyard.audit.setup import checkpoint_sources
-
-        sources = partial(checkpoint_sources, app_ctx, checkpoints)
-    elif checkpoints is not None:
-        raise InvalidInput(
-            "--checkpoints reads a local folder, and a team server checks its log itself",
-            hint="run it where the database is reachable, with --uri postgresql://…",
-        )
-    report = auth_for(app_ctx).verify_audit(app_ctx.principal, checkpoints=sources)
+    report = app_ctx.auth.verify_audit(app_ctx.principal, exported=checkpoints)
     if as_json:
         print_json(report.to_dict())
     else:
@@ -309,20 +275,12 @@ def audit_checkpoint(
     itself every audit.checkpoint_interval.
     """
     from shipyard.audit.render import print_written
-    from shipyard.audit.setup import checkpoint_writer
 
     state: CliState = ctx.obj
     app_ctx = state.context()
-    if app_ctx.is_remote:
-        raise InvalidInput(
-            "checkpoints are signed where the database and the signing key are; "
-            "the team server writes them itself every audit.checkpoint_interval",
-            hint="run it on the server's host with --uri postgresql://… and its key",
-        )
-    writer = checkpoint_writer(app_ctx)
-    result = writer.write()
+    result, where = app_ctx.auth.write_checkpoint(app_ctx.principal)
     if not as_json:
-        print_written(result, writer.vault.where)
+        print_written(result, where)
         return
     print_json({
         "written": result.written is not None, "key": result.key,

@@ -1,74 +1,39 @@
-"""Users, tokens and the audit log of a team server, for the CLI in remote mode.
+"""Users, tokens and the audit log of a team server: the HTTP side of :mod:`.api`.
 
-:class:`RemoteAuth` has the methods of :class:`~shipyard.auth.service.AuthService`
-that the ``users``, ``tokens`` and ``audit`` commands call, with the same
-arguments and results; it sends them to the server's routes, where the
-token's principal is checked (the ``principal`` argument is not sent: the
-server knows who is asking). :func:`auth_for` picks one for a context.
+:class:`RemoteAuth` implements :class:`~shipyard.auth.api.AuthApi` with the
+same arguments and results as the in-process one; it sends them to the
+server's routes, where the token's principal is checked (the ``principal``
+argument is not sent: the server knows who is asking).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from shipyard.audit.entry import AuditEntry
 from shipyard.audit.report import AuditReport
+from shipyard.auth.api import CheckpointWrite
 from shipyard.auth.service import CreatedToken, TokenInfo, UserInfo
 from shipyard.client.http import read_answer
 from shipyard.core.durations import format_duration
+from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Principal, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from shipyard.audit.setup import CheckpointSources
+    from shipyard.auth.api import AuthApi
     from shipyard.client.http import ApiClient
     from shipyard.context import Context
 
-__all__ = ["AuditEntry", "AuthApi", "RemoteAuth", "auth_for"]
+__all__ = ["RemoteAuth", "auth_for"]
 
 API = "/api/v1"
 
 
-class AuthApi(Protocol):
-    """What the CLI needs of users, tokens and the audit log, local or remote."""
-
-    def add_user(
-        self, principal: Principal, name: str, *, password: str | None = ...,
-        admin: bool = ..., project: str | None = ..., role: Role | None = ...,
-    ) -> UserInfo: ...  # fmt: skip
-
-    def list_users(self, principal: Principal) -> list[UserInfo]: ...
-
-    def set_disabled(self, principal: Principal, name: str, disabled: bool = ...) -> UserInfo: ...
-
-    def set_role(
-        self, principal: Principal, name: str, project: str, role: Role | None
-    ) -> None: ...
-
-    def create_token(
-        self, principal: Principal, *, name: str, user: str | None = ...,
-        role_cap: Role | None = ..., project: str | None = ..., expires_in: timedelta | None = ...,
-    ) -> CreatedToken: ...  # fmt: skip
-
-    def list_tokens(self, principal: Principal, user: str | None = ...) -> list[TokenInfo]: ...
-
-    def revoke_token(self, principal: Principal, token_id: str) -> None: ...
-
-    def audit_entries(
-        self, principal: Principal, *, since: datetime | None = ..., action: str | None = ...,
-        who: str | None = ..., limit: int = ...,
-    ) -> list[AuditEntry]: ...  # fmt: skip
-
-    def verify_audit(
-        self, principal: Principal, *, checkpoints: Callable[[], CheckpointSources] | None = ...
-    ) -> AuditReport: ...
-
-
 def auth_for(ctx: Context) -> AuthApi:
-    """The team server's users and tokens in remote mode; else the database's, directly."""
+    """``ctx.auth`` (kept for tests/contracts, which imports it; new code uses ``ctx.auth``)."""
     return ctx.auth
 
 
@@ -151,15 +116,21 @@ class RemoteAuth:
         )  # fmt: skip
         return [read_answer(AuditEntry.from_dict, e) for e in answer]
 
-    def verify_audit(
-        self,
-        principal: Principal,
-        *,
-        checkpoints: Callable[[], CheckpointSources] | None = None,
-    ) -> AuditReport:
-        """The server's check, against the checkpoints it keeps and the key it trusts
-        (``checkpoints`` is for a database checked directly, and not sent)."""
+    def verify_audit(self, principal: Principal, *, exported: Path | None = None) -> AuditReport:
+        """The server's check, against the checkpoints it keeps and the key it trusts."""
+        if exported is not None:
+            raise InvalidInput(
+                "--checkpoints reads a local folder, and a team server checks its log itself",
+                hint="run it where the database is reachable, with --uri postgresql://…",
+            )
         return read_answer(AuditReport.from_dict, self.client.get(f"{API}/audit/verify"))
+
+    def write_checkpoint(self, principal: Principal) -> CheckpointWrite:
+        raise InvalidInput(
+            "checkpoints are signed where the database and the signing key are; "
+            "the team server writes them itself every audit.checkpoint_interval",
+            hint="run it on the server's host with --uri postgresql://… and its key",
+        )
 
 
 def _time(text: str | None) -> datetime | None:

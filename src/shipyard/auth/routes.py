@@ -18,6 +18,7 @@ from shipyard.auth.service import (
     TokenInfo,
     UserInfo,
 )
+from shipyard.auth.token_service import TOKEN_NAME_MAX
 from shipyard.context import Context
 from shipyard.core.durations import parse_duration, parse_since
 from shipyard.core.errors import Unauthenticated
@@ -100,7 +101,7 @@ class NewUser(BaseModel):
 
 
 class NewToken(BaseModel):
-    name: Annotated[Text, Field(min_length=1, max_length=200)] = "api"
+    name: Annotated[Text, Field(min_length=1, max_length=TOKEN_NAME_MAX)] = "api"
     user: UserName | None = None
     role: RoleName | None = None
     project: ProjectName | None = None
@@ -202,13 +203,13 @@ def me(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/users", summary="List users (admins)")
 def list_users(ctx: Ctx) -> list[UserOut]:
-    return [_user_out(u) for u in AuthService(ctx.db).list_users(ctx.principal)]
+    return [_user_out(u) for u in ctx.auth.list_users(ctx.principal)]
 
 
 @router.post("/users", status_code=201, summary="Add a user (admins)")
 def add_user(body: NewUser, ctx: Ctx) -> UserOut:
     role = Role.parse_optional(body.role)
-    info = AuthService(ctx.db).add_user(
+    info = ctx.auth.add_user(
         ctx.principal, body.name, password=body.password, role=role, project=body.project
     )
     return _user_out(info)
@@ -216,12 +217,12 @@ def add_user(body: NewUser, ctx: Ctx) -> UserOut:
 
 @router.post("/users/{name}/disable", summary="Disable a user (admins)")
 def disable_user(name: Annotated[UserName, Path()], ctx: Ctx) -> UserOut:
-    return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, True))
+    return _user_out(ctx.auth.set_disabled(ctx.principal, name, True))
 
 
 @router.post("/users/{name}/enable", summary="Enable a user (admins)")
 def enable_user(name: Annotated[UserName, Path()], ctx: Ctx) -> UserOut:
-    return _user_out(AuthService(ctx.db).set_disabled(ctx.principal, name, False))
+    return _user_out(ctx.auth.set_disabled(ctx.principal, name, False))
 
 
 @router.put("/projects/{project}/members/{name}", summary="Set a member's role (maintainers)")
@@ -229,19 +230,19 @@ def set_member(
     project: Project, name: Annotated[UserName, Path()], body: Membership, ctx: Ctx
 ) -> dict[str, str | None]:
     role = Role.parse_optional(body.role)
-    AuthService(ctx.db).set_role(ctx.principal, name, project, role)
+    ctx.auth.set_role(ctx.principal, name, project, role)
     return {"project": project, "user": name, "role": body.role}
 
 
 @router.get("/tokens", summary="List your tokens (admins: anyone's)")
 def list_tokens(ctx: Ctx, user: Annotated[UserName | None, Query()] = None) -> list[TokenOut]:
-    return [_token_out(t) for t in AuthService(ctx.db).list_tokens(ctx.principal, user)]
+    return [_token_out(t) for t in ctx.auth.list_tokens(ctx.principal, user)]
 
 
 @router.post("/tokens", status_code=201, summary="Create a token; the answer holds it once")
 def create_token(body: NewToken, ctx: Ctx) -> CreatedTokenOut:
     expires = parse_duration(body.expires) if body.expires else None
-    created = AuthService(ctx.db).create_token(
+    created = ctx.auth.create_token(
         ctx.principal, name=body.name, user=body.user, role_cap=Role.parse_optional(body.role),
         project=body.project, expires_in=expires,
     )  # fmt: skip
@@ -252,7 +253,7 @@ def create_token(body: NewToken, ctx: Ctx) -> CreatedTokenOut:
 def revoke_token(
     token_id: Annotated[Text, Path(max_length=64)], ctx: Ctx, request: Request
 ) -> None:
-    AuthService(ctx.db).revoke_token(ctx.principal, token_id)
+    ctx.auth.revoke_token(ctx.principal, token_id)
     request.app.state.principals.clear()
 
 
@@ -265,7 +266,7 @@ def list_audit(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[AuditEntryOut]:
     start = parse_since(since) if since else None
-    rows = AuthService(ctx.db).audit_entries(
+    rows = ctx.auth.audit_entries(
         ctx.principal, since=start, action=action, who=principal, limit=limit
     )
     return [_entry_out(r) for r in rows]
@@ -276,11 +277,5 @@ def list_audit(
     summary="Check the audit log's hash chain and its signed checkpoints (admins)",
 )
 def verify_audit(ctx: Ctx) -> AuditVerification:
-    from functools import partial
-
-    from shipyard.audit.setup import checkpoint_sources
-
-    report = AuthService(ctx.db).verify_audit(
-        ctx.principal, checkpoints=partial(checkpoint_sources, ctx)
-    )
+    report = ctx.auth.verify_audit(ctx.principal)
     return AuditVerification.model_validate(report.to_dict())

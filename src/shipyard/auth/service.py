@@ -40,6 +40,7 @@ from shipyard.store.projects import check_project_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from shipyard.audit.report import AuditReport
     from shipyard.audit.setup import CheckpointSources
@@ -63,10 +64,19 @@ class UserInfo:
 
 
 class AuthService(TokenService):
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
-        """``clock`` tells login throttling the time (tests step it instead of waiting)."""
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        checkpoints: Callable[[Path | None], CheckpointSources] | None = None,
+    ) -> None:
+        """``clock`` tells login throttling the time (tests step it instead of waiting);
+        ``checkpoints`` finds the signed checkpoints to verify the log against, with those
+        exported to a folder (``shipyard.audit.setup.checkpoint_sources``)."""
         self.db = db
         self.clock = clock
+        self.checkpoints = checkpoints
 
     # -- users ---------------------------------------------------------------------------
 
@@ -175,19 +185,16 @@ class AuthService(TokenService):
                                      limit=limit)  # fmt: skip
             return [AuditEntry.from_row(row) for row in rows]
 
-    def verify_audit(
-        self,
-        principal: Principal,
-        *,
-        checkpoints: Callable[[], CheckpointSources] | None = None,
-    ) -> AuditReport:
-        """The audit chain checked link by link and against every signed checkpoint that
-        ``checkpoints`` finds (``shipyard.audit.setup.checkpoint_sources``), for admins;
-        without it the chain alone, and the report says what that cannot see."""
+    def verify_audit(self, principal: Principal, *, exported: Path | None = None) -> AuditReport:
+        """The audit chain checked link by link and against every signed checkpoint the
+        service's ``checkpoints`` finds (and those in ``exported``), for admins; without
+        it the chain alone, and the report says what that cannot see."""
         from shipyard.audit.verify import verify_log
 
         _require_admin(principal, "verify the audit log")
-        sources = checkpoints() if checkpoints is not None else None  # only for an admin
+        sources = None  # looked for only for an admin
+        if self.checkpoints is not None:
+            sources = self.checkpoints(exported)
         with self.db.read() as session:
             if sources is None:
                 return verify_log(session, [], None)

@@ -28,9 +28,11 @@ from shipyard.store.base import utcnow
 from shipyard.store.db import Database
 from shipyard.store.projects import check_project_name
 
-__all__ = ["CreatedToken", "TokenInfo", "TokenService", "issue_token"]
+__all__ = ["TOKEN_NAME_MAX", "CreatedToken", "TokenInfo", "TokenService", "issue_token"]
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+TOKEN_NAME_MAX = 200
+"""A token's name is kept up to this many characters (the HTTP API refuses longer)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class TokenService:
         The token may not exceed its creator (see :func:`check_mint`); with no
         ``expires_in``, a token created by an expiring token expires with it.
         """
-        owner = user or principal.name
+        owner = _owner(principal, user, "say whose token this is")
         if owner != principal.name:
             require_admin(principal, "create tokens for other users")
         if project is not None:
@@ -95,7 +97,7 @@ class TokenService:
             )  # fmt: skip
 
     def list_tokens(self, principal: Principal, user: str | None = None) -> list[TokenInfo]:
-        owner = user or principal.name
+        owner = _owner(principal, user, "say whose tokens to list")
         if owner != principal.name:
             require_admin(principal, "list other users' tokens")
         with self.db.read() as session:
@@ -147,6 +149,16 @@ class TokenService:
         return principal
 
 
+def _owner(principal: Principal, user: str | None, ask: str) -> str:
+    """The user a token call is about: ``user``, else the principal's own user (the
+    local owner of an embedded workspace is nobody's user, so it must say)."""
+    if user:
+        return user
+    if principal.kind == "local":
+        raise InvalidInput(ask, hint="pass --user NAME")
+    return principal.name
+
+
 def issue_token(
     session: Session,
     principal: Principal,
@@ -165,7 +177,7 @@ def issue_token(
     row = TokenRow(
         id=parts.id,
         user_id=user.id,
-        name=name[:200],
+        name=name[:TOKEN_NAME_MAX],
         secret_sha256=digest_secret(parts.secret),
         role_cap=int(role_cap) if role_cap is not None else None,
         project=project,

@@ -109,12 +109,11 @@ def load_model(
 
 def _load_registered(uri: str, *, trusted: bool, context: Context | None) -> LoadedModel:
     from shipyard.context import open_context
-    from shipyard.registry.fetch import load_registered
 
     if context is not None:
-        return load_registered(context, uri, trusted=trusted)
+        return context.registry.load_model(uri, trusted=trusted)
     with open_context() as ctx:
-        return load_registered(ctx, uri, trusted=trusted)
+        return ctx.registry.load_model(uri, trusted=trusted)
 
 
 def register_model(
@@ -132,14 +131,12 @@ def register_model(
     Returns the :class:`~shipyard.registry.entities.ModelVersion`.
     """
     from shipyard.context import open_context
-    from shipyard.registry.publish import publish_directory, publish_model
 
     ctx = context or open_context()
     try:
         if isinstance(model, str | Path):
-            return publish_directory(ctx, model, name, description=description)
-        return publish_model(
-            ctx,
+            return ctx.registry.publish_directory(model, name, description=description)
+        return ctx.registry.publish_model(
             model,
             name,
             input_example=input_example,

@@ -50,9 +50,7 @@ def resolve_model(ctx: Context, uri: str | ModelRef) -> ResolvedModel:
     model, naming the file). Load the directory with
     :func:`shipyard.models.load_model`, or use ``manifest.flavor`` yourself.
     """
-    from shipyard.registry.fetch import resolve_model as _resolve
-
-    return _resolve(ctx, uri)
+    return ctx.registry.resolve(uri)
 
 
 def alias_version(ctx: Context, name: str, alias: str) -> int | None:
@@ -61,6 +59,4 @@ def alias_version(ctx: Context, name: str, alias: str) -> int | None:
     One indexed query and no file access: cheap enough to poll every few
     seconds for hot reload. ``alias="latest"`` gives the newest version.
     """
-    from shipyard.registry.remote import registry_for
-
-    return registry_for(ctx).alias_version(ctx.principal, ctx.project, name, alias)
+    return ctx.registry.alias_version(ctx.principal, ctx.project, name, alias)

@@ -66,13 +66,11 @@ def alias_set(
     as_json: JsonOption = False,
 ) -> None:
     """Point ALIAS at a version directly (no gates; maintainers only)."""
-    from shipyard.registry.remote import aliases_for, registry_for
-
     context = _context(ctx)
-    number = registry_for(context).get_version(
+    number = context.registry.get_version(
         context.principal, context.project, _version_ref(name, version)
     )
-    result = aliases_for(context).set_alias(
+    result = context.aliases.set_alias(
         context.principal, context.project, name, alias, number.version, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -87,10 +85,8 @@ def alias_rm(
     as_json: JsonOption = False,
 ) -> None:
     """Unset an alias (recorded; `models rollback` restores it)."""
-    from shipyard.registry.remote import aliases_for
-
     context = _context(ctx)
-    result = aliases_for(context).remove_alias(
+    result = context.aliases.remove_alias(
         context.principal, context.project, name, alias, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -104,11 +100,10 @@ def alias_history(
     as_json: JsonOption = False,
 ) -> None:
     """Every move of an alias: who, when, from, to, why, and the gates it passed."""
-    from shipyard.registry.remote import aliases_for
     from shipyard.registry.render import history_table
 
     context = _context(ctx)
-    events = aliases_for(context).history(context.principal, context.project, name, alias)
+    events = context.aliases.history(context.principal, context.project, name, alias)
     if as_json:
         print_json([e.to_dict() for e in events])
         return
@@ -128,10 +123,8 @@ def models_rollback(
     as_json: JsonOption = False,
 ) -> None:
     """Move an alias back to the version it pointed at before (recorded like any move)."""
-    from shipyard.registry.remote import aliases_for
-
     context = _context(ctx)
-    result = aliases_for(context).rollback(
+    result = context.aliases.rollback(
         context.principal, context.project, name, alias, reason=reason
     )
     _report(result, name, alias, as_json)
@@ -147,13 +140,11 @@ def models_approve(
     as_json: JsonOption = False,
 ) -> None:
     """Approve a version for an alias (maintainers; the `approval` gate reads it)."""
-    from shipyard.registry.remote import aliases_for, registry_for
-
     context = _context(ctx)
-    number = registry_for(context).get_version(
+    number = context.registry.get_version(
         context.principal, context.project, _version_ref(name, version)
     )
-    approval = aliases_for(context).approve(
+    approval = context.aliases.approve(
         context.principal, context.project, name, number.version, alias, note=note
     )
     if as_json:
@@ -183,20 +174,13 @@ def models_promote(
     Exit 0: promoted (with --dry-run: every gate passes). Exit 2: a gate failed and the
     alias stayed where it was.
     """
-    from shipyard.registry.gates.promote import promote
-    from shipyard.registry.remote import RemoteAliases
     from shipyard.registry.render import gates_table
 
     context = _context(ctx)
-    if context.is_remote:  # the server's gates and policy decide
-        outcome = RemoteAliases(context.remote).promote(
-            context.project, _version_ref(name, version), alias, dry_run=dry_run, reason=reason
-        )
-    else:
-        outcome = promote(
-            context, _version_ref(name, version), alias, dry_run=dry_run, reason=reason,
-            trusted=trust,
-        )  # fmt: skip
+    outcome = context.aliases.promote(
+        context.principal, context.project, _version_ref(name, version), alias,
+        dry_run=dry_run, reason=reason, trusted=trust,
+    )  # fmt: skip
     label = f"{outcome.name}/{outcome.version}"
     if as_json:
         print_json(outcome.to_dict())

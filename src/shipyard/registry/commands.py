@@ -213,7 +213,7 @@ def models_import_mlflow(
         )
     if name is not None:
         from shipyard.core.model_ref import check_model_name
-        from shipyard.registry.publish import publish_directory, scratch_dir
+        from shipyard.registry.publish import scratch_dir
 
         check_model_name(name)
         state: CliState = ctx.obj
@@ -221,10 +221,9 @@ def models_import_mlflow(
         with scratch_dir(context, "mlflow") as scratch:
             folder = destination if destination is not None else scratch / "model"
             manifest = import_mlflow(source, folder, trusted=trust)
-            version = publish_directory(
-                context, folder, name, description=f"imported from MLflow ({source})",
-                source="mlflow",
-            )  # fmt: skip
+            version = context.registry.publish_directory(
+                folder, name, description=f"imported from MLflow ({source})", source="mlflow"
+            )
         if as_json:
             print_json(version.to_dict())
             return

@@ -51,12 +51,11 @@ def resolve_model(
     or unknown-key model.
     """
     from shipyard.registry.cache import materialize
-    from shipyard.registry.remote import registry_for
 
     parsed = ref if isinstance(ref, ModelRef) else ModelRef.parse(ref, require_version=False)
     if parsed.is_model:
         parsed = ModelRef(parsed.name, alias="latest")
-    version = registry_for(ctx).get_version(ctx.principal, ctx.project, parsed)
+    version = ctx.registry.get_version(ctx.principal, ctx.project, parsed)
     directory = materialize(ctx, version, progress=progress)
     manifest, signer = verify_directory(ctx, version, directory)
     return ResolvedModel(

@@ -83,13 +83,7 @@ def version_inputs(ctx: Context, version: ModelVersion) -> list[dict[str, Any]]:
 
 def _run(ctx: Context, run_id: str) -> RunDetail | None:
     try:
-        if ctx.is_remote:  # the server's record of the run, through its routes
-            from shipyard.tracking.remote_backend import RemoteTrackingBackend
-
-            return RemoteTrackingBackend(ctx).get_run(run_id)
-        from shipyard.tracking.service import TrackingService
-
-        return TrackingService(ctx.db, ctx.settings.cost).get_run(ctx.principal, run_id)
+        return ctx.tracking.get_run(run_id)  # a team server's record of it, remotely
     except NotFound:
         return None
 

@@ -1,5 +1,9 @@
 """Publishing a model: save (or copy) its directory, sign it, store its files, register it.
 
+Reached through ``ctx.registry.publish_model`` / ``publish_directory`` (see
+:mod:`.workspace_models`); the last step is the registry's own
+``register_files``, in-process or on a team server.
+
 The order makes a failure harmless: the directory is assembled and signed in
 the workspace's scratch folder, its files go into the object store (objects
 without metadata are young garbage that ``gc`` keeps through its grace
@@ -24,7 +28,7 @@ from shipyard.core.model_manifest import MANIFEST_FILE, SIGNATURE_FILE, FileEntr
 from shipyard.core.signature import Signature
 from shipyard.models.model_dir.digests import digest_file, verify_files
 from shipyard.models.model_dir.load import read_manifest
-from shipyard.registry.entities import ModelVersion, VersionDraft
+from shipyard.registry.entities import ModelVersion
 
 if TYPE_CHECKING:
     from shipyard.context import Context
@@ -51,6 +55,9 @@ def publish_model(
 ) -> ModelVersion:
     """Save ``model`` in a safe format and register it as the next version of ``name``.
 
+    ``lineage`` is not used: the registry records the lineage of ``run_id`` from its
+    own record of the run (it stays for callers that still pass it).
+
     Raises what :func:`~shipyard.models.model_dir.save.save_model` raises (an
     unsupported model names the supported flavors; an example the model cannot
     predict on is :class:`InvalidInput`) before anything is stored.
@@ -70,7 +77,7 @@ def publish_model(
             metadata=metadata,
             options=options,
         )
-        return _publish(ctx, target, name, run_id, lineage, description, source, progress)
+        return _publish(ctx, target, name, run_id, description, source, progress)
 
 
 def publish_directory(
@@ -79,7 +86,6 @@ def publish_directory(
     name: str,
     *,
     run_id: str | None = None,
-    lineage: Mapping[str, Any] | None = None,
     description: str = "",
     source: str = "directory",
     progress: Progress | None = None,
@@ -98,7 +104,7 @@ def publish_directory(
     with scratch_dir(ctx, "model") as scratch:
         target = scratch / "model"
         shutil.copytree(folder, target, symlinks=True)
-        return _publish(ctx, target, name, run_id, lineage, description, source, progress)
+        return _publish(ctx, target, name, run_id, description, source, progress)
 
 
 def _publish(
@@ -106,19 +112,17 @@ def _publish(
     folder: Path,
     name: str,
     run_id: str | None,
-    lineage: Mapping[str, Any] | None,
     description: str,
     source: str,
     progress: Progress | None,
 ) -> ModelVersion:
-    """Sign, store and register ``folder``; remotely, the server records the lineage of
-    ``run_id`` itself (``lineage`` is used only in-process)."""
+    """Sign, store and register ``folder``; the registry reads the flavor, schema and
+    signer from the stored files and the lineage from its record of ``run_id``."""
     from shipyard.registry.cache import adopt
-    from shipyard.registry.remote import RemoteRegistry, model_store
-    from shipyard.registry.service import RegistryService
+    from shipyard.registry.remote import model_store
 
     manifest = read_manifest(folder)
-    signer = _sign(ctx, folder)
+    _sign(ctx, folder)
     entries = [*manifest.files, _entry(folder, MANIFEST_FILE)]
     if (folder / SIGNATURE_FILE).is_file():
         entries.append(_entry(folder, SIGNATURE_FILE))
@@ -129,24 +133,10 @@ def _publish(
                 f"model file {entry.path} changed while it was stored", object_id=entry.path
             )
     files = tuple(sorted(entries, key=lambda e: e.path))
-    if ctx.is_remote:
-        version = RemoteRegistry(ctx.remote).register_files(
-            ctx.project, name, files, run_id=run_id, description=description, source=source
-        )
-    else:
-        manifest_entry = next(e for e in entries if e.path == MANIFEST_FILE)
-        draft = VersionDraft(
-            flavor=manifest.flavor,
-            files=files,
-            manifest_digest=manifest_entry.blake3,
-            schema=manifest.signature,
-            signer=signer,
-            run_id=run_id,
-            lineage=dict(lineage or {}),
-            source=source,
-            description=description,
-        )
-        version = RegistryService(ctx.db).register_version(ctx.principal, ctx.project, name, draft)
+    version = ctx.registry.register_files(
+        ctx.principal, ctx.project, name, files, run_id=run_id, description=description,
+        source=source,
+    )  # fmt: skip
     adopt(ctx, version, folder)
     return version
 

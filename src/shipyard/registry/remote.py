@@ -1,13 +1,12 @@
-"""The model registry of a team server, for the SDK and the CLI in remote mode.
+"""The model registry of a team server: the HTTP side of :mod:`shipyard.registry.api`.
 
-:class:`RemoteRegistry` has the methods of
-:class:`~shipyard.registry.service.RegistryService` that the SDK and the CLI
-call, :class:`RemoteAliases` those of
-:class:`~shipyard.registry.aliases.AliasService`, with the same arguments and
-results; they send them to the registry routes, where the token's principal
-is checked (the ``principal`` argument is not sent: the server knows who is
-asking). :func:`registry_for`, :func:`aliases_for` and :func:`model_store`
-pick the in-process or the remote one for a context.
+:class:`RemoteRegistry` and :class:`RemoteAliases` implement
+:class:`~shipyard.registry.api.Registry` and
+:class:`~shipyard.registry.api.Aliases` with the same arguments and results as
+the in-process ones; they send them to the registry routes, where the token's
+principal is checked (the ``principal`` argument is not sent: the server
+knows who is asking). ``ctx.registry`` and ``ctx.aliases`` pick them;
+:func:`model_store` is where model files are kept.
 
 Publishing sends no bytes here: the files travel through the object routes
 first (:func:`model_store`), then :meth:`RemoteRegistry.register_files`
@@ -24,13 +23,16 @@ from shipyard.core.errors import NotFound
 from shipyard.core.model_ref import ModelRef
 from shipyard.core.principal import Principal
 from shipyard.registry import wire
+from shipyard.registry.api import VersionDetails
+from shipyard.registry.workspace_models import WorkspaceModels
 
 if TYPE_CHECKING:
     from shipyard.client.http import ApiClient
     from shipyard.context import Context
     from shipyard.core.model_manifest import FileEntry
-    from shipyard.objects.api import ProjectObjects
-    from shipyard.registry.aliases import AliasService, MoveResult
+    from shipyard.objects.http_store import HttpObjectStore
+    from shipyard.objects.store import ObjectStore
+    from shipyard.registry.aliases import MoveResult
     from shipyard.registry.entities import (
         AliasEvent,
         Approval,
@@ -39,9 +41,8 @@ if TYPE_CHECKING:
         RegisteredModel,
     )
     from shipyard.registry.gates.promote import Promotion
-    from shipyard.registry.service import RegistryService
 
-__all__ = ["RemoteAliases", "RemoteRegistry", "aliases_for", "model_store", "registry_for"]
+__all__ = ["RemoteAliases", "RemoteRegistry", "model_store"]
 
 API = "/api/v1"
 T = TypeVar("T")
@@ -55,19 +56,13 @@ def read_answer(parse: Callable[[Any], T], data: Any) -> T:
     return read(parse, data)
 
 
-def registry_for(ctx: Context) -> RegistryService | RemoteRegistry:
-    """The team server's registry in remote mode; else the metadata store's, in-process."""
-    return ctx.registry
-
-
-def aliases_for(ctx: Context) -> AliasService | RemoteAliases:
-    """The team server's alias moves in remote mode; else the metadata store's."""
-    return ctx.aliases
-
-
-def model_store(ctx: Context) -> ProjectObjects:
+def model_store(ctx: Context) -> ObjectStore | HttpObjectStore:
     """Where model files are kept: the project's objects on the server, or the workspace's."""
-    return ctx.project_objects
+    if ctx.is_remote:
+        from shipyard.objects.http_store import HttpObjectStore
+
+        return HttpObjectStore(ctx.remote, ctx.project, workers=ctx.settings.objects.workers)
+    return ctx.objects
 
 
 def _models(project: str, name: str | None = None) -> str:
@@ -84,14 +79,16 @@ def _segment(ref: ModelRef) -> str:
     return "@" + quote(ref.alias, safe="")
 
 
-class RemoteRegistry:
+class RemoteRegistry(WorkspaceModels):
     """Models and versions of a team server (the reads, card fields and registering)."""
 
-    def __init__(self, client: ApiClient) -> None:
-        self.client = client
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.client: ApiClient = ctx.remote
 
     def register_files(
         self,
+        principal: Principal,
         project: str,
         name: str,
         files: Sequence[FileEntry],
@@ -130,16 +127,15 @@ class RemoteRegistry:
     def get_version(self, principal: Principal, project: str, ref: ModelRef) -> ModelVersion:
         return read_answer(wire.version, self._version(project, ref))
 
-    def version_details(
-        self, project: str, ref: ModelRef
-    ) -> tuple[ModelVersion, dict[str, float], list[Evaluation]]:
+    def version_details(self, principal: Principal, project: str, ref: ModelRef) -> VersionDetails:
         """A version with its metrics (the run's latest, as the server sees them) and
         evaluations, in one request."""
         answer = self._version(project, ref)
 
-        def parse(data: dict[str, Any]) -> tuple[ModelVersion, dict[str, float], list[Evaluation]]:
+        def parse(data: dict[str, Any]) -> VersionDetails:
             metrics = {str(k): float(v) for k, v in dict(data["metrics"]).items()}
-            return wire.version(data), metrics, [wire.evaluation(e) for e in data["evaluations"]]
+            evaluations = [wire.evaluation(e) for e in data["evaluations"]]
+            return VersionDetails(wire.version(data), metrics, evaluations)
 
         return read_answer(parse, answer)
 
@@ -168,7 +164,7 @@ class RemoteRegistry:
         self, principal: Principal, project: str, name: str, version: int
     ) -> list[Evaluation]:
         """Evaluations of one version, oldest first."""
-        return self.version_details(project, ModelRef(name, version=version))[2]
+        return self.version_details(principal, project, ModelRef(name, version=version))[2]
 
     def record_evaluation(
         self,
@@ -199,7 +195,7 @@ class RemoteRegistry:
         path = f"{_models(project, name)}/versions/{version}/evaluations"
         return read_answer(wire.evaluation, self.client.post(path, body))
 
-    def card(self, project: str, ref: ModelRef, fmt: str) -> str:
+    def card(self, principal: Principal, project: str, ref: ModelRef, fmt: str) -> str:
         """The model card of a version, rendered by the server (``json``, ``md`` or ``html``)."""
         path = f"{_models(project, ref.name)}/versions/{_segment(ref)}/card"
         return self.client.request("GET", path, params={"format": fmt}).text
@@ -263,9 +259,18 @@ class RemoteAliases:
         return read_answer(wire.approval, self.client.post(path, {"alias": alias, "note": note}))
 
     def promote(
-        self, project: str, ref: ModelRef, alias: str, *, dry_run: bool = False, reason: str = ""
+        self,
+        principal: Principal,
+        project: str,
+        ref: ModelRef,
+        alias: str,
+        *,
+        dry_run: bool = False,
+        reason: str = "",
+        trusted: bool = False,
     ) -> Promotion:
-        """Evaluate ``alias``'s gates on the server (its policy) and move it if all pass."""
+        """Evaluate ``alias``'s gates on the server (its policy, its trust) and move it if all
+        pass; ``trusted`` is not sent."""
         path = f"{_models(project, ref.name)}/versions/{_segment(ref)}/promote"
         answer = self.client.post(path, {"alias": alias, "dry_run": dry_run, "reason": reason})
         return read_answer(_promotion, answer)

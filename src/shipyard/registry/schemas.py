@@ -15,7 +15,7 @@ from shipyard.registry.aliases import REASON_MAX
 from shipyard.registry.entities import CARD_FIELDS
 from shipyard.registry.gates.scoring import METRICS
 from shipyard.registry.service import CARD_FIELD_MAX
-from shipyard.registry.stored import MAX_FILES
+from shipyard.registry.version_rules import DESCRIPTION_MAX, MAX_FILES, SOURCES
 from shipyard.server.fields import (
     BIG,
     ONLY_DECLARED_KEYS,
@@ -59,7 +59,7 @@ class NewVersion(BaseModel):
         description="The model directory: relative path → base64 content "
         "(shipyard-model.json, the flavor's files, model.sig if signed).",
     )
-    description: Annotated[Text, Field(max_length=5000)] = ""
+    description: Annotated[Text, Field(max_length=DESCRIPTION_MAX)] = ""
 
 
 class StoredFile(BaseModel):
@@ -79,8 +79,8 @@ class StoredVersion(BaseModel):
         default=None, description="The run that made it: the server records its "
         "lineage from its own record of the run, which must be in this project.",
     )  # fmt: skip
-    description: Annotated[Text, Field(max_length=5000)] = ""
-    source: Literal["api", "directory", "mlflow", "run", "sdk"] = "sdk"
+    description: Annotated[Text, Field(max_length=DESCRIPTION_MAX)] = ""
+    source: Annotated[StrictStr, *one_of(SOURCES)] = "sdk"
 
 
 class AliasMove(BaseModel):

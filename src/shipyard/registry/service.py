@@ -21,10 +21,8 @@ from sqlalchemy.orm import Session
 
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.ids import new_id
-from shipyard.core.model_manifest import MANIFEST_FILE
 from shipyard.core.model_ref import ModelRef, check_model_name
 from shipyard.core.principal import Principal, Role
-from shipyard.core.relpath import check_relpaths
 from shipyard.registry.entities import (
     CARD_FIELDS,
     Evaluation,
@@ -46,6 +44,7 @@ from shipyard.registry.tables import (
     ModelVersionRow,
     RegisteredModelRow,
 )
+from shipyard.registry.version_rules import check_draft
 from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.db import Database
@@ -56,7 +55,6 @@ from shipyard.store.upsert import insert_ignoring_conflicts
 __all__ = ["CARD_FIELD_MAX", "RegistryService"]
 
 CARD_FIELD_MAX = 20_000
-DESCRIPTION_MAX = 5_000
 
 
 class RegistryService:
@@ -72,15 +70,16 @@ class RegistryService:
     ) -> ModelVersion:
         """Register the next version of ``name`` (created if new) from stored files.
 
-        Metadata only: the files must be in the object store already (see
-        :mod:`shipyard.registry.publish`). Raises :class:`InvalidInput` for a bad
-        name or an inconsistent file list, :class:`PermissionDenied` without the
-        contributor role.
+        Metadata only: the files must be in the object store already. Callers
+        register through :func:`shipyard.registry.stored.register_stored`, which
+        checks the stored objects first. Raises :class:`InvalidInput` for a bad
+        name or a draft breaking :mod:`.version_rules`, :class:`PermissionDenied`
+        without the contributor role.
         """
         check_project_name(project)
         check_model_name(name)
         principal.require(Role.CONTRIBUTOR, project, "register model versions")
-        _check_draft(draft)
+        check_draft(draft)
         now = utcnow()
         for attempt in self.db.write_attempts():
             with attempt as session:
@@ -121,7 +120,7 @@ class RegistryService:
                     run_id=draft.run_id,
                     lineage=dict(draft.lineage),
                     source=draft.source,
-                    description=draft.description[:DESCRIPTION_MAX],
+                    description=draft.description,
                     created_at=now,
                     created_by=principal.name,
                 )
@@ -328,16 +327,6 @@ class RegistryService:
             for files in session.scalars(select(ModelVersionRow.files)):
                 digests.update(str(f["blake3"]) for f in (files or {}).get("files", []))
         return sorted(digests)
-
-
-def _check_draft(draft: VersionDraft) -> None:
-    # Each path is later a file in a model cache: checked, twice the same one refused.
-    check_relpaths([f.path for f in draft.files], what="file of a model version")
-    manifest = next((f for f in draft.files if f.path == MANIFEST_FILE), None)
-    if manifest is None or manifest.blake3 != draft.manifest_digest:
-        raise InvalidInput(f"a model version needs its {MANIFEST_FILE} among its files")
-    if len(draft.description) > DESCRIPTION_MAX:
-        raise InvalidInput(f"a version description is limited to {DESCRIPTION_MAX:,} characters")
 
 
 def _note_project(session: Session, principal: Principal, project: str) -> None:

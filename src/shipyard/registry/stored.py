@@ -29,14 +29,17 @@ from shipyard.core.model_ref import check_model_name
 from shipyard.core.principal import Role
 from shipyard.core.relpath import check_relpaths
 from shipyard.registry.entities import ModelVersion, VersionDraft
+from shipyard.registry.version_rules import (
+    check_description,
+    check_files,
+    check_source,
+)
 
 if TYPE_CHECKING:
     from shipyard.context import Context
 
-__all__ = ["MAX_FILES", "SOURCES", "register_inline", "register_stored"]
+__all__ = ["register_inline", "register_stored"]
 
-MAX_FILES = 10_000
-SOURCES = frozenset({"api", "directory", "mlflow", "run", "sdk"})
 _HINT = "upload the model's files first: registering with the SDK or CLI does both"
 
 
@@ -48,45 +51,30 @@ def register_stored(
     run_id: str | None = None,
     description: str = "",
     source: str = "api",
+    uploaded: bool = True,
 ) -> ModelVersion:
-    """Register the next version of ``name`` from objects the project holds.
+    """Register the next version of ``name`` from objects in ``ctx``'s store: the one
+    use case behind every way of registering (the routes, the SDK and the CLI).
 
-    Raises :class:`NotFound` for an object the project does not hold or a run
-    not in the project, :class:`InvalidInput` when the named files and the
-    stored manifest disagree, :class:`PermissionDenied` without the
-    contributor role.
+    ``uploaded``: the files came from a client through the object routes, so the
+    project must hold a grant for each; an in-process publisher that stored them
+    itself passes False. Raises :class:`NotFound` for an object the project does
+    not hold or a run not in the project, :class:`InvalidInput` when the named
+    files and the stored manifest disagree, :class:`PermissionDenied` without
+    the contributor role.
     """
-    from shipyard.objects.grants import ObjectGrants
     from shipyard.registry.service import RegistryService
 
     project, principal = ctx.project, ctx.principal
     check_model_name(name)
     principal.require(Role.CONTRIBUTOR, project, "register model versions")
-    if source not in SOURCES:
-        raise InvalidInput(
-            f"unknown version source {source!r}", hint=f"use one of {', '.join(sorted(SOURCES))}"
-        )
+    check_source(source)
+    check_description(description)
     entries = tuple(sorted(files, key=lambda f: f.path))
-    if not entries or len(entries) > MAX_FILES:
-        raise InvalidInput(f"a model version holds 1 to {MAX_FILES:,} files")
-    check_relpaths([f.path for f in entries], what="file of a model version")
+    manifest_entry = check_files(entries)
     by_path = {f.path: f for f in entries}
-    manifest_entry = by_path.get(MANIFEST_FILE)
-    if manifest_entry is None:
-        raise InvalidInput(f"a model version needs its {MANIFEST_FILE} among its files")
-    held = ObjectGrants(ctx.db).held(principal, project, [Digest(f.blake3) for f in entries])
-    for entry in entries:
-        size = held.get(Digest(entry.blake3))
-        if size is None:
-            raise NotFound(
-                f"model file {entry.path} (object {entry.blake3[:16]}…) is not in project "
-                f"{project!r}; nothing was registered",
-                hint=_HINT,
-            )
-        if size != entry.size:
-            raise InvalidInput(
-                f"model file {entry.path} is {size:,} bytes on the server, not {entry.size:,}"
-            )
+    if uploaded:
+        _check_held(ctx, entries)
     absent = ctx.objects.missing([Digest(f.blake3) for f in entries])
     if absent:
         path = next(f.path for f in entries if Digest(f.blake3) in absent)
@@ -163,6 +151,26 @@ def register_inline(
     ObjectGrants(ctx.db).grant(ctx.principal, ctx.project, refs, action="model.upload")
     entries = [FileEntry(p, r.digest.hex, r.size) for p, r in zip(paths, refs, strict=True)]
     return register_stored(ctx, name, entries, description=description, source=source)
+
+
+def _check_held(ctx: Context, entries: Sequence[FileEntry]) -> None:
+    """Each named object is granted to the project, with the named size."""
+    from shipyard.objects.grants import ObjectGrants
+
+    principal, project = ctx.principal, ctx.project
+    held = ObjectGrants(ctx.db).held(principal, project, [Digest(f.blake3) for f in entries])
+    for entry in entries:
+        size = held.get(Digest(entry.blake3))
+        if size is None:
+            raise NotFound(
+                f"model file {entry.path} (object {entry.blake3[:16]}…) is not in project "
+                f"{project!r}; nothing was registered",
+                hint=_HINT,
+            )
+        if size != entry.size:
+            raise InvalidInput(
+                f"model file {entry.path} is {size:,} bytes on the server, not {entry.size:,}"
+            )
 
 
 def _stored_manifest(ctx: Context, entry: FileEntry) -> ModelManifest:

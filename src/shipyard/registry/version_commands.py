@@ -27,11 +27,10 @@ def _context(ctx: typer.Context) -> Context:
 @models_app.command("ls")
 def models_ls(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the project's registered models with their aliases."""
-    from shipyard.registry.remote import registry_for
     from shipyard.registry.render import models_table
 
     context = _context(ctx)
-    models = registry_for(context).list_models(context.principal, context.project)
+    models = context.registry.list_models(context.principal, context.project)
     if as_json:
         print_json([m.to_dict() for m in models])
         return
@@ -52,13 +51,11 @@ def models_show(
 ) -> None:
     """Show a model (card fields, aliases, versions) or one version (lineage, metrics)."""
     from shipyard.core.model_ref import ModelRef
-    from shipyard.registry.lineage import version_metrics
-    from shipyard.registry.remote import RemoteRegistry, registry_for
     from shipyard.registry.render import model_view, version_view
 
     context = _context(ctx)
     parsed = ModelRef.parse(ref)
-    registry = registry_for(context)
+    registry = context.registry
     principal, project = context.principal, context.project
     if parsed.is_model:
         model = registry.get_model(principal, project, parsed.name)
@@ -68,12 +65,7 @@ def models_show(
             return
         print_wide(model_view(model, versions))
         return
-    if isinstance(registry, RemoteRegistry):  # one request: the server reads the run
-        version, metrics, evaluations = registry.version_details(project, parsed)
-    else:
-        version = registry.get_version(principal, project, parsed)
-        metrics = version_metrics(context, version)
-        evaluations = registry.evaluations(principal, project, version.name, version.version)
+    version, metrics, evaluations = registry.version_details(principal, project, parsed)
     if as_json:
         print_json(
             version.to_dict()
@@ -95,12 +87,11 @@ def models_register(
 ) -> None:
     """Register a model directory as the next version of NAME (signed if a key exists)."""
     from shipyard.cli.progress import progress_bars
-    from shipyard.registry.publish import publish_directory
 
     context = _context(ctx)
     with progress_bars(not as_json) as bars:
-        version = publish_directory(
-            context, directory, name, description=description, progress=bars
+        version = context.registry.publish_directory(
+            directory, name, description=description, progress=bars
         )
     if as_json:
         print_json(version.to_dict())
@@ -131,7 +122,6 @@ def models_describe(
     as_json: JsonOption = False,
 ) -> None:
     """Write the model card's editable fields ("" clears one). Use "- a\\n- b" for lists."""
-    from shipyard.registry.remote import registry_for
 
     given = {
         "overview": overview,
@@ -150,7 +140,7 @@ def models_describe(
             hint="e.g. shipyard models describe churn --overview 'Predicts churn within 30 days'",
         )
     context = _context(ctx)
-    model = registry_for(context).describe(context.principal, context.project, name, fields)
+    model = context.registry.describe(context.principal, context.project, name, fields)
     if as_json:
         print_json(model.to_dict())
         return
@@ -169,9 +159,7 @@ def models_card(
     """Generate the model card of a version: Markdown, self-contained HTML or JSON."""
     from shipyard.core.model_ref import ModelRef
     from shipyard.profiling.files import write_text_atomic
-    from shipyard.registry.card.build import build_card
-    from shipyard.registry.card.render import FORMATS, render_card
-    from shipyard.registry.remote import RemoteRegistry
+    from shipyard.registry.card.render import FORMATS
 
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown card format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
@@ -179,10 +167,7 @@ def models_card(
     if parsed.is_model:
         parsed = ModelRef(parsed.name, alias="latest")
     context = _context(ctx)
-    if context.is_remote:  # the server builds it: the lineage and history are there
-        text = RemoteRegistry(context.remote).card(context.project, parsed, fmt)
-    else:
-        text = render_card(build_card(context, parsed), fmt)
+    text = context.registry.card(context.principal, context.project, parsed, fmt)
     if output is None:
         console.file.write(text)
         return
@@ -211,15 +196,13 @@ def models_evaluate(
     the result as a record (its `beats` gates score models themselves).
     """
     from shipyard.core.model_ref import ModelRef
-    from shipyard.registry.fetch import load_registered
     from shipyard.registry.gates.scoring import read_labelled, score_model
-    from shipyard.registry.remote import registry_for
 
     context = _context(ctx)
-    registry = registry_for(context)
+    registry = context.registry
     parsed = ModelRef.parse(ref, require_version=True)
     version = registry.get_version(context.principal, context.project, parsed).version
-    model = load_registered(context, ModelRef(parsed.name, version=version), trusted=trust)
+    model = registry.load_model(ModelRef(parsed.name, version=version), trusted=trust)
     labelled = read_labelled(data, target)
     score = score_model(model, labelled, metric)
     evaluation = registry.record_evaluation(
@@ -251,12 +234,11 @@ def models_download(
 
     from shipyard.cli.progress import progress_bars
     from shipyard.core.errors import AlreadyExists
-    from shipyard.registry.fetch import resolve_model
 
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise AlreadyExists(f"{dest} exists and is not an empty folder", hint="choose a new one")
     with progress_bars() as bars:
-        resolved = resolve_model(_context(ctx), ref, progress=bars)
+        resolved = _context(ctx).registry.resolve(ref, progress=bars)
     if dest.exists():
         dest.rmdir()
     shutil.copytree(resolved.directory, dest)

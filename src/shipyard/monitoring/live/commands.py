@@ -173,7 +173,6 @@ def run_command(
     require("monitor", "monitors")
     from shipyard.core.durations import parse_duration
     from shipyard.monitoring.live.render import render_monitor
-    from shipyard.monitoring.live.service import monitor
 
     if task is not None and task not in ("auto", "classification", "regression"):
         raise InvalidInput("--task is auto, classification or regression")
@@ -200,7 +199,7 @@ def run_command(
     )
     context = state.context()
     with console.status(f"reading {escape(config.model_name)}'s inference log…"):
-        run = monitor(context, config, save=save, act=notify, min_sample=min_sample)
+        run = context.monitoring.run(config, save=save, act=notify, min_sample=min_sample)
     to_stdout = _write_outputs(run, json_out, html_out)
     if not to_stdout:
         console.print(render_monitor(run.result))
@@ -289,18 +288,11 @@ def status_command(
 ) -> None:
     """The newest result of every monitor of this project."""
     require("monitor", "monitors")
-    from urllib.parse import quote
-
     from shipyard.monitoring.live.render import render_status
-    from shipyard.monitoring.live.results_store import StoredResult, project_status
 
     state: CliState = ctx.obj
     context = state.context()
-    if context.is_remote:  # the team server's view of the shared store
-        answer = context.remote.get(f"/api/v1/projects/{quote(context.project, safe='')}/monitors")
-        results = [StoredResult.from_dict(r) for r in answer["monitors"]]
-    else:
-        results = project_status(context.db, context.principal, context.project)
+    results = context.monitoring.status(context.principal, context.project)
     if as_json:
         print_json({"monitors": [r.to_dict() for r in results]})
         return

@@ -14,7 +14,7 @@ categories, mismatched types, unreadable batches — becomes a finding.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +42,17 @@ if TYPE_CHECKING:
     from shipyard.profiling.reader import Progress
     from shipyard.validate.suite import Suite
 
-__all__ = ["resolve_path", "run_monitor"]
+__all__ = ["GivenInputs", "resolve_path", "run_monitor"]
+
+
+@dataclass(frozen=True)
+class GivenInputs:
+    """A reference profile and a suite resolved elsewhere (by a remote client), used instead
+    of reading the config's ``reference`` and ``suite`` paths here."""
+
+    reference_label: str | None
+    reference: Profile | None
+    suite: Suite | None
 
 
 @dataclass
@@ -69,6 +79,7 @@ def run_monitor(
     now: datetime | None = None,
     progress: Progress | None = None,
     min_sample: int | None = None,
+    given: GivenInputs | None = None,
 ) -> MonitorResult:
     """Run ``config`` over the window ending ``now``; needs the viewer role to read the log.
 
@@ -79,7 +90,7 @@ def run_monitor(
     window = Window.ending(config.window, now, config.bucket)
     findings: list[Finding] = []
     info = model_info(config.model, ctx)
-    inputs = _inputs(ctx, config, info.reference, dict(info.baseline), findings)
+    inputs = _inputs(ctx, config, info.reference, dict(info.baseline), findings, given)
 
     def skipped(reason: str) -> None:
         findings.append(Finding("warning", "unreadable_batch", reason))
@@ -165,11 +176,17 @@ def _inputs(
     provided_reference: str | None,
     provided_baseline: dict[str, float],
     findings: list[Finding],
+    given: GivenInputs | None = None,
 ) -> _Inputs:
     from shipyard.monitoring.sources import load_profile
 
     spec = config.reference or provided_reference
     label, profile = None, None
+    baseline = dict(config.baseline or provided_baseline)
+    if given is not None and given.reference is not None:
+        return _Inputs(given.reference_label, given.reference, given.suite, baseline)
+    if given is not None:
+        config = replace(config, suite=None)
     if spec:
         label, profile = load_profile(resolve_path(ctx, spec), context=ctx)
     else:
@@ -181,12 +198,12 @@ def _inputs(
                 "(give --reference, or reference = … in the monitor's config)",
             )
         )
-    suite = None
+    suite = given.suite if given is not None else None
     if config.suite:
         from shipyard.validate.suite import load_suite
 
         suite = load_suite(resolve_path(ctx, config.suite))
-    return _Inputs(label, profile, suite, dict(config.baseline or provided_baseline))
+    return _Inputs(label, profile, suite, baseline)
 
 
 def drift_options(config: MonitorConfig, min_sample: int | None = None) -> DriftOptions:

@@ -100,11 +100,9 @@ class Scheduler:
         return self._stop.is_set()
 
     def run_one(self, config: MonitorConfig) -> Outcome:
-        from shipyard.monitoring.live.service import monitor
-
         now = self.clock()
         try:
-            run = monitor(self.ctx, config, now=now, interval_s=interval_seconds(config, now))
+            run = self.ctx.monitoring.run(config, now=now, interval_s=interval_seconds(config, now))
             outcome = Outcome(config.name, run)
         except ShipyardError as exc:
             outcome = Outcome(config.name, None, exc.one_line())

@@ -14,6 +14,10 @@
    (``monitor.notify``, ``monitor.trigger`` with the exit code);
 4. it stores the result (report object + ``monitor_results`` row + audit
    entry ``monitor.run``), which the ``/metrics`` collectors export.
+
+Against a team server (``ctx.monitoring``) steps 1, 2 and 4 run on the server
+(:func:`evaluate`, where the inference log is) and step 3 on the client, with
+its own webhooks and command (:func:`take_actions`), audited by the server.
 """
 
 from __future__ import annotations
@@ -33,16 +37,27 @@ from shipyard.monitoring.live.results_store import (
     previous_notified,
     save_result,
 )
-from shipyard.monitoring.live.runner import run_monitor
+from shipyard.monitoring.live.runner import GivenInputs, run_monitor
 from shipyard.monitoring.live.triggers import TriggerOutcome, run_trigger
 from shipyard.monitoring.live.webhooks import WebhookOutcome, post_all, resolve_url, slack_payload
 from shipyard.store.audit import record
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shipyard.context import Context
     from shipyard.profiling.reader import Progress
 
-__all__ = ["MonitorRun", "monitor", "should_notify"]
+__all__ = [
+    "MonitorRun",
+    "Targets",
+    "evaluate",
+    "monitor",
+    "record_actions",
+    "record_outcomes",
+    "should_notify",
+    "take_actions",
+]
 
 
 @dataclass
@@ -98,6 +113,21 @@ def _before(past: list[StoredResult]) -> StoredResult | None:
     return None
 
 
+@dataclass(frozen=True)
+class Targets:
+    """Whether a monitor has anyone to tell: webhooks, and a command to run on a breach."""
+
+    webhooks: bool
+    trigger: bool
+
+    @classmethod
+    def of(cls, config: MonitorConfig) -> Targets:
+        return cls(bool(config.webhooks), bool(config.on_breach))
+
+    def any_for(self, event: str) -> bool:
+        return self.webhooks or (event == "breach" and self.trigger)
+
+
 def monitor(
     ctx: Context,
     config: MonitorConfig,
@@ -111,66 +141,109 @@ def monitor(
 ) -> MonitorRun:
     """Run ``config`` once; store the result (``save``) and notify/trigger (``act``);
     ``min_sample`` as in :func:`run_monitor`."""
+    run = evaluate(ctx, config, now=now, interval_s=interval_s, act=act, save=save,
+                   progress=progress, min_sample=min_sample)  # fmt: skip
+    if run.event is not None:
+        take_actions(config, run, cwd=ctx.settings.workspace)
+        record_actions(ctx, config.name, run)
+    return run
+
+
+def evaluate(
+    ctx: Context,
+    config: MonitorConfig,
+    *,
+    now: datetime | None = None,
+    interval_s: float | None = None,
+    act: bool = True,
+    save: bool = True,
+    progress: Progress | None = None,
+    min_sample: int | None = None,
+    given: GivenInputs | None = None,
+    targets: Targets | None = None,
+) -> MonitorRun:
+    """Run ``config`` once where the inference log is, decide whether to notify (``act``;
+    ``targets``: whom there is to tell, default the config's) and store the result
+    (``save``); nobody is told yet (:func:`take_actions`). ``given``: the reference and
+    suite a remote client resolved on its side."""
     if save or act:
         ctx.principal.require(Role.CONTRIBUTOR, ctx.project, "run monitors")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    result = run_monitor(ctx, config, now=now, progress=progress, min_sample=min_sample)
+    result = run_monitor(ctx, config, now=now, progress=progress, min_sample=min_sample,
+                         given=given)  # fmt: skip
     run = MonitorRun(result)
     past = history(ctx, config.name, limit=30) if save or act else []
     result.history = [_point(p) for p in past]
     previous = _before(past)
     if act:
         event = should_notify(result, previous, previous_notified(ctx, config.name), config, now)
-        if event is not None and (config.webhooks or (event == "breach" and config.on_breach)):
+        if event is not None and (targets or Targets.of(config)).any_for(event):
             run.event = event
-            _notify(ctx, config, run, event)
-            if event == "breach" and config.on_breach:
-                _trigger(ctx, config, run)
     if save:
         run.stored = save_result(ctx, result, interval_s=interval_s, notified=run.event is not None)
     return run
 
 
-def _notify(ctx: Context, config: MonitorConfig, run: MonitorRun, event: str) -> None:
+def take_actions(config: MonitorConfig, run: MonitorRun, *, cwd: Path | None) -> None:
+    """Post ``run.event`` to the webhooks and, for a breach, run ``on_breach`` (here)."""
+    assert run.event is not None
     urls = []
     for spec in config.webhooks:
         try:
             urls.append(resolve_url(spec))
         except ConfigError as exc:
             run.problems.append(exc.one_line())
-    payload = slack_payload(run.result, resolved=event == "resolved")
+    payload = slack_payload(run.result, resolved=run.event == "resolved")
     run.webhooks = post_all(urls, finite(payload))
-    if not run.webhooks and not run.problems:
+    if run.event == "breach" and config.on_breach:
+        run.trigger = run_trigger(
+            config.on_breach,
+            run.result,
+            timeout=config.trigger_timeout,
+            cwd=cwd,
+            report=finite(run.result.to_dict()),
+        )
+
+
+def record_actions(ctx: Context, monitor: str, run: MonitorRun) -> None:
+    """Audit what :func:`take_actions` did (``monitor.notify``, ``monitor.trigger``)."""
+    record_outcomes(
+        ctx, monitor, run.event or "breach", run.result.breach_kinds,
+        [o.to_dict() for o in run.webhooks], run.problems,
+        run.trigger.to_dict() if run.trigger is not None else None,
+    )  # fmt: skip
+
+
+def record_outcomes(
+    ctx: Context,
+    monitor: str,
+    event: str,
+    breaches: list[str],
+    webhooks: list[dict[str, Any]],
+    problems: list[str],
+    trigger: dict[str, Any] | None,
+) -> None:
+    """The audit entries of a run's actions, as any side reports them; contributors."""
+    ctx.principal.require(Role.CONTRIBUTOR, ctx.project, "run monitors")
+    if not webhooks and not problems and trigger is None:
         return
+    target = f"monitor:{monitor}"
     with ctx.db.write() as session:
-        for outcome in run.webhooks:
+        for outcome in webhooks:
             record(
-                session, ctx.principal, "monitor.notify", f"monitor:{config.name}",
-                project=ctx.project,
-                detail={"event": event, "breaches": run.result.breach_kinds, **outcome.to_dict()},
+                session, ctx.principal, "monitor.notify", target, project=ctx.project,
+                detail={"event": event, "breaches": breaches, **outcome},
             )  # fmt: skip
-        for problem in run.problems:
+        for problem in problems:
             record(
-                session, ctx.principal, "monitor.notify", f"monitor:{config.name}",
-                project=ctx.project, detail={"event": event, "ok": False, "error": problem},
+                session, ctx.principal, "monitor.notify", target, project=ctx.project,
+                detail={"event": event, "ok": False, "error": problem},
             )  # fmt: skip
-
-
-def _trigger(ctx: Context, config: MonitorConfig, run: MonitorRun) -> None:
-    outcome = run_trigger(
-        config.on_breach,
-        run.result,
-        timeout=config.trigger_timeout,
-        cwd=ctx.settings.workspace,
-        report=finite(run.result.to_dict()),
-    )
-    run.trigger = outcome
-    with ctx.db.write() as session:
-        record(
-            session, ctx.principal, "monitor.trigger", f"monitor:{config.name}",
-            project=ctx.project,
-            detail={"breaches": run.result.breach_kinds, **outcome.to_dict()},
-        )  # fmt: skip
+        if trigger is not None:
+            record(
+                session, ctx.principal, "monitor.trigger", target, project=ctx.project,
+                detail={"breaches": breaches, **trigger},
+            )  # fmt: skip
 
 
 def _point(stored: StoredResult) -> dict[str, Any]:
