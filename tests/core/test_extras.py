@@ -52,7 +52,7 @@ def test_require_names_the_first_missing_module_of_the_extra(
 
 def test_every_extra_of_pyproject_is_in_the_table() -> None:
     extras = set(tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"])
-    assert extras - {"all", "dev"} == set(EXTRAS)
+    assert extras - {"all", "dev"} <= set(EXTRAS)
 
 
 def test_the_base_dependencies_leave_the_heavy_libraries_out() -> None:

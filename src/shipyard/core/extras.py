@@ -22,7 +22,7 @@ from shipyard.core.errors import ShipyardError
 __all__ = ["EXTRAS", "Extra", "MissingExtra", "missing_extra_for", "require"]
 
 Extra = Literal[
-    "tables", "models", "monitor", "serve", "server", "s3", "xgboost", "lightgbm", "torch"
+    "tables", "models", "monitor", "serve", "server", "s3", "ray", "xgboost", "lightgbm", "torch"
 ]
 
 EXTRAS: Mapping[Extra, tuple[str, ...]] = {
@@ -40,6 +40,7 @@ EXTRAS: Mapping[Extra, tuple[str, ...]] = {
     # The team server (`shipyard server`, with [models] and [monitor]); its client is in the base.
     "server": ("fastapi", "uvicorn", "prometheus_client", "numpy", "pyarrow", "scipy", "sklearn"),
     "s3": ("boto3",),
+    "ray": ("ray",),  # pipeline steps as Ray tasks
     "xgboost": ("xgboost",),
     "lightgbm": ("lightgbm",),
     "torch": ("torch",),
@@ -47,7 +48,7 @@ EXTRAS: Mapping[Extra, tuple[str, ...]] = {
 """Each extra and the top-level modules it installs (what :func:`require` checks)."""
 
 # A module missing at run time is named by the smallest extra that installs it.
-_FRAMEWORKS: tuple[Extra, ...] = ("s3", "xgboost", "lightgbm", "torch")
+_FRAMEWORKS: tuple[Extra, ...] = ("s3", "ray", "xgboost", "lightgbm", "torch")
 _EXTRA_OF: Mapping[str, Extra] = {
     module: extra
     for extra in ("server", "serve", "monitor", "models", "tables", *_FRAMEWORKS)
