@@ -387,5 +387,37 @@ wait "$server_pid" 2>/dev/null || true
 trap - EXIT
 echo "(team server stopped)"
 
+# 11. Pipelines (docs/pipelines.md): two steps, run twice; the second run comes from cache.
+cat > flows.py <<'PY'
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from shipyard import pipeline, step
+
+
+@step
+def prepare(path: str) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=["age", "income", "tenure", "score"])
+    frame["churned"] = (frame["score"] > 0.3).astype(int)
+    return frame.drop(columns="score")
+
+
+@step(retries=2, timeout="10m")
+def train(frame: pd.DataFrame, C: float) -> LogisticRegression:
+    X, y = frame.drop(columns="churned"), frame["churned"]
+    return LogisticRegression(C=C, max_iter=500).fit(X, y)
+
+
+@pipeline
+def churn(path: str = "train.parquet", C: float = 1.0) -> None:
+    train(prepare(path), C)
+PY
+step shipyard pipeline graph flows:churn
+step shipyard pipeline run flows:churn --param C=0.5
+step shipyard pipeline run flows:churn --param C=0.5
+echo "a new parameter re-runs only the step it reaches (prepare comes from cache):"
+step shipyard pipeline run flows:churn --param C=2
+step shipyard pipeline ls
+
 echo
 echo "Demo finished. Explore it: cd $demo"

@@ -26,7 +26,6 @@ pipeline_app = typer.Typer(
     no_args_is_help=True,
 )
 
-EXECUTORS = ("local",)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
@@ -37,7 +36,13 @@ def run_command(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Parameter NAME=VALUE (repeatable).")
     ] = None,
-    executor: Annotated[str, typer.Option("--executor", help="Where steps run: local.")] = "local",
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where steps run: local (processes here) or ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster to use (default: RAY_ADDRESS, or local)."),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Run every step, even unchanged ones.")
     ] = False,
@@ -51,14 +56,13 @@ def run_command(
     from shipyard.pipelines.loading import load_pipeline, parse_params
     from shipyard.pipelines.runner import run_pipeline
 
-    _check_executor(executor)
     state: CliState = ctx.obj
     pipeline = load_pipeline(reference, state.start_dir)
     params = parse_params(pipeline, param or [])
     with console.status(f"running pipeline {pipeline.name}", spinner="dots"):
         result = run_pipeline(
             pipeline, params, context=state.context(), use_cache=not no_cache,
-            max_parallel=max_parallel,
+            max_parallel=max_parallel, executor=executor, ray_address=ray_address,
         )  # fmt: skip
     _report(result, as_json)
 
@@ -173,6 +177,31 @@ def graph_command(
     success(f"wrote {output}")
 
 
+export_app = typer.Typer(help="Write a pipeline for another orchestrator.", no_args_is_help=True)
+pipeline_app.add_typer(export_app, name="export")
+
+
+@export_app.command("airflow")
+def export_airflow_command(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="MODULE:NAME or FILE.py:NAME of the pipeline.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The DAGs folder.")] = Path("dags"),
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Default of a DAG parameter, NAME=VALUE.")
+    ] = None,
+) -> None:
+    """Write an Apache Airflow 3 DAG whose tasks run the steps through Shipyard."""
+    from shipyard.pipelines.airflow import export_airflow
+    from shipyard.pipelines.loading import load_pipeline, parse_params
+
+    state: CliState = ctx.obj
+    context = state.context()
+    pipeline = load_pipeline(reference, state.start_dir)
+    workspace = context.settings.workspace or state.start_dir
+    path = export_airflow(pipeline, workspace, output, parse_params(pipeline, param or []))
+    success(f"wrote {path} (DAG shipyard_{pipeline.name}); put it in Airflow's dags folder")
+
+
 def scheduler(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
@@ -195,13 +224,6 @@ def scheduler(
     if seconds <= 0:
         raise InvalidInput(f"--interval must be positive, not {interval!r}")
     serve_scheduler(context, once=once, interval=seconds)
-
-
-def _check_executor(executor: str) -> None:
-    if executor not in EXECUTORS:
-        raise InvalidInput(
-            f"unknown executor {executor!r}", hint="executors: " + ", ".join(EXECUTORS)
-        )
 
 
 def _pipeline_run(run: Run) -> Run:

@@ -18,7 +18,7 @@ from typing import Any
 
 from shipyard.core.errors import Unavailable
 
-__all__ = ["StepCrashed", "StepTimedOut", "WorkerPool"]
+__all__ = ["InProcess", "StepCrashed", "StepTimedOut", "WorkerPool"]
 
 STARTUP_S = 300.0
 
@@ -41,6 +41,7 @@ class WorkerPool:
     """Up to ``size`` step workers for one context's settings, in ``cwd``."""
 
     def __init__(self, settings: Any, principal: Any, cwd: Path, size: int) -> None:
+        """``size``: how many steps run at once by default (the CPU count)."""
         self._settings = settings
         # Process arguments are pickled: a plain dict crosses, a mappingproxy does not.
         self._principal = replace(principal, roles=dict(principal.roles))
@@ -129,3 +130,23 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(5)
+
+
+class InProcess:
+    """Steps run in this process (an Airflow task is a process of its own already)."""
+
+    size = 1
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+
+    def call(self, task: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+        import tempfile
+
+        from shipyard.pipelines.worker import execute
+
+        with tempfile.TemporaryDirectory(prefix="shipyard-step-") as scratch:
+            return execute(self._ctx, task, Path(scratch))
+
+    def close(self) -> None:
+        pass

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shipyard.core.errors import InvalidInput
 from shipyard.pipelines.cache import KEY_TAG, OUTPUT_TAG, code_digest, step_key
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["PipelineResult", "StepResult", "run_pipeline"]
 
 DONE = ("finished", "cached", "kept")
+EXECUTORS = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,16 @@ def _scratch(ctx: Context) -> Path:
 
 
 @dataclass
-class _Options:
+class Options:
     use_cache: bool
     capacity: dict[str, float]
     sleep: Callable[[float], None]
     root: Path
+
+    @classmethod
+    def default(cls, ctx: Context) -> Options:
+        """One step at a time, cached, real sleeps (for a step run on its own)."""
+        return cls(True, {"cpu": 1.0}, time.sleep, _root(ctx))
 
 
 def run_pipeline(
@@ -102,34 +108,62 @@ def run_pipeline(
     trigger: str = "manual",
     trigger_id: str | None = None,
     keep: Mapping[str, StoredValue] | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PipelineResult:
-    """Plan and run ``pipeline`` with the local executor; returns every step's result.
+    """Plan and run ``pipeline``; returns every step's result.
 
     ``keep``: outputs of steps already finished (``pipeline resume``), not run again.
     ``trigger`` says why the run started; ``trigger_id`` is the scheduler's claim.
+    ``executor``: ``local`` (worker processes here) or ``ray`` (Ray tasks on the cluster
+    at ``ray_address``, or a local Ray instance).
     """
     from shipyard.context import open_context
 
+    if executor not in EXECUTORS:
+        hint = "executors: " + ", ".join(EXECUTORS)
+        raise InvalidInput(f"unknown executor {executor!r}", hint=hint)
     plan = pipeline.plan(params)
     ctx = context or open_context()
-    slots = max(1, max_parallel or os.cpu_count() or 1)
-    options = _Options(use_cache, {"cpu": float(slots)}, sleep, _root(ctx))
-    _check_resources(plan, options.capacity)
-    recorder = Recorder(ctx.tracking, pipeline.name)
+    pool = _executor(executor, ctx, ray_address)
+    try:
+        return _run_plan(pipeline, plan, ctx, pool, max_parallel, use_cache, sleep,
+                         _tags(pipeline, trigger, trigger_id), dict(keep or {}))  # fmt: skip
+    finally:
+        pool.close()
+
+
+def _tags(pipeline: Pipeline, trigger: str, trigger_id: str | None) -> dict[str, str]:
     tags = {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: trigger}
     if trigger_id is not None:
         tags[TRIGGER_ID_TAG] = trigger_id
+    return tags
+
+
+def _run_plan(
+    pipeline: Pipeline,
+    plan: Plan,
+    ctx: Context,
+    pool: Executor,
+    max_parallel: int | None,
+    use_cache: bool,
+    sleep: Callable[[float], None],
+    tags: dict[str, str],
+    keep: dict[str, StoredValue],
+) -> PipelineResult:
+    slots = max(1, max_parallel or pool.size)
+    options = Options(use_cache, {"cpu": float(slots)}, sleep, _root(ctx))
+    _check_resources(plan, options.capacity)
+    recorder = Recorder(ctx.tracking, pipeline.name)
     run_id = recorder.start(pipeline.name, tags)
-    pool = WorkerPool(ctx.settings, ctx.principal, Path.cwd(), slots)
     result = PipelineResult(pipeline.name, run_id, RunStatus.FAILED, context=ctx)
     started = time.perf_counter()
     try:
-        _schedule(plan, recorder, pool, options, run_id, dict(keep or {}), result.steps, slots)
+        _schedule(plan, recorder, pool, options, run_id, keep, result.steps, slots)
         failed = any(r.state not in DONE for r in result.steps.values())
         result.status = RunStatus.FAILED if failed else RunStatus.FINISHED
     finally:
-        pool.close()
         recorder.end(
             run_id,
             result.status,
@@ -138,6 +172,22 @@ def run_pipeline(
             seconds=time.perf_counter() - started,
         )
     return result
+
+
+class Executor(Protocol):
+    size: int
+
+    def call(self, task: dict[str, Any], timeout: float | None) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+def _executor(name: str, ctx: Context, ray_address: str | None) -> Executor:
+    if name == "ray":
+        from shipyard.pipelines.ray_executor import RayPool
+
+        return RayPool(ctx.settings, ctx.principal, Path.cwd(), ray_address)
+    return WorkerPool(ctx.settings, ctx.principal, Path.cwd(), os.cpu_count() or 1)
 
 
 def _root(ctx: Context) -> Path:
@@ -170,8 +220,8 @@ def _counts(steps: Mapping[str, StepResult]) -> dict[str, float]:
 def _schedule(
     plan: Plan,
     recorder: Recorder,
-    pool: WorkerPool,
-    options: _Options,
+    pool: Executor,
+    options: Options,
     run_id: str,
     keep: dict[str, StoredValue],
     results: dict[str, StepResult],
@@ -242,10 +292,13 @@ def _run_step(
     planned: PlannedStep,
     inputs: Mapping[str, StoredValue | None],
     recorder: Recorder,
-    pool: WorkerPool,
-    options: _Options,
+    pool: Executor,
+    options: Options,
     parent: str,
+    retries: int | None = None,
 ) -> StepResult:
+    """One step call: from cache, or on ``pool`` with retries (``retries``: overrides
+    the step's own, e.g. 0 where Airflow retries the task)."""
     step = planned.step
     args = [_argument(v, inputs) for v in planned.args]
     kwargs = {k: _argument(v, inputs) for k, v in planned.kwargs.items()}
@@ -265,7 +318,7 @@ def _run_step(
     task = {"node": planned.id, "reference": step.reference, "args": args, "kwargs": kwargs}
     started = time.perf_counter()
     attempt, error, trace = 0, "", ""
-    while attempt <= step.options.retries:
+    while attempt <= (step.options.retries if retries is None else retries):
         attempt += 1
         if attempt > 1:
             options.sleep(step.options.backoff(attempt))
