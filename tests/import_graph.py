@@ -3,14 +3,16 @@
 Used by tests/test_architecture.py and by ``scripts/architecture``, which writes
 the package table in docs/architecture.md from it, so the doc cannot drift.
 
-Two graphs: *load-time* edges are imports that run when a module is imported
-(module level, outside ``if TYPE_CHECKING:``); *all* edges add the imports
-inside functions and type-checking blocks (what a module may use at all).
+Three graphs: *load-time* edges are imports that run when a module is imported
+(module level, outside ``if TYPE_CHECKING:``); *run-time* edges add the imports
+inside functions (what a module may import at all while running); *all* edges
+add the type-checking blocks too (what it may name).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ ROOT = "shipyard"
 class Graph:
     modules: set[str] = field(default_factory=set)
     load_time: dict[str, set[str]] = field(default_factory=dict)
+    runtime: dict[str, set[str]] = field(default_factory=dict)
     every: dict[str, set[str]] = field(default_factory=dict)
 
 
@@ -40,36 +43,40 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(tree: ast.Module, module: str, is_package: bool) -> Iterator[tuple[str, bool]]:
-    """(imported module, runs at load time) for every import statement."""
+Found = tuple[str, bool, bool]
+"""(imported module, runs at load time, runs at all)"""
 
-    def visit(nodes: list[ast.stmt], load_time: bool) -> Iterator[tuple[str, bool]]:
+
+def _imports(tree: ast.Module, module: str, is_package: bool) -> Iterator[Found]:
+    """Every import statement, with when it runs."""
+
+    def visit(nodes: list[ast.stmt], load: bool, runs: bool) -> Iterator[Found]:
         for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    yield alias.name, load_time
+                    yield alias.name, load, runs
             elif isinstance(node, ast.ImportFrom):
                 base = _absolute(node, module, is_package)
-                yield base, load_time
+                yield base, load, runs
                 for alias in node.names:
-                    yield f"{base}.{alias.name}", load_time
+                    yield f"{base}.{alias.name}", load, runs
             elif isinstance(node, ast.If):
-                inner = load_time and not _is_type_checking(node)
-                yield from visit(node.body, inner)
-                yield from visit(node.orelse, load_time)
+                typing_only = _is_type_checking(node)
+                yield from visit(node.body, load and not typing_only, runs and not typing_only)
+                yield from visit(node.orelse, load, runs)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield from visit(node.body, False)
+                yield from visit(node.body, False, runs)
             elif isinstance(node, ast.ClassDef):
-                yield from visit(node.body, load_time)
+                yield from visit(node.body, load, runs)
             elif isinstance(node, ast.Try):
                 for block in (node.body, node.orelse, node.finalbody):
-                    yield from visit(block, load_time)
+                    yield from visit(block, load, runs)
                 for handler in node.handlers:
-                    yield from visit(handler.body, load_time)
+                    yield from visit(handler.body, load, runs)
             elif isinstance(node, ast.With):
-                yield from visit(node.body, load_time)
+                yield from visit(node.body, load, runs)
 
-    yield from visit(tree.body, True)
+    yield from visit(tree.body, True, True)
 
 
 def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
@@ -81,22 +88,28 @@ def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     return f"{base}.{node.module}" if node.module else base
 
 
+@functools.cache
 def read_graph(src: Path = SRC) -> Graph:
+    """The graph of every module under ``src`` (read once per process; do not mutate it)."""
     graph = Graph()
     files = sorted((src / ROOT).rglob("*.py"))
     graph.modules = {module_name(path, src) for path in files}
     for path in files:
         name = module_name(path, src)
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        load, every = set(), set()
-        for target, at_load in _imports(tree, name, path.name == "__init__.py"):
+        load: set[str] = set()
+        runtime: set[str] = set()
+        every: set[str] = set()
+        for target, at_load, at_all in _imports(tree, name, path.name == "__init__.py"):
             resolved = _known(target, graph.modules)
             if resolved is None or resolved == name:
                 continue
             every.add(resolved)
+            if at_all:
+                runtime.add(resolved)
             if at_load:
                 load.add(resolved)
-        graph.load_time[name], graph.every[name] = load, every
+        graph.load_time[name], graph.runtime[name], graph.every[name] = load, runtime, every
     return graph
 
 
