@@ -142,17 +142,21 @@ class ObjectStore:
         pack_id, entry = found
         return Location(name, entry.kind, entry.length, pack_id=pack_id, entry=entry)
 
-    def locate_many(self, digests: Iterable[Digest]) -> dict[Digest, Location]:
+    def locate_many(
+        self, digests: Iterable[Digest], *, refresh: bool = True
+    ) -> dict[Digest, Location]:
         """Where each of ``digests`` is stored; absent ones are left out.
 
         Few names are asked one by one (in parallel); many are answered by
         listing the store, which costs one request per 1,000 records on S3.
+        ``refresh`` false: packs as last listed (loose records are still looked for).
         """
         names = {self.name_for(d): d for d in digests}
         found: dict[Digest, Location] = {}
         if not names:
             return found
-        self.catalog.refresh()
+        if refresh:
+            self.catalog.refresh()
         remaining = []
         for name, digest in names.items():
             loc = self._in_pack(name)
