@@ -83,6 +83,22 @@ def stuck(seconds: float) -> int:
 
 
 @step
+def chatty(n: int) -> int:
+    """Prints, and logs a metric into its own step run."""
+    import shipyard
+
+    print(f"working on {n}")
+    with shipyard.start_run() as run:
+        run.log_metric("work", float(n))
+    return n
+
+
+@pipeline
+def talking(n: int = 3) -> None:
+    chatty(n)
+
+
+@step
 def broken(n: int) -> int:
     raise ValueError(f"no good: {n}")
 

@@ -74,6 +74,18 @@ def test_bad_input_is_one_line_and_exit_2(
     assert "Traceback" not in result.output
 
 
+def test_an_unstorable_output_exits_2_naming_the_step_and_type(
+    workspace: Path, cli: Callable[..., Result]
+) -> None:
+    result = cli("pipeline", "run", f"{FLOWS}:unstorable", "--max-parallel", "1")
+    assert result.exit_code == EXIT_USAGE
+    assert "opaque: failed (step 'opaque' failed: InvalidInput: step 'opaque' returned a" in (
+        result.stdout
+    )
+    assert "builtins.object" in result.stdout
+    assert "Traceback" not in result.output
+
+
 def test_show_refuses_a_run_that_is_not_a_pipeline(
     workspace: Path, cli: Callable[..., Result]
 ) -> None:

@@ -8,10 +8,20 @@ import numpy as np
 import pandas as pd
 
 from shipyard.context import open_context
+from shipyard.core.digest import Digest
 from shipyard.pipelines import run_pipeline
 from shipyard.pipelines.record import Recorder
 from shipyard.tracking.entities import RunStatus
-from tests.pipelines.flows import arithmetic, failing, hanging, marked, retrying, tables, unstorable
+from tests.pipelines.flows import (
+    arithmetic,
+    failing,
+    hanging,
+    marked,
+    retrying,
+    tables,
+    talking,
+    unstorable,
+)
 
 
 def _states(result: object) -> dict[str, str]:
@@ -107,6 +117,15 @@ def test_an_unstorable_output_fails_at_its_step_naming_the_type(workspace: Path)
     error = result.steps["opaque"].error or ""
     assert "returned a builtins.object, which cannot be stored between steps" in error
     assert result.steps["opaque"].attempts == 1
+
+
+def test_a_step_logs_into_its_own_run_and_keeps_what_it_printed(workspace: Path) -> None:
+    with open_context() as ctx:
+        result = run_pipeline(talking, {"n": 7}, context=ctx, max_parallel=1)
+        detail = ctx.tracking.get_run(result.steps["chatty"].run_id or "")
+        assert detail.run.metrics["work"].value == 7.0
+        [log] = [a for a in detail.artifacts if a.path == "step.log"]
+        assert ctx.project_objects.read_bytes(Digest(log.digest)) == b"working on 7\n"
 
 
 def test_resume_keeps_finished_steps(workspace: Path) -> None:

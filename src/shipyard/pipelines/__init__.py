@@ -14,13 +14,18 @@
 
     result = churn(C=0.5)        # each step in a worker process; unchanged steps come from cache
 
-See docs/pipelines.md.
+Names are imported on first use, so ``shipyard --help`` and the schema's import of
+:mod:`shipyard.pipelines.tables` pay nothing for the runner. See docs/pipelines.md.
 """
 
 from __future__ import annotations
 
-from shipyard.pipelines.definition import Output, Pipeline, Step, pipeline, step
-from shipyard.pipelines.runner import PipelineResult, StepResult, run_pipeline
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shipyard.pipelines.definition import Output, Pipeline, Step, pipeline, step
+    from shipyard.pipelines.runner import PipelineResult, StepResult, run_pipeline
 
 __all__ = [
     "Output",
@@ -32,3 +37,20 @@ __all__ = [
     "run_pipeline",
     "step",
 ]
+
+_HOME = {
+    "Output": "definition",
+    "Pipeline": "definition",
+    "Step": "definition",
+    "pipeline": "definition",
+    "step": "definition",
+    "PipelineResult": "runner",
+    "StepResult": "runner",
+    "run_pipeline": "runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"shipyard.pipelines.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'shipyard.pipelines' has no attribute {name!r}")

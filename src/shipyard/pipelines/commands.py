@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from shipyard.cli.console import console, err_console, print_json, print_wide, success
-from shipyard.cli.errors import check_failed
+from shipyard.cli.errors import EXIT_USAGE, check_failed
 from shipyard.cli.state import CliState
 from shipyard.core.errors import InvalidInput
 
@@ -293,6 +293,8 @@ def _report(result: PipelineResult, as_json: bool) -> None:
             f"error: pipeline {escape(result.pipeline)} failed at {escape(', '.join(failed))} "
             f"(run {result.run_id}); resume with `shipyard pipeline resume {result.run_id}`"
         )
+        if any(r.bad_input for r in result.steps.values()):
+            raise typer.Exit(EXIT_USAGE)  # a step was given or returned what it cannot take
         raise check_failed()
     if not as_json:
         cached = sum(1 for r in result.steps.values() if r.state == "cached")

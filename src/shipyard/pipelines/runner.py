@@ -55,6 +55,8 @@ class StepResult:
     run_id: str | None = None
     output: StoredValue | None = None
     error: str | None = None
+    bad_input: bool = False
+    """Failed on what it was given or returned (not retried; the CLI exits 2)."""
 
 
 @dataclass
@@ -261,6 +263,12 @@ def _schedule(
                 results[planned.id] = job.result()
 
 
+def _record_log(recorder: Recorder, run_id: str, log: object, attempt: int) -> None:
+    if isinstance(log, dict):
+        name = "step.log" if attempt == 1 else f"step.{attempt}.log"
+        recorder.backend.record_artifacts(run_id, [(name, str(log["digest"]), int(log["size"]))])
+
+
 def _ready(planned: PlannedStep, results: Mapping[str, StepResult]) -> bool:
     return all(node in results for node in planned.upstream())
 
@@ -315,9 +323,12 @@ def _run_step(
             recorder.end(run_id, RunStatus.FINISHED, params=params, tags=hit_tags)
             return StepResult(planned.id, "cached", 0, 0.0, run_id, hit)
     run_id = recorder.start(planned.id, tags, parent)
-    task = {"node": planned.id, "reference": step.reference, "args": args, "kwargs": kwargs}
+    task = {
+        "node": planned.id, "reference": step.reference, "args": args, "kwargs": kwargs,
+        "run_id": run_id,
+    }  # fmt: skip
     started = time.perf_counter()
-    attempt, error, trace = 0, "", ""
+    attempt, error, trace, bad_input = 0, "", "", False
     while attempt <= (step.options.retries if retries is None else retries):
         attempt += 1
         if attempt > 1:
@@ -327,6 +338,7 @@ def _run_step(
         except (StepTimedOut, StepCrashed) as lost:
             error = f"step {planned.id!r} {lost}"
             continue
+        _record_log(recorder, run_id, answer.get("log"), attempt)
         if answer.get("ok"):
             output = StoredValue.from_dict(answer["output"])
             seconds = time.perf_counter() - started
@@ -337,7 +349,8 @@ def _run_step(
             return StepResult(planned.id, "finished", attempt, seconds, run_id, output)
         error = f"step {planned.id!r} failed: {answer.get('error')}"
         trace = str(answer.get("traceback") or "")
-        if not answer.get("retryable", True):
+        bad_input = not answer.get("retryable", True)
+        if bad_input:
             break
     seconds = time.perf_counter() - started
     failure = {CACHE_TAG: "miss", ERROR_TAG: error[:8000]}
@@ -345,4 +358,4 @@ def _run_step(
         failure[TRACEBACK_TAG] = trace[-8000:]
     recorder.end(run_id, RunStatus.FAILED, params=params, metrics={"attempts": attempt},
                  tags=failure, seconds=seconds)  # fmt: skip
-    return StepResult(planned.id, "failed", attempt, seconds, run_id, None, error)
+    return StepResult(planned.id, "failed", attempt, seconds, run_id, None, error, bad_input)

@@ -10,7 +10,9 @@ replaced by the pool (:mod:`shipyard.pipelines.pool`).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import os
 import shutil
@@ -25,6 +27,10 @@ from typing import Any
 from shipyard.core.errors import InvalidInput, ShipyardError
 
 __all__ = ["execute", "serve"]
+
+RUN_ID_ENV = "SHIPYARD_RUN_ID"  # as shipyard.tracking.session reads it
+LOG_MAX = 1_000_000
+"""The last this many characters a step prints are kept as its run's ``step.log``."""
 
 
 def serve(conn: Connection, settings: Any, principal: Any, cwd: str) -> None:
@@ -54,7 +60,30 @@ def serve(conn: Connection, settings: Any, principal: Any, cwd: str) -> None:
 
 
 def execute(context: Any, task: dict[str, Any], scratch: Path) -> dict[str, Any]:
-    """Run one step call; the answer says where its output is, or what went wrong."""
+    """Run one step call; the answer says where its output and its log are, or what
+    went wrong. Inside the step, ``shipyard.start_run()`` attaches to the step's run
+    (``task["run_id"]``), so what the step logs and registers has it as lineage."""
+    log = io.StringIO()
+    previous = os.environ.get(RUN_ID_ENV)
+    if task.get("run_id"):
+        os.environ[RUN_ID_ENV] = str(task["run_id"])
+    try:
+        with contextlib.redirect_stdout(_Tee(log)), contextlib.redirect_stderr(_Tee(log)):
+            answer = _call(context, task, scratch)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_ID_ENV, None)
+        else:
+            os.environ[RUN_ID_ENV] = previous
+    text = log.getvalue()[-LOG_MAX:]
+    if text:
+        with contextlib.suppress(ShipyardError):  # a log that cannot be kept loses no output
+            ref = context.project_objects.put_bytes(text.encode("utf-8", "replace"))
+            answer["log"] = {"digest": ref.digest.hex, "size": ref.size}
+    return answer
+
+
+def _call(context: Any, task: dict[str, Any], scratch: Path) -> dict[str, Any]:
     from shipyard.pipelines.values import store_value
 
     started = time.perf_counter()
@@ -71,6 +100,24 @@ def execute(context: Any, task: dict[str, Any], scratch: Path) -> dict[str, Any]
     except (Exception, SystemExit) as error:  # the user's code: report it, keep serving
         return _failure(error, started, traceback_text=traceback.format_exc(limit=20))
     return {"ok": True, "output": stored.to_dict(), "seconds": time.perf_counter() - started}
+
+
+class _Tee(io.TextIOBase):
+    """Keeps what a step prints, and still shows it where it went before."""
+
+    def __init__(self, keep: io.StringIO) -> None:
+        self._keep = keep
+        self._shown = sys.__stdout__
+
+    def write(self, text: str) -> int:
+        self._keep.write(text)
+        if self._shown is not None:
+            self._shown.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._shown is not None:
+            self._shown.flush()
 
 
 def _argument(objects: Any, item: dict[str, Any], scratch: Path) -> object:
