@@ -65,8 +65,9 @@ PERSONAS = {
 def objects_of(ctx: Context) -> Objects:
     """The objects interface ``ctx`` picks: its store, or the team server's.
 
-    The one adapter of the suites: when the context picks the server's store
-    itself, this becomes ``ctx.objects``. A server's store is the caller's to close.
+    The one adapter of the suites: once the context picks the server's store
+    itself (``ctx.project_objects`` in the objects refactor), this returns that.
+    A server's store is the caller's to close.
     """
     if ctx.is_remote:
         return open_server_store(ctx.settings, ctx.settings.store.uri)

@@ -36,7 +36,7 @@ def _json(mode: Mode, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-@pytest.mark.slow  # a git clone and ~7 MiB each way: ~10 s a mode
+@pytest.mark.slow  # a git clone and ~7 MiB each way: 4-12 s a mode
 def test_add_push_and_pull_round_trip_the_same_files(
     mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
