@@ -25,8 +25,9 @@ if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 
     from shipyard.auth.api import AuthApi
     from shipyard.client.http import ApiClient
     from shipyard.data.records import DatasetRecords
-    from shipyard.objects.store import ObjectStore
     from shipyard.monitoring.live.api import Monitors
+    from shipyard.objects.api import ProjectObjects
+    from shipyard.objects.store import ObjectStore
     from shipyard.registry.api import Aliases, Registry
     from shipyard.store.db import Database
     from shipyard.tracking.backend import TrackingBackend
@@ -186,7 +187,13 @@ class Context:
 
     @property
     def objects(self) -> ObjectStore:
-        """The workspace's object store (``objects.path``; default ``.shipyard/objects``)."""
+        """The object store this process holds itself (``objects.path``; default
+        ``.shipyard/objects``): the workspace's, or on a team server the server's own.
+
+        For store upkeep (fsck, gc, usage) and for services that run where the
+        store is; a project's objects as the SDK and commands see them are
+        :attr:`project_objects`, which is this store unless ``store.uri`` names a server.
+        """
         resources = self._resources
         if resources.objects is None:
             with resources.lock:
@@ -209,6 +216,17 @@ class Context:
         from shipyard.tracking.local_backend import LocalBackend
 
         return LocalBackend(self, owns_context=owns_context)
+
+    @property
+    def project_objects(self) -> ProjectObjects:
+        """This project's objects: the team server's (over HTTP), else :attr:`objects`."""
+        if self.is_remote:
+            from shipyard.objects.http_store import HttpObjectStore
+
+            # Cheap, and owns nothing (the client is shared): one per call, so a
+            # context made for another project never sees this one's objects.
+            return HttpObjectStore(self.remote, self.project, workers=self.settings.objects.workers)
+        return self.objects
 
     @property
     def tracking(self) -> TrackingBackend:

@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from shipyard.client.http import ApiClient
     from shipyard.context import Context
     from shipyard.core.model_manifest import FileEntry
-    from shipyard.objects.http_store import HttpObjectStore
-    from shipyard.objects.store import ObjectStore
+    from shipyard.objects.api import ProjectObjects
     from shipyard.registry.aliases import MoveResult
     from shipyard.registry.entities import (
         AliasEvent,
@@ -56,13 +55,9 @@ def read_answer(parse: Callable[[Any], T], data: Any) -> T:
     return read(parse, data)
 
 
-def model_store(ctx: Context) -> ObjectStore | HttpObjectStore:
+def model_store(ctx: Context) -> ProjectObjects:
     """Where model files are kept: the project's objects on the server, or the workspace's."""
-    if ctx.is_remote:
-        from shipyard.objects.http_store import HttpObjectStore
-
-        return HttpObjectStore(ctx.remote, ctx.project, workers=ctx.settings.objects.workers)
-    return ctx.objects
+    return ctx.project_objects
 
 
 def _models(project: str, name: str | None = None) -> str:
