@@ -39,16 +39,15 @@ from typer.testing import Result
 
 from shipyard.context import Context, open_context
 from shipyard.core.principal import LOCAL_OWNER, Principal, Role
-from shipyard.objects.http_store import HttpObjectStore
+from shipyard.objects.api import ProjectObjects
 from shipyard.objects.open import open_remote, open_server_store
-from shipyard.objects.store import ObjectStore
 from shipyard.tracking.session import sdk
 from shipyard.workspace.create import init_workspace
 from tests.conftest import git_init
 from tests.serverkit import PROJECT, TeamServer, fresh_database
 
 Cli = Callable[..., Result]
-Objects = ObjectStore | HttpObjectStore
+Objects = ProjectObjects
 
 MODES = ("sqlite", "postgresql", "server")
 
