@@ -194,3 +194,93 @@ def test_the_scheduler_command_needs_a_configured_pipeline(
     result = cli("scheduler", "--once")
     assert result.exit_code == 2
     assert "no pipeline is configured" in result.stderr
+
+
+def test_a_monitor_breach_starts_the_retraining_run(workspace: Path) -> None:
+    from shipyard.monitoring.live.result import Breach, MonitorResult
+    from shipyard.monitoring.live.results_store import save_result
+
+    _configure(workspace, f'[pipelines.retrain]\npipeline = "{FLOW}"\non_monitor = ["churn"]\n')
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+
+    def result(breaches: list[Breach]) -> MonitorResult:
+        return MonitorResult("churn", "churn", start, start + timedelta(hours=1), 3600.0, 500,
+                             breaches=breaches)  # fmt: skip
+
+    with open_context() as ctx:
+        scheduler = Scheduler(ctx)
+        save_result(ctx, result([]), interval_s=None, notified=False)
+        assert scheduler.tick() == []  # no breach, no run
+        breach = save_result(ctx, result([Breach("drift", "3 of 5 features drifted")]),
+                             interval_s=None, notified=True)  # fmt: skip
+        [run_id] = scheduler.tick()
+        why = ctx.tracking.get_run(run_id).run.tags["shipyard.pipeline.trigger"]
+        assert why == f"monitor churn breached (result {breach.id})"
+        save_result(ctx, result([]), interval_s=None, notified=False)
+        assert scheduler.tick() == []  # the same breach starts one run
+
+
+def test_an_alias_move_starts_a_run(workspace: Path) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from shipyard.models import register_model
+
+    _configure(workspace, f'[pipelines.follow]\npipeline = "{FLOW}"\n'
+                          'on_alias = ["churn@production"]\n')  # fmt: skip
+    X = np.random.default_rng(3).normal(size=(40, 3))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    with open_context() as ctx:
+        for _ in range(2):
+            register_model(model, "churn", input_example=X[:5], context=ctx)
+        scheduler = Scheduler(ctx)
+        assert scheduler.tick() == []  # no alias yet
+        ctx.aliases.set_alias(ctx.principal, ctx.project, "churn", "production", 1)
+        assert scheduler.tick() == []  # where it pointed when watching began
+        ctx.aliases.set_alias(ctx.principal, ctx.project, "churn", "production", 2)
+        [run_id] = scheduler.tick()
+        why = ctx.tracking.get_run(run_id).run.tags["shipyard.pipeline.trigger"]
+        assert why == "alias churn@production moved to version 2"
+
+
+def test_a_failed_triggered_run_is_announced_on_its_webhooks(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict[str, object]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PIPELINE_HOOK", f"http://127.0.0.1:{server.server_port}/hook")
+    table = (
+        '[pipelines.broken]\npipeline = "tests.pipelines.flows:failing"\n'
+        'on_dataset = ["sensors"]\nwebhooks = ["env:PIPELINE_HOOK"]\n'
+    )
+    _configure(workspace, table)
+    try:
+        with open_context() as ctx:
+            scheduler = Scheduler(ctx)
+            _new_version(ctx, b"week 1")
+            scheduler.tick()
+            _new_version(ctx, b"week 2")
+            [run_id] = scheduler.tick()
+    finally:
+        server.shutdown()
+        server.server_close()
+    [message] = received
+    assert message["run_id"] == run_id
+    assert message["failed"] == {"broken": "step 'broken' failed: ValueError: no good: 1"}
+    assert f"shipyard pipeline resume {run_id}" in str(message["text"])

@@ -10,6 +10,7 @@ scheduler (``shipyard scheduler``) starts::
     on_dataset = ["sensors"]            # a new version of these datasets starts a run
     on_monitor = ["churn"]              # a breach of these live monitors starts a run
     on_alias = ["churn@production"]     # a move of these aliases starts a run
+    webhooks = ["env:SLACK_WEBHOOK_URL"]  # told when a run it started fails (Slack-compatible)
 
     [pipelines.retrain.params]
     C = 0.5
@@ -34,7 +35,10 @@ CATCH_UP: tuple[CatchUp, ...] = ("skip", "once")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 _REFERENCE = re.compile(r"[A-Za-z_][\w.]*(\.py)?:[A-Za-z_][\w.]*")
 _ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}@[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_KEYS = ("pipeline", "schedule", "catch_up", "params", "on_dataset", "on_monitor", "on_alias")
+_KEYS = (
+    "pipeline", "schedule", "catch_up", "params", "on_dataset", "on_monitor", "on_alias",
+    "webhooks",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class PipelineConfig:
     on_dataset: tuple[str, ...] = ()
     on_monitor: tuple[str, ...] = ()
     on_alias: tuple[str, ...] = ()
+    webhooks: tuple[str, ...] = ()
+    """Where a failed run is announced: URLs, or ``env:NAME`` to keep secrets out of the file."""
 
     @property
     def triggered(self) -> bool:
@@ -97,6 +103,7 @@ def _parse(name: str, body: Any, label: str) -> PipelineConfig:
         on_dataset=_names(body, "on_dataset", where),
         on_monitor=_names(body, "on_monitor", where),
         on_alias=aliases,
+        webhooks=_names(body, "webhooks", where),
     )
 
 

@@ -204,6 +204,8 @@ class Scheduler:
                 run_id = result.run_id if result is not None else None
                 if run_id is not None:
                     started.append(run_id)
+                if result is not None and result.status.value != "finished":
+                    _announce_failure(config, result, reason)
             self._mark(trigger_id, run_id)
         return started
 
@@ -221,6 +223,29 @@ class Scheduler:
             found = session.get(PipelineTriggerRow, trigger_id)
             if found is not None:
                 found.state, found.run_id = "started", run_id
+
+
+def _announce_failure(config: PipelineConfig, result: PipelineResult, reason: str) -> None:
+    """Post a Slack-compatible message to the pipeline's webhooks (as monitors do)."""
+    from shipyard.monitoring.live.webhooks import post_all, resolve_url
+
+    if not config.webhooks:
+        return
+    failed = {node: r.error or r.state for node, r in result.steps.items() if r.state == "failed"}
+    text = (
+        f"Shipyard pipeline {config.name} failed at {', '.join(failed) or 'its end'} "
+        f"(run {result.run_id}; started by {reason}). "
+        f"Resume: shipyard pipeline resume {result.run_id}"
+    )
+    payload = {"text": text, "pipeline": config.name, "run_id": result.run_id, "failed": failed}
+    try:
+        urls = [resolve_url(spec) for spec in config.webhooks]
+    except ShipyardError as error:
+        log.error("pipeline %s: webhooks not posted: %s", config.name, error)
+        return
+    for outcome in post_all(urls, payload):
+        if not outcome.ok:
+            log.error("pipeline %s: webhook %s: %s", config.name, outcome.target, outcome.error)
 
 
 def _own_schedule(config: PipelineConfig) -> str | None:
