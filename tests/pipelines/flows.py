@@ -127,3 +127,15 @@ def failing(n: int = 1) -> None:
 @pipeline
 def unstorable() -> None:
     opaque(1)
+
+
+@step
+def count_lines(path: str) -> int:
+    return len(Path(path).read_text().splitlines())
+
+
+@pipeline
+def counting(path: str = "sensors.csv") -> None:
+    from shipyard.pipelines import dataset
+
+    count_lines(dataset(path))

@@ -14,6 +14,7 @@ from shipyard.pipelines.record import Recorder
 from shipyard.tracking.entities import RunStatus
 from tests.pipelines.flows import (
     arithmetic,
+    counting,
     failing,
     hanging,
     marked,
@@ -132,7 +133,7 @@ def test_resume_keeps_finished_steps(workspace: Path) -> None:
     marks = str(workspace / "marks")
     with open_context() as ctx:
         first = run_pipeline(marked, {"folder": marks}, context=ctx, use_cache=False)
-        kept = Recorder(ctx.tracking, "marked").step_outputs(first.run_id)
+        kept = Recorder(ctx, "marked").step_outputs(first.run_id)
         assert set(kept) == {"journal", "numbers", "total"}
         resumed = run_pipeline(
             marked,
@@ -143,3 +144,28 @@ def test_resume_keeps_finished_steps(workspace: Path) -> None:
         )
         assert _states(resumed) == {"journal": "kept", "numbers": "finished", "total": "finished"}
     assert len(list(Path(marks).iterdir())) == 1
+
+
+def test_a_tracked_dataset_is_an_input_by_version(workspace: Path) -> None:
+    import shipyard.data
+
+    data = workspace / "sensors.csv"
+    data.write_text("a\n1\n2\n")
+    with open_context() as ctx:
+        shipyard.data.add("sensors.csv", context=ctx)
+        first = run_pipeline(counting, context=ctx, max_parallel=1)
+        assert first.value("count_lines") == 3
+        detail = ctx.tracking.get_run(first.steps["count_lines"].run_id or "")
+        [used] = detail.inputs
+        assert used.path == "sensors.csv"
+        assert _states(run_pipeline(counting, context=ctx, max_parallel=1)) == {
+            "count_lines": "cached"
+        }
+        data.write_text("a\n1\n2\n3\n")
+        shipyard.data.add("sensors.csv", context=ctx)
+        changed = run_pipeline(counting, context=ctx, max_parallel=1)
+        assert _states(changed) == {"count_lines": "finished"}  # a new version, a new key
+        assert changed.value("count_lines") == 4
+        assert ctx.tracking.get_run(changed.steps["count_lines"].run_id or "").inputs[0].digest != (
+            used.digest
+        )

@@ -24,7 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shipyard.pipelines.definition import Output, Pipeline, Step, pipeline, step
+    from shipyard.pipelines.definition import Output, Pipeline, Step, dataset, pipeline, step
     from shipyard.pipelines.runner import PipelineResult, StepResult, run_pipeline
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "PipelineResult",
     "Step",
     "StepResult",
+    "dataset",
     "pipeline",
     "run_pipeline",
     "step",
@@ -42,6 +43,7 @@ _HOME = {
     "Output": "definition",
     "Pipeline": "definition",
     "Step": "definition",
+    "dataset": "definition",
     "pipeline": "definition",
     "step": "definition",
     "PipelineResult": "runner",

@@ -53,7 +53,7 @@ def begin(workspace: str, reference: str, params: Mapping[str, Any], why: str) -
     with ctx:
         pipeline.plan(params)  # bad parameters fail here, before anything is recorded
         tags = {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: why}
-        return Recorder(ctx.tracking, pipeline.name).start(pipeline.name, tags)
+        return Recorder(ctx, pipeline.name).start(pipeline.name, tags)
 
 
 def step(
@@ -79,7 +79,7 @@ def step(
             if name not in planned.after
         }
         options = Options.default(ctx)
-        recorder = Recorder(ctx.tracking, pipeline.name)
+        recorder = Recorder(ctx, pipeline.name)
         result = _run_step(planned, inputs, recorder, InProcess(ctx), options, run_id, retries=0)
         if result.output is None:
             raise StepFailed(result.error or f"step {node!r} failed")
@@ -97,7 +97,7 @@ def finish(workspace: str, reference: str, params: Mapping[str, Any], run_id: st
     with ctx:
         plan = pipeline.plan(params)
         planned = {s.id for s in plan.steps}
-        recorder = Recorder(ctx.tracking, pipeline.name)
+        recorder = Recorder(ctx, pipeline.name)
         children = recorder.children(run_id)
         finished = [c for c in children if c.status is RunStatus.FINISHED]
         missing = sorted(planned - {c.tags.get(NODE_TAG) for c in finished})

@@ -84,7 +84,7 @@ def resume_command(
     run = _pipeline_run(context.tracking.get_run(run_id).run)
     pipeline = load_pipeline(run.tags[REFERENCE_TAG], state.start_dir)
     params = {name: json.loads(text) for name, text in run.params.items()}
-    keep = Recorder(context.tracking, run.experiment).step_outputs(run.id)
+    keep = Recorder(context, run.experiment).step_outputs(run.id)
     with console.status(f"resuming pipeline {pipeline.name}", spinner="dots"):
         result = run_pipeline(
             pipeline, params, context=context, keep=keep, max_parallel=max_parallel,
@@ -136,9 +136,10 @@ def show_command(
     from shipyard.pipelines.record import Recorder
 
     state: CliState = ctx.obj
-    tracking = state.context().tracking
-    run = _pipeline_run(tracking.get_run(run_id).run)
-    steps = [_step_row(child) for child in Recorder(tracking, run.experiment).children(run.id)]
+    context = state.context()
+    recorder = Recorder(context, "")
+    run = _pipeline_run(recorder.backend.get_run(run_id).run)
+    steps = [_step_row(child) for child in Recorder(context, run.experiment).children(run.id)]
     if as_json:
         print_json({**_summary(run), "steps": [asdict(row) for row in steps]})
         return

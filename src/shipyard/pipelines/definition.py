@@ -21,7 +21,17 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 from shipyard.core.durations import parse_duration
 from shipyard.core.errors import InvalidInput
 
-__all__ = ["Output", "Pipeline", "Plan", "PlannedStep", "Step", "StepOptions", "pipeline", "step"]
+__all__ = [
+    "Output",
+    "Pipeline",
+    "Plan",
+    "PlannedStep",
+    "Step",
+    "StepOptions",
+    "dataset",
+    "pipeline",
+    "step",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -233,6 +243,24 @@ class _Planner:
         planned = PlannedStep(node, step, tuple(args), dict(kwargs), tuple(o.node for o in waits))
         self.steps.append(planned)
         return Output(node)
+
+
+DATA_KEY = "shipyard.data"
+
+
+def dataset(path: str, rev: str | None = None) -> dict[str, str | None]:
+    """A tracked path as a step argument: the step gets a local path of that version, the
+    cache key the version's digest, and the step run the input (lineage).
+
+    ``rev`` is a git revision (default: the pointer in the work tree when the step runs).
+    """
+    if not isinstance(path, str) or not path:
+        raise InvalidInput(f"dataset() takes a tracked path, not {path!r}")
+    return {DATA_KEY: path, "rev": rev}
+
+
+def is_dataset(value: object) -> bool:
+    return isinstance(value, dict) and DATA_KEY in value
 
 
 def check_json(value: object, what: str, depth: int = 0) -> None:

@@ -19,6 +19,7 @@ from shipyard.pipelines.values import StoredValue
 from shipyard.tracking.entities import LogBatch, Resources, Run, RunSpec, RunStatus, Writer
 
 if TYPE_CHECKING:
+    from shipyard.context import Context
     from shipyard.tracking.backend import TrackingBackend
 
 __all__ = ["Recorder"]
@@ -34,10 +35,11 @@ REFERENCE_TAG = "shipyard.pipeline.reference"
 
 
 class Recorder:
-    def __init__(self, backend: TrackingBackend, experiment: str) -> None:
+    def __init__(self, context: Context, experiment: str) -> None:
         from shipyard.tracking.environment import host_name
 
-        self.backend = backend
+        self.context = context
+        self.backend: TrackingBackend = context.tracking
         self.experiment = experiment
         self.writer = Writer(host_name(), os.getpid())
 

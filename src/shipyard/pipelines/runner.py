@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shipyard.core.errors import InvalidInput
 from shipyard.pipelines.cache import KEY_TAG, OUTPUT_TAG, code_digest, step_key
-from shipyard.pipelines.definition import JsonValue, Output, Pipeline, Plan, PlannedStep
+from shipyard.pipelines.definition import (
+    DATA_KEY,
+    JsonValue,
+    Output,
+    Pipeline,
+    Plan,
+    PlannedStep,
+    is_dataset,
+)
 from shipyard.pipelines.pool import StepCrashed, StepTimedOut, WorkerPool
 from shipyard.pipelines.record import (
     CACHE_TAG,
@@ -157,7 +165,7 @@ def _run_plan(
     slots = max(1, max_parallel or pool.size)
     options = Options(use_cache, {"cpu": float(slots)}, sleep, _root(ctx))
     _check_resources(plan, options.capacity)
-    recorder = Recorder(ctx.tracking, pipeline.name)
+    recorder = Recorder(ctx, pipeline.name)
     run_id = recorder.start(pipeline.name, tags)
     result = PipelineResult(pipeline.name, run_id, RunStatus.FAILED, context=ctx)
     started = time.perf_counter()
@@ -282,17 +290,26 @@ def _take(free: dict[str, float], needs: Mapping[str, float], sign: int) -> None
         free[name] = free.get(name, 0.0) + sign * amount
 
 
-def _argument(value: Any, inputs: Mapping[str, StoredValue | None]) -> dict[str, Any]:
+def _argument(value: Any, inputs: Mapping[str, StoredValue | None], ctx: Context) -> dict[str, Any]:
     if isinstance(value, Output):
         stored = inputs[value.node]
         assert stored is not None  # upstream steps in DONE states have outputs
         return {"stored": stored.to_dict()}
+    if is_dataset(value):
+        import shipyard.data
+
+        path, rev = str(value[DATA_KEY]), value.get("rev")
+        pointer = shipyard.data.show(path, rev=rev, context=ctx).pointer
+        found = {"path": path, "rev": rev, "digest": pointer.digest.hex, "size": pointer.size}
+        return {"dataset": found}
     return {"value": value}
 
 
 def _digest_of(item: dict[str, Any]) -> str:
     if "stored" in item:
         return str(item["stored"]["digest"])
+    if "dataset" in item:
+        return "data:" + str(item["dataset"]["digest"])
     return "json:" + json.dumps(item["value"], sort_keys=True, separators=(",", ":"))
 
 
@@ -308,8 +325,8 @@ def _run_step(
     """One step call: from cache, or on ``pool`` with retries (``retries``: overrides
     the step's own, e.g. 0 where Airflow retries the task)."""
     step = planned.step
-    args = [_argument(v, inputs) for v in planned.args]
-    kwargs = {k: _argument(v, inputs) for k, v in planned.kwargs.items()}
+    args = [_argument(v, inputs, recorder.context) for v in planned.args]
+    kwargs = {k: _argument(v, inputs, recorder.context) for k, v in planned.kwargs.items()}
     named = {str(i): _digest_of(a) for i, a in enumerate(args)}
     named |= {k: _digest_of(a) for k, a in kwargs.items()}
     key = step_key(code_digest(step.fn, options.root), named, {"step": step.name})
@@ -323,6 +340,10 @@ def _run_step(
             recorder.end(run_id, RunStatus.FINISHED, params=params, tags=hit_tags)
             return StepResult(planned.id, "cached", 0, 0.0, run_id, hit)
     run_id = recorder.start(planned.id, tags, parent)
+    for item in [*args, *kwargs.values()]:
+        if "dataset" in item:  # lineage: data version -> step
+            found = item["dataset"]
+            recorder.backend.log_input(run_id, found["path"], found["size"], found["digest"])
     task = {
         "node": planned.id, "reference": step.reference, "args": args, "kwargs": kwargs,
         "run_id": run_id,

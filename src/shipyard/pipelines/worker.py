@@ -90,11 +90,10 @@ def _call(context: Any, task: dict[str, Any], scratch: Path) -> dict[str, Any]:
     what = f"step {task['node']!r}"
     try:
         fn = _function(task["reference"])
-        objects = context.project_objects
-        args = [_argument(objects, item, scratch) for item in task["args"]]
-        kwargs = {k: _argument(objects, item, scratch) for k, item in task["kwargs"].items()}
+        args = [_argument(context, item, scratch) for item in task["args"]]
+        kwargs = {k: _argument(context, item, scratch) for k, item in task["kwargs"].items()}
         value = fn(*args, **kwargs)
-        stored = store_value(objects, value, what)
+        stored = store_value(context.project_objects, value, what)
     except ShipyardError as error:
         return _failure(error, started, traceback_text=None)
     except (Exception, SystemExit) as error:  # the user's code: report it, keep serving
@@ -120,11 +119,17 @@ class _Tee(io.TextIOBase):
             self._shown.flush()
 
 
-def _argument(objects: Any, item: dict[str, Any], scratch: Path) -> object:
+def _argument(context: Any, item: dict[str, Any], scratch: Path) -> object:
     from shipyard.pipelines.values import StoredValue, load_value
 
     if "value" in item:
         return item["value"]
+    if "dataset" in item:  # the tracked data, checked out: a local path of that version
+        import shipyard.data
+
+        found = item["dataset"]
+        return str(shipyard.data.open(found["path"], rev=found["rev"], context=context))
+    objects = context.project_objects
     return load_value(objects, StoredValue.from_dict(item["stored"]), scratch)
 
 
