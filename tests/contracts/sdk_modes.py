@@ -40,7 +40,7 @@ from typer.testing import Result
 from shipyard.context import Context, open_context
 from shipyard.core.principal import LOCAL_OWNER, Principal, Role
 from shipyard.objects.api import ProjectObjects
-from shipyard.objects.open import open_remote, open_server_store
+from shipyard.objects.open import open_remote
 from shipyard.tracking.session import sdk
 from shipyard.workspace.create import init_workspace
 from tests.conftest import git_init
@@ -62,15 +62,8 @@ PERSONAS = {
 
 
 def objects_of(ctx: Context) -> Objects:
-    """The objects interface ``ctx`` picks: its store, or the team server's.
-
-    The one adapter of the suites: once the context picks the server's store
-    itself (``ctx.project_objects`` in the objects refactor), this returns that.
-    A server's store is the caller's to close.
-    """
-    if ctx.is_remote:
-        return open_server_store(ctx.settings, ctx.settings.store.uri)
-    return ctx.objects
+    """The objects interface ``ctx`` picks: its store, or the team server's."""
+    return ctx.project_objects
 
 
 DOMAINS: dict[str, Callable[[Context], object]] = {
@@ -81,6 +74,8 @@ DOMAINS: dict[str, Callable[[Context], object]] = {
     "datasets": lambda ctx: ctx.open_datasets(),
     "objects": objects_of,
 }
+# ctx.monitoring (run, status) is too small an interface to recognise classes by; its
+# modes are covered by test_monitor_status.py and tests/monitoring/live/test_remote.py.
 """How a context picks each domain's implementation (test_every_implementation.py checks
 that every implementation in the source is one of those the modes pick)."""
 

@@ -59,10 +59,9 @@ def test_an_unknown_user_is_not_found_either_way(
 
 def test_audit_entries_are_the_same_value_objects_on_both_sides(mode: Mode) -> None:
     from shipyard.audit.entry import AuditEntry
-    from shipyard.auth.remote import auth_for
 
     user = mode.unique("cy")
-    auth = auth_for(mode.admin)
+    auth = mode.admin.auth
     auth.add_user(mode.admin.principal, user, password=None)
     entries = auth.audit_entries(mode.admin.principal, action="user.add", limit=500)
     mine = [e for e in entries if e.target == f"user:{user}"]

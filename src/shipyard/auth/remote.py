@@ -23,18 +23,11 @@ from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Principal, Role
 
 if TYPE_CHECKING:
-    from shipyard.auth.api import AuthApi
     from shipyard.client.http import ApiClient
-    from shipyard.context import Context
 
-__all__ = ["RemoteAuth", "auth_for"]
+__all__ = ["RemoteAuth"]
 
 API = "/api/v1"
-
-
-def auth_for(ctx: Context) -> AuthApi:
-    """``ctx.auth`` (kept for tests/contracts, which imports it; new code uses ``ctx.auth``)."""
-    return ctx.auth
 
 
 class RemoteAuth:

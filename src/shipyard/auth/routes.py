@@ -111,8 +111,9 @@ class NewToken(BaseModel):
 
 
 class Membership(BaseModel):
-    role: ProjectRole | None = Field(
-        description="viewer, contributor, maintainer, or null to remove."
+    # Any role name parses; which of them a project takes is the service's rule (one place).
+    role: RoleName | None = Field(
+        description="viewer, contributor, maintainer, or null to remove (admin is refused)."
     )
 
 
