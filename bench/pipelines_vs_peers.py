@@ -134,7 +134,7 @@ def _latency(folder: Path) -> float:
     """A scheduler pass that sees a new dataset version, to the first step starting."""
     config = folder / ".shipyard" / "config.toml"
     config.write_text(config.read_text() + '\n[pipelines.t]\npipeline = "flows:triggered"\n'
-                      'on_dataset = ["sensors"]\n')  # fmt: skip
+                      'on_dataset = ["sensors.csv"]\n')  # fmt: skip
     data = folder / "sensors.csv"
     data.write_text("a\n1\n")
     subprocess.run([str(SHIPYARD), "data", "add", "sensors.csv"], cwd=folder, check=True,

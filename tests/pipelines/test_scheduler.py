@@ -145,24 +145,20 @@ def test_a_claim_left_pending_before_its_run_started_runs_once(workspace: Path) 
         assert Scheduler(ctx, now=clock).tick() == []
 
 
-def test_one_scheduler_acts_on_an_embedded_workspace(workspace: Path) -> None:
-    with open_context() as first_ctx, open_context() as second_ctx:
-        first, second = SchedulerLock(first_ctx), SchedulerLock(second_ctx)
-        assert first.acquire()
-        assert not second.acquire()
-        first.release()
-        assert second.acquire()
-        second.release()
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_one_scheduler_acts_at_a_time(
+    workspace: Path, store: str, request: pytest.FixtureRequest
+) -> None:
+    flags = {}
+    if store == "postgresql":
+        from shipyard.store.db import Database
+        from shipyard.store.migrate import upgrade
 
-
-def test_one_scheduler_acts_on_postgresql(workspace: Path, empty_postgres_url: str) -> None:
-    from shipyard.store.db import Database
-    from shipyard.store.migrate import upgrade
-
-    db = Database(empty_postgres_url)
-    upgrade(db)
-    db.dispose()
-    flags = {"store.uri": empty_postgres_url}
+        url = request.getfixturevalue("empty_postgres_url")
+        db = Database(url)
+        upgrade(db)
+        db.dispose()
+        flags = {"store.uri": url}
     with open_context(flags=flags) as first_ctx, open_context(flags=flags) as second_ctx:
         first, second = SchedulerLock(first_ctx), SchedulerLock(second_ctx)
         assert first.acquire()

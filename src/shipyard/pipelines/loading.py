@@ -13,7 +13,7 @@ from typing import Any
 from shipyard.core.errors import InvalidInput
 from shipyard.pipelines.definition import JsonValue, Pipeline
 
-__all__ = ["load_pipeline", "parse_params"]
+__all__ = ["load_pipeline", "parse_params", "resolve"]
 
 
 def load_pipeline(reference: str, cwd: Path | None = None) -> Pipeline:
@@ -30,20 +30,34 @@ def load_pipeline(reference: str, cwd: Path | None = None) -> Pipeline:
     module_name = module_part
     if module_part.endswith(".py"):
         module_name = _module_of_file(Path(module_part), Path(folder))
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise InvalidInput(f"cannot import {module_name!r}: {error}") from None
-    found: Any = module
-    for part in attribute.split("."):
-        found = getattr(found, part, None)
-        if found is None:
-            raise InvalidInput(f"module {module_name!r} has no {attribute!r}")
+    found = resolve(module_name, attribute)
     if not isinstance(found, Pipeline):
         raise InvalidInput(
             f"{reference} is a {type(found).__name__}, not a pipeline",
             hint="decorate the function with @shipyard.pipeline",
         )
+    return found
+
+
+def resolve(module_name: str, qualname: str) -> Any:
+    """``module_name``'s attribute ``qualname`` (dotted), importing the module if needed."""
+    module = sys.modules.get(module_name) if module_name == "__main__" else None
+    if module is None:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise InvalidInput(f"cannot import {module_name!r}: {error}") from None
+    found: Any = module
+    for part in qualname.split("."):
+        if part == "<locals>":
+            raise InvalidInput(
+                f"{module_name}:{qualname} is defined inside a function; "
+                "worker processes cannot find it",
+                hint="define steps and pipelines at the top level of a module",
+            )
+        found = getattr(found, part, None)
+        if found is None:
+            raise InvalidInput(f"module {module_name!r} has no {qualname!r}")
     return found
 
 

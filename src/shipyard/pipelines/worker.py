@@ -11,7 +11,6 @@ replaced by the pool (:mod:`shipyard.pipelines.pool`).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import os
@@ -134,24 +133,11 @@ def _argument(context: Any, item: dict[str, Any], scratch: Path) -> object:
 
 
 def _function(reference: str) -> Any:
+    from shipyard.pipelines.loading import resolve
+
     module_name, _, qualname = reference.partition(":")
-    module = sys.modules.get(module_name) if module_name == "__main__" else None
-    if module is None:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise InvalidInput(f"cannot import {module_name!r} for {reference}: {error}") from None
-    target: Any = module
-    for part in qualname.split("."):
-        if part == "<locals>":
-            raise InvalidInput(
-                f"{reference} is defined inside a function; worker processes cannot find it",
-                hint="define steps at the top level of a module",
-            )
-        target = getattr(target, part, None)
-        if target is None:
-            raise InvalidInput(f"{reference}: no {part!r} in module {module_name!r}")
-    return getattr(target, "fn", target)
+    found = resolve(module_name, qualname)
+    return getattr(found, "fn", found)  # a Step: its plain function
 
 
 def _failure(error: BaseException, started: float, traceback_text: str | None) -> dict[str, Any]:
