@@ -150,3 +150,17 @@ def test_the_documented_package_imports_are_the_real_ones() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_signature_names_both_sides_of_a_seam() -> None:
+    """``ObjectStore | HttpObjectStore`` and the like: callers take the interface instead."""
+    names = {name for _, name in IMPLEMENTATIONS}
+    unions = [
+        _where(path, node)
+        for path, tree in _trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.BitOr)
+        and len(_names(node) & names) >= 2
+    ]
+    assert unions == [], "type it with the domain's interface"
