@@ -1,8 +1,10 @@
 """Recording a run's artifacts: the one use case the route and the in-process backend call.
 
 :func:`record_artifacts` checks the items, resolves the run (which the caller
-must be able to read), applies the object rule, then has the service record
-them (which checks the caller may write to the run).
+must be able to read), applies the object rule, then writes them
+(:func:`write_artifacts`, which checks the caller may write to the run).
+:func:`check_artifacts` is the only check of paths and sizes: the service's
+own ``record_artifacts`` (metadata only, no object rule) uses it too.
 
 The object rule: every artifact names an object its run's project holds,
 with the size that object has. Who answers "holds" is an :class:`ObjectHolder`:
@@ -25,14 +27,25 @@ from typing import TYPE_CHECKING, Protocol
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound
 from shipyard.core.principal import Principal
+from shipyard.store.base import utcnow
+from shipyard.store.db import Database
+from shipyard.store.upsert import upsert
+from shipyard.tracking.entities import ArtifactRecord
 from shipyard.tracking.limits import check_artifact_path
+from shipyard.tracking.tables import RunArtifactRow
+from shipyard.tracking.writes import check_writable
 
 if TYPE_CHECKING:
     from shipyard.objects.api import ProjectObjects
-    from shipyard.tracking.entities import ArtifactRecord
     from shipyard.tracking.service import TrackingService
 
-__all__ = ["ObjectHolder", "StoreHolder", "check_artifacts", "record_artifacts"]
+__all__ = [
+    "ObjectHolder",
+    "StoreHolder",
+    "check_artifacts",
+    "record_artifacts",
+    "write_artifacts",
+]
 
 
 class ObjectHolder(Protocol):
@@ -94,4 +107,39 @@ def record_artifacts(
                 f"artifact {path!r} says {size:,} bytes; "
                 f"object {digest.hex} has {held[digest]:,} bytes"
             )
-    return service.record_artifacts(principal, full_id, [(p, d.hex, n) for p, d, n in checked])
+    return write_artifacts(service.db, principal, full_id, checked)
+
+
+def write_artifacts(
+    db: Database, principal: Principal, run_id: str, checked: Sequence[tuple[str, Digest, int]]
+) -> list[ArtifactRecord]:
+    """Record items :func:`check_artifacts` returned, in one transaction; a path again replaces it.
+
+    Returns the records (one per path, the last item's). Raises :class:`NotFound`
+    for an unknown run, :class:`Conflict` for one that has ended,
+    :class:`PermissionDenied` if the caller may not write to it.
+    """
+    now = utcnow()
+    latest = {path: (digest.hex, size) for path, digest, size in checked}
+    records = [ArtifactRecord(path, hex_, size, now) for path, (hex_, size) in latest.items()]
+    if not records:
+        return []
+    with db.write() as session:
+        check_writable(session.connection(), principal, {run_id}, None)
+        upsert(
+            session,
+            RunArtifactRow.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "run_id": run_id,
+                    "path": r.path,
+                    "digest": r.digest,
+                    "size": r.size,
+                    "created_at": now,
+                }
+                for r in records
+            ],
+            keys=["run_id", "path"],
+            update=["digest", "size", "created_at"],
+        )
+    return records

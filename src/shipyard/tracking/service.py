@@ -17,7 +17,6 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from shipyard.core.digest import Digest
 from shipyard.core.errors import Conflict, InvalidInput, NotFound
 from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
@@ -26,8 +25,9 @@ from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.db import Database
 from shipyard.store.projects import ensure_project
-from shipyard.store.upsert import insert_ignoring_conflicts, upsert
+from shipyard.store.upsert import insert_ignoring_conflicts
 from shipyard.tracking import queries, upkeep
+from shipyard.tracking.artifact_records import check_artifacts, write_artifacts
 from shipyard.tracking.cost import estimate_cost
 from shipyard.tracking.entities import (
     ArtifactRecord,
@@ -40,7 +40,6 @@ from shipyard.tracking.entities import (
     Writer,
 )
 from shipyard.tracking.limits import (
-    check_artifact_path,
     check_experiment_name,
     check_key,
     check_run_name,
@@ -50,7 +49,6 @@ from shipyard.tracking.reads import RunReader
 from shipyard.tracking.tables import (
     EnvironmentRow,
     ExperimentRow,
-    RunArtifactRow,
     RunInputRow,
     RunRow,
     TagRow,
@@ -419,27 +417,10 @@ class TrackingService(RunReader):
         Metadata only: the caller has stored the bytes already. A path logged
         again is replaced. Returns the records. Raises :class:`InvalidInput` for
         a path that would leave the run's artifacts (nothing is recorded then).
+        Does not apply the object rule: callers on behalf of users go through
+        :func:`shipyard.tracking.artifact_records.record_artifacts`.
         """
-        now = utcnow()
-        rows: dict[str, dict[str, Any]] = {}
-        for path, digest, size in items:
-            check_artifact_path(path)
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise InvalidInput(f"artifact size must be a whole number of bytes, not {size!r}")
-            rows[path] = {"run_id": run_id, "path": path, "digest": Digest.parse(digest).hex,
-                          "size": size, "created_at": now}  # fmt: skip
-        if not rows:
-            return []
-        with self.db.write() as session:
-            check_writable(session.connection(), principal, {run_id}, None)
-            upsert(
-                session,
-                RunArtifactRow.__table__,  # type: ignore[arg-type]
-                list(rows.values()),
-                keys=["run_id", "path"],
-                update=["digest", "size", "created_at"],
-            )
-        return [ArtifactRecord(r["path"], r["digest"], r["size"], now) for r in rows.values()]
+        return write_artifacts(self.db, principal, run_id, check_artifacts(items))
 
     # -- upkeep --------------------------------------------------------------
 
