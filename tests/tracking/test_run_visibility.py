@@ -75,7 +75,7 @@ def test_a_prefix_finds_only_runs_one_may_see(
     service: TrackingService, lookup: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two runs made in the same millisecond share their first ten characters.
-    monkeypatch.setattr("shipyard.tracking.service.new_id", lambda: new_id(1_790_000_000_000))
+    monkeypatch.setattr("shipyard.tracking.starting.new_id", lambda: new_id(1_790_000_000_000))
     mine, theirs = _run(service, MINE), _run(service, THEIRS)
     prefix = mine[:10]
     assert theirs.startswith(prefix)
