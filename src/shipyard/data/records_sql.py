@@ -1,4 +1,8 @@
-"""Dataset records in a metadata database (SQLite or PostgreSQL), through SQLAlchemy."""
+"""Dataset records in a metadata database (SQLite or PostgreSQL), through SQLAlchemy.
+
+Registration is :mod:`shipyard.data.registration`'s, run on this session's connection:
+the embedded fast path (:mod:`shipyard.data.records_lite`) runs the same SQL with sqlite3.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ from shipyard.data.records import (
     NewVersion,
     check_registration,
 )
+from shipyard.data.registration import Clock, Ids, register_version, utc_now
 from shipyard.data.tables import DatasetRow, DatasetVersionRow
-from shipyard.store import audit
+from shipyard.store.dbapi import of_sqlalchemy
 
 if TYPE_CHECKING:
     from shipyard.store.db import Database
@@ -40,61 +45,20 @@ def _version(row: DatasetVersionRow, dataset: DatasetRow) -> DatasetVersion:
 class SqlRecords:
     """Dataset records in a metadata database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = utc_now, ids: Ids = new_id) -> None:
         self.db = db
+        self._clock, self._ids = clock, ids
 
     def register(
         self, principal: Principal, project: str, items: Sequence[NewVersion]
     ) -> list[DatasetVersion]:
         check_registration(principal, project, items)
-        out = []
         with self.db.write() as session:
-            for item in items:
-                out.append(self._register_one(session, principal, project, item))
-        return out
-
-    def _register_one(
-        self, session: Session, principal: Principal, project: str, item: NewVersion
-    ) -> DatasetVersion:
-        dataset = session.scalar(
-            select(DatasetRow).where(DatasetRow.project == project, DatasetRow.name == item.name)
-        )
-        if dataset is None:
-            dataset = DatasetRow(
-                id=new_id(), project=project, name=item.name, created_by=principal.name
-            )
-            session.add(dataset)
-            session.flush()
-        existing = session.scalar(
-            select(DatasetVersionRow).where(
-                DatasetVersionRow.dataset_id == dataset.id,
-                DatasetVersionRow.digest == item.digest.hex,
-            )
-        )
-        if existing is not None:
-            return _version(existing, dataset)
-        number = (
-            session.scalar(
-                select(func.max(DatasetVersionRow.version)).where(
-                    DatasetVersionRow.dataset_id == dataset.id
-                )
-            )
-            or 0
-        ) + 1
-        row = DatasetVersionRow(
-            id=new_id(), dataset_id=dataset.id, version=number, kind=item.kind,
-            digest=item.digest.hex, size=item.size, files=item.files, rows=item.rows,
-            profile_digest=item.profile_digest.hex if item.profile_digest else None,
-            git_commit=item.git_commit, message=item.message, created_by=principal.name,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        audit.record(
-            session, principal, "dataset.version.add", f"dataset:{item.name}@v{number}",
-            project=project,
-            detail={"digest": item.digest.hex, "size": item.size, "files": item.files},
-        )  # fmt: skip
-        return _version(row, dataset)
+            db = of_sqlalchemy(session.connection())
+            return [
+                register_version(db, principal, project, item, clock=self._clock, ids=self._ids)
+                for item in items
+            ]
 
     def datasets(self, principal: Principal, project: str) -> list[DatasetSummary]:
         principal.require(Role.VIEWER, project, "read datasets")

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shipyard.core.audit_chain import (
@@ -27,13 +27,13 @@ from shipyard.core.audit_chain import (
     HEAD_ID,
     ChainBreak,
     Pin,
-    canonical_detail,
     entry_hash,
 )
 from shipyard.core.principal import Principal
+from shipyard.store.audit_append import append_entry
 from shipyard.store.base import utcnow
+from shipyard.store.dbapi import of_sqlalchemy
 from shipyard.store.tables import AuditEventRow, AuditHeadRow
-from shipyard.store.upsert import insert_ignoring_conflicts
 
 __all__ = [
     "GENESIS",
@@ -66,47 +66,16 @@ def record(
 
     ``source`` defaults to the principal's (its client address and token, on a server).
     Takes the chain head's row lock, which serialises audited writers until they commit.
-    Plain Core statements, no ORM unit of work: runs call this on their hot path.
+    Plain SQL on the driver (:mod:`~shipyard.store.audit_append`, the one writer of the
+    chain, which the sqlite3 fast path shares), no ORM unit of work: runs call this on
+    their hot path.
     Returns the entry's sequence number.
     """
-    source = source if source is not None else principal.source
-    conn = session.connection()
-    locked = _LOCK_HEAD
-    head = conn.execute(locked).first()
-    if head is None:  # a store created before the head row existed
-        # Concurrent first writers may all get here: one insert wins, the others wait
-        # for it (PostgreSQL) and then queue on the row's lock like everyone else.
-        insert_ignoring_conflicts(
-            session,
-            AuditHeadRow.__table__,  # type: ignore[arg-type]
-            [{"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS, "count": 0}],
-            ["id"],
-        )
-        head = conn.execute(locked).one()
-    prev, count = str(head[0]), int(head[1])
-    data = canonical_detail(detail)
-    now = utcnow()
-    digest = entry_hash(prev, now, principal.name, action, target, project, source, data)
-    seq = conn.execute(
-        _INSERT_EVENT,
-        {"time": now, "principal": principal.name, "action": action, "target": target,
-         "project": project, "source": source, "detail": data, "prev_hash": prev,
-         "hash": digest},
-    ).scalar_one()  # fmt: skip
-    conn.execute(_MOVE_HEAD, {"seq": seq, "digest": digest, "count": count + 1})
-    return int(seq)
-
-
-# Built once (Core, not ORM statements): building them per entry cost more than running them.
-_events = cast(Table, AuditEventRow.__table__)
-_head = cast(Table, AuditHeadRow.__table__)
-_LOCK_HEAD = select(_head.c.last_hash, _head.c.count).where(_head.c.id == HEAD_ID).with_for_update()
-_INSERT_EVENT = insert(_events).returning(_events.c.seq)
-_MOVE_HEAD = (
-    update(_head)
-    .where(_head.c.id == HEAD_ID)
-    .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"), count=bindparam("count"))
-)
+    return append_entry(
+        of_sqlalchemy(session.connection()), principal=principal.name, action=action,
+        target=target, project=project,
+        source=source if source is not None else principal.source, detail=detail, now=utcnow(),
+    )  # fmt: skip
 
 
 insert_event = record
