@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 
     from shipyard.auth.api import AuthApi
     from shipyard.client.http import ApiClient
     from shipyard.data.records import DatasetRecords
+    from shipyard.data.records_sql import SqlRecords
     from shipyard.monitoring.live.api import Monitors
     from shipyard.objects.api import ProjectObjects
     from shipyard.objects.store import ObjectStore
@@ -285,11 +286,15 @@ class Context:
 
             return HttpRecords(self.remote)
         from shipyard.data.records_lite import LiteRecords, embedded_path
-        from shipyard.data.records_sql import SqlRecords
 
         path = embedded_path(self.metadata_uri)
-        if path is not None:
-            return LiteRecords(path, lambda: SqlRecords(self.db))
+        if path is not None:  # SQLAlchemy only once the fast path falls back or reads
+            return LiteRecords(path, self._sql_datasets)
+        return self._sql_datasets()
+
+    def _sql_datasets(self) -> SqlRecords:
+        from shipyard.data.records_sql import SqlRecords
+
         return SqlRecords(self.db)
 
     def close(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,32 @@ def test_processes_adding_at_once_number_versions_without_gaps(workspace: Path) 
         assert sorted(v.version for v in versions) == list(range(1, WRITERS * VERSIONS_EACH + 1))
         with ctx.db.read() as session:
             assert audit.verify(session) == []
+
+
+_PROBE = """
+import sys
+from shipyard.cli.main import main
+sys.argv = ["shipyard", "data", "add", "t.csv"]
+try:
+    main()
+except SystemExit as done:
+    assert not done.code, done.code
+print("sqlalchemy modules:", sorted(m for m in sys.modules if m.startswith("sqlalchemy"))[:3])
+"""
+
+
+def test_adding_a_small_file_to_the_embedded_store_never_imports_sqlalchemy(
+    workspace: Path,
+) -> None:
+    # What the fast path is for: SQLAlchemy's import costs ~0.15 CPU-s on a tiny add.
+    (workspace / "t.csv").write_text("a,b\n1,2\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=workspace, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "sqlalchemy modules: []"
+    with open_context(workspace) as ctx:
+        [one] = SqlRecords(ctx.db).versions(ctx.principal, ctx.project, "t.csv")
+        with ctx.db.read() as session:
+            assert audit.verify(session) == []
+            assert audit.count_events(session) >= 1
+    assert one.version == 1
