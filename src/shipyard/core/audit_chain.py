@@ -1,8 +1,9 @@
 """How audit entries chain: the hash of one entry, with no database layer imported.
 
-:mod:`shipyard.store.audit` writes and verifies the log through SQLAlchemy;
-the embedded store's fast paths (``data add``) append with the standard
-library's ``sqlite3``. Both compute entries here, so the chain is one chain.
+:mod:`shipyard.store.audit_append` is the one writer (over SQLAlchemy's
+connection, or the standard library's ``sqlite3`` on the embedded store's fast
+path); :mod:`shipyard.store.audit` reads and verifies. Entries are computed
+here, so the chain is one chain.
 """
 
 from __future__ import annotations
