@@ -202,6 +202,21 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/projects/{project}/monitors"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors")
     ),
+    # A dry run (nothing stored, nobody told) reads like monitor status: viewers may.
+    ("POST", "/api/v1/projects/{project}/monitors/{name}/runs"): Case(
+        PROJECT_VIEWERS,
+        _fixed(
+            f"/api/v1/projects/{PROJECT}/monitors/churn/runs",
+            {"config": {"model": "churn"}, "save": False, "act": False},
+        ),
+    ),
+    ("POST", "/api/v1/projects/{project}/monitors/{name}/actions"): Case(
+        PROJECT_CONTRIBUTORS,
+        _fixed(
+            f"/api/v1/projects/{PROJECT}/monitors/churn/actions",
+            {"event": "breach", "breaches": ["drift"], "webhooks": [], "problems": []},
+        ),
+    ),
     ("GET", "/api/v1/projects/{project}/experiments"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/experiments")
     ),

@@ -72,7 +72,8 @@ def monitor_status(project: Project, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.post("/projects/{project}/monitors/{name}/runs", status_code=201,
-             summary="Run a monitor over this server's inference log (contributors)")  # fmt: skip
+             summary="Run a monitor over this server's inference log (contributors; "
+                     "a dry run that stores and tells nothing: viewers)")  # fmt: skip
 def run_monitor(
     project: Project, name: MonitorName, body: MonitorRunIn, ctx: Ctx
 ) -> dict[str, Any]:
