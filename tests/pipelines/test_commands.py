@@ -45,7 +45,7 @@ def test_a_failed_pipeline_exits_non_zero_and_resumes(
     run_id = json.loads(cli("pipeline", "ls", "--json").stdout)[0]["run_id"]
     shown = cli("pipeline", "show", run_id)
     assert "ValueError: no good: 2" in shown.stdout
-    resumed = cli("pipeline", "resume", run_id, "--json")
+    resumed = cli("pipeline", "resume", run_id, "--json", "--max-parallel", "1")
     assert resumed.exit_code == EXIT_CHECK_FAILED
     assert json.loads(resumed.stdout)["steps"]["numbers-2"] == "kept"
 
