@@ -130,7 +130,9 @@ def test_external_data_inside_the_folder_loads_and_predicts(
     assert manifest.file("model.onnx.data") is not None
     assert manifest.flavor_params["external_data"] is True
     assert (tmp_path / "saved" / "model.onnx").stat().st_size < weights.nbytes
-    np.testing.assert_allclose(load_model(tmp_path / "saved").predict(X), X @ weights, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        load_model(tmp_path / "saved").predict(X), X @ weights, rtol=1e-5, atol=1e-4
+    )
     # written by other tools, in a subfolder: resolved against the model's folder,
     # whatever the current folder (here the workspace, which holds no such file)
     folder = tmp_path / "handmade"
