@@ -206,7 +206,7 @@ class Context:
 
     # The seam. Each domain has one interface and two implementations: the services
     # in-process, and the team server's HTTP client. This is the only place that
-    # picks one (tests/test_seam.py keeps it so); callers never ask which they got.
+    # picks one (tests/test_architecture.py keeps it so); callers never ask which they got.
 
     def open_tracking(self, *, owns_context: bool = False) -> TrackingBackend:
         """Runs of this project; ``owns_context``: closing the backend closes this context."""
@@ -280,7 +280,7 @@ class Context:
 
     def open_datasets(self) -> DatasetRecords:
         """Dataset versions: the server's, the embedded file's (sqlite3 fast path), or the
-        database's. A new object each call: the caller keeps and closes it."""
+        database's. A new object each call."""
         if self.is_remote:
             from shipyard.data.records_http import HttpRecords
 
