@@ -48,15 +48,13 @@ def publish_model(
     metadata: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
     run_id: str | None = None,
-    lineage: Mapping[str, Any] | None = None,
     description: str = "",
     source: str = "run",
     progress: Progress | None = None,
 ) -> ModelVersion:
     """Save ``model`` in a safe format and register it as the next version of ``name``.
 
-    ``lineage`` is not used: the registry records the lineage of ``run_id`` from its
-    own record of the run (it stays for callers that still pass it).
+    The registry records the lineage of ``run_id`` from its own record of the run.
 
     Raises what :func:`~shipyard.models.model_dir.save.save_model` raises (an
     unsupported model names the supported flavors; an example the model cannot

@@ -11,7 +11,7 @@ not change. :func:`open_backend` picks one for a context. Every method raises on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -105,11 +105,6 @@ class TrackingBackend(Protocol):
 
     def get_run(self, run_id: str) -> RunDetail:
         """One run in full; ``run_id`` may be a unique prefix. NotFound if unknown."""
-        ...
-
-    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
-        """The lineage snapshot a model version logged by the run carries; None when the
-        registry records it itself (a team server reads its own copy of the run)."""
         ...
 
     def spool_folders(self) -> list[Path]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,11 +104,6 @@ class LocalBackend:
 
     def get_run(self, run_id: str) -> RunDetail:
         return self.service.get_run(self._principal, run_id)
-
-    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
-        from shipyard.registry.lineage import run_lineage
-
-        return run_lineage(self.get_run(run_id))
 
     def spool_folders(self) -> list[Path]:
         from shipyard.tracking.spool import spool_dirs

@@ -16,7 +16,7 @@ client's keep-alive pool. Writes are exactly-once:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -155,9 +155,6 @@ class RemoteTrackingBackend:
     def record_artifacts(self, run_id: str, items: Sequence[tuple[str, str, int]]) -> None:
         body = {"artifacts": [{"path": p, "digest": d, "size": n} for p, d, n in items]}
         self._write(self._run_path(run_id, "artifacts"), body)
-
-    def model_lineage(self, run_id: str) -> Mapping[str, object] | None:
-        return None  # the server records it from its own copy of the run
 
     def spool_folders(self) -> list[Path]:
         from shipyard.tracking.spool import spool_dirs

@@ -270,7 +270,6 @@ class ActiveRun:
                 hint="start the run with shipyard.start_run(...)",
             )
         self._logger.flush()
-        lineage = self.backend.model_lineage(self.id)
         return publish_model(
             context,
             model,
@@ -281,7 +280,6 @@ class ActiveRun:
             metadata=metadata,
             options=options,
             run_id=self.id,
-            lineage=lineage,
             description=description,
             source="run",
         )
