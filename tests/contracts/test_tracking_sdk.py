@@ -172,3 +172,43 @@ def test_shipyard_run_records_a_command(mode: Mode) -> None:
     frame = shipyard.search_runs(experiment, context=mode.context)
     assert list(frame["status"]) == ["finished"]
     assert list(frame["params.epochs"]) == ["3"]
+
+
+def test_runs_written_together_and_found_by_their_lookup_tag(mode: Mode) -> None:
+    from shipyard.tracking.entities import LOOKUP_TAG, RunEnd, RunOutcome, RunSpec, RunStart
+
+    backend, experiment = mode.context.tracking, mode.unique("steps")
+    parent = backend.create_run(RunSpec(experiment, "pipeline"))
+    first = backend.create_run(RunSpec(experiment, "a", parent_id=parent.id))
+    done = RunOutcome(RunStatus.FINISHED, params={"p": "1"}, metrics={"m": 2.0},
+                      tags={"out": "A"})  # fmt: skip
+    hit = RunOutcome(RunStatus.FINISHED, tags={"out": "B"})
+    started = backend.write_runs(
+        [RunEnd(first.id, done)],
+        [
+            RunStart(RunSpec(experiment, "b", parent.id, {LOOKUP_TAG: "k1"}), hit),
+            RunStart(RunSpec(experiment, "c", parent.id)),
+        ],
+    )
+    assert [(r.name, r.status) for r in started] == [
+        ("b", RunStatus.FINISHED),
+        ("c", RunStatus.RUNNING),
+    ]
+    a, b, c = backend.get_runs([first.id, started[0].id, started[1].id])
+    assert (a.status, a.params, a.metrics["m"].value, a.tags["out"]) == (
+        RunStatus.FINISHED, {"p": "1"}, 2.0, "A",
+    )  # fmt: skip
+    assert (b.status, b.parent_id, b.tags["out"]) == (RunStatus.FINISHED, parent.id, "B")
+    assert c.status is RunStatus.RUNNING
+    assert backend.tagged_run(experiment, "k1", "out") == (b.id, "B")
+    assert backend.tagged_run(experiment, "k1", "nothing") == (b.id, None)
+    assert backend.tagged_run(experiment, "k2", "out") is None
+    assert backend.tagged_run(mode.unique("other"), "k1", "out") is None
+
+    # All or nothing: ending a run that has ended refuses the whole write.
+    before = len(backend.search_runs(experiments=[experiment], limit=100).runs)
+    with pytest.raises(Conflict):
+        backend.write_runs([RunEnd(first.id, done)], [RunStart(RunSpec(experiment, "d"), hit)])
+    assert len(backend.search_runs(experiments=[experiment], limit=100).runs) == before
+    with pytest.raises(InvalidInput, match="ends as finished"):
+        backend.write_runs([RunEnd(c.id, RunOutcome(RunStatus.RUNNING))], [])

@@ -199,6 +199,20 @@ ROUTES: dict[tuple[str, str], Case] = {
         PROJECT_VIEWERS,
         _fixed(f"/api/v1/projects/{PROJECT}/runs/search", {"filter": "metrics.loss < 1"}),
     ),
+    ("POST", "/api/v1/projects/{project}/runs/write"): Case(
+        PROJECT_CONTRIBUTORS,
+        lambda k, _p: (
+            f"/api/v1/projects/{PROJECT}/runs/write",
+            {
+                "ends": [{"run_id": k.run(), "outcome": {"status": "finished"}}],
+                "starts": [{"spec": {"name": "s"}, "outcome": {"status": "finished"}}],
+            },
+        ),
+    ),
+    ("GET", "/api/v1/projects/{project}/runs/tagged"): Case(
+        PROJECT_VIEWERS,
+        _fixed(f"/api/v1/projects/{PROJECT}/runs/tagged?experiment=e&value=k&want=w"),
+    ),
     ("GET", "/api/v1/projects/{project}/monitors"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors")
     ),

@@ -81,6 +81,7 @@ def step(
         options = Options.default(ctx)
         recorder = Recorder(ctx, pipeline.name)
         result = _run_step(planned, inputs, recorder, InProcess(ctx), options, run_id, retries=0)
+        recorder.flush()
         if result.output is None:
             raise StepFailed(result.error or f"step {node!r} failed")
         return result.output.to_dict()

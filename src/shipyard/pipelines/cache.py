@@ -24,10 +24,11 @@ from typing import Any
 import blake3
 
 from shipyard._version import __version__
+from shipyard.tracking.entities import LOOKUP_TAG
 
 __all__ = ["KEY_TAG", "code_digest", "step_key"]
 
-KEY_TAG = "shipyard.step.key"
+KEY_TAG = LOOKUP_TAG  # the tag tracking indexes by value
 OUTPUT_TAG = "shipyard.step.output"
 _SKIP_ROOTS = tuple(
     Path(p).resolve() for p in {sysconfig.get_path("purelib"), sysconfig.get_path("stdlib")}

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -101,6 +101,14 @@ class Options:
     capacity: dict[str, float]
     sleep: Callable[[float], None]
     root: Path
+    digests: dict[Callable[..., Any], str] = field(default_factory=dict)
+    """Code digests of step functions, computed once per pipeline run."""
+
+    def code(self, fn: Callable[..., Any]) -> str:
+        found = self.digests.get(fn)
+        if found is None:
+            found = self.digests[fn] = code_digest(fn, self.root)
+        return found
 
     @classmethod
     def default(cls, ctx: Context) -> Options:
@@ -180,7 +188,11 @@ def _run_plan(
             params={k: json.dumps(v) for k, v in plan.params.items()},
             metrics=_counts(result.steps),
             seconds=time.perf_counter() - started,
-        )
+        )  # writes the step runs kept back with it
+        result.steps = {
+            node: r if r.run_id else replace(r, run_id=recorder.hit_ids.get(node))
+            for node, r in result.steps.items()
+        }
     return result
 
 
@@ -329,16 +341,15 @@ def _run_step(
     kwargs = {k: _argument(v, inputs, recorder.context) for k, v in planned.kwargs.items()}
     named = {str(i): _digest_of(a) for i, a in enumerate(args)}
     named |= {k: _digest_of(a) for k, a in kwargs.items()}
-    key = step_key(code_digest(step.fn, options.root), named, {"step": step.name})
+    key = step_key(options.code(step.fn), named, {"step": step.name})
     tags = {NODE_TAG: planned.id, KEY_TAG: key}
     params = {f"input.{k}": v[:250] for k, v in named.items()}
     if options.use_cache and step.options.cache:
         hit = recorder.cached(key)
         if hit is not None:
-            run_id = recorder.start(planned.id, tags, parent)
             hit_tags = {CACHE_TAG: "hit", OUTPUT_TAG: json.dumps(hit.to_dict())}
-            recorder.end(run_id, RunStatus.FINISHED, params=params, tags=hit_tags)
-            return StepResult(planned.id, "cached", 0, 0.0, run_id, hit)
+            recorder.hit(planned.id, tags, parent, params=params, outcome_tags=hit_tags)
+            return StepResult(planned.id, "cached", 0, 0.0, None, hit)  # id: once written
     run_id = recorder.start(planned.id, tags, parent)
     for item in [*args, *kwargs.values()]:
         if "dataset" in item:  # lineage: data version -> step
@@ -366,7 +377,7 @@ def _run_step(
             recorder.end(run_id, RunStatus.FINISHED, params=params,
                          metrics={"attempts": attempt, "step_seconds": float(answer["seconds"])},
                          tags={CACHE_TAG: "miss", OUTPUT_TAG: json.dumps(output.to_dict())},
-                         seconds=seconds)  # fmt: skip
+                         seconds=seconds, later=True)  # fmt: skip
             return StepResult(planned.id, "finished", attempt, seconds, run_id, output)
         error = f"step {planned.id!r} failed: {answer.get('error')}"
         trace = str(answer.get("traceback") or "")
@@ -378,5 +389,5 @@ def _run_step(
     if trace:
         failure[TRACEBACK_TAG] = trace[-8000:]
     recorder.end(run_id, RunStatus.FAILED, params=params, metrics={"attempts": attempt},
-                 tags=failure, seconds=seconds)  # fmt: skip
+                 tags=failure, seconds=seconds, later=True)  # fmt: skip
     return StepResult(planned.id, "failed", attempt, seconds, run_id, None, error, bad_input)

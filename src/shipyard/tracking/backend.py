@@ -22,8 +22,10 @@ from shipyard.tracking.entities import (
     Resources,
     Run,
     RunDetail,
+    RunEnd,
     RunPage,
     RunSpec,
+    RunStart,
     RunStatus,
     Writer,
 )
@@ -92,6 +94,20 @@ class TrackingBackend(Protocol):
 
         ``key`` and ``patience`` as for :meth:`log_batch`.
         """
+        ...
+
+    def write_runs(
+        self, ends: Sequence[RunEnd], starts: Sequence[RunStart], writer: Writer | None = None
+    ) -> list[Run]:
+        """End runs, then start runs, in one transaction: all or nothing (a pipeline
+        records its steps this way). A start with an outcome is a run recorded as
+        already over. Returns the started runs, in order."""
+        ...
+
+    def tagged_run(self, experiment: str, value: str, want: str) -> tuple[str, str | None] | None:
+        """The newest finished run of ``experiment`` whose lookup tag
+        (:data:`~shipyard.tracking.entities.LOOKUP_TAG`, a step's cache key) is ``value``:
+        its id and its tag ``want``, or None. One indexed query."""
         ...
 
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:

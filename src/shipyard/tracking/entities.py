@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "LOOKUP_TAG",
     "ArtifactRecord",
     "Experiment",
     "GitState",
@@ -25,8 +26,11 @@ __all__ = [
     "Resources",
     "Run",
     "RunDetail",
+    "RunEnd",
+    "RunOutcome",
     "RunPage",
     "RunSpec",
+    "RunStart",
     "RunStatus",
     "TagRow",
     "Writer",
@@ -42,6 +46,11 @@ class RunStatus(enum.StrEnum):
     @property
     def ended(self) -> bool:
         return self is not RunStatus.RUNNING
+
+
+LOOKUP_TAG = "shipyard.step.key"
+"""The one tag key whose values are indexed, for :meth:`TrackingBackend.tagged_run
+<shipyard.tracking.backend.TrackingBackend.tagged_run>` (a pipeline step's cache key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +173,41 @@ class RunSpec:
     git: GitState | None = None
     environment: Mapping[str, Any] | None = None
     """Python version, platform and installed packages (stored once per distinct set)."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended and its last values (for :meth:`TrackingBackend.write_runs`)."""
+
+    status: RunStatus
+    resources: Resources = field(default_factory=Resources)
+    params: Mapping[str, str] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    """Logged at step 0, at the time of the write."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def batch(self, run_id: str, timestamp_ms: int) -> LogBatch:
+        return LogBatch(
+            metrics=[(run_id, k, float(v), 0, timestamp_ms) for k, v in self.metrics.items()],
+            params=[(run_id, k, v) for k, v in self.params.items()],
+            tags=[(run_id, k, v) for k, v in self.tags.items()],
+        )
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """Ending a running run."""
+
+    run_id: str
+    outcome: RunOutcome
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """Starting a run; with an ``outcome``, a run recorded as already over."""
+
+    spec: RunSpec
+    outcome: RunOutcome | None = None
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
 from shipyard.core.errors import InvalidInput
 from shipyard.core.relpath import check_relpath
-from shipyard.tracking.entities import LogBatch
+from shipyard.tracking.entities import LogBatch, RunEnd, RunStart
 
 __all__ = [
     "ARTIFACT_PATH_MAX",
@@ -165,6 +166,13 @@ def check_batch(batch: LogBatch) -> LogBatch:
 
 
 ARTIFACT_PATH_MAX = 1000
+
+
+def check_outcomes(ends: Sequence[RunEnd], starts: Sequence[RunStart]) -> None:
+    """Every outcome of a :meth:`write_runs` ends its run."""
+    for item in [*(e.outcome for e in ends), *(s.outcome for s in starts if s.outcome)]:
+        if not item.status.ended:
+            raise InvalidInput("a run ends as finished, failed or killed")
 
 
 def check_artifact_path(path: object) -> str:

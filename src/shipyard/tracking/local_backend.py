@@ -15,8 +15,10 @@ from shipyard.tracking.entities import (
     Resources,
     Run,
     RunDetail,
+    RunEnd,
     RunPage,
     RunSpec,
+    RunStart,
     RunStatus,
     Writer,
 )
@@ -92,6 +94,16 @@ class LocalBackend:
             batch=batch,
             writer=writer,
         )
+
+    def write_runs(
+        self, ends: Sequence[RunEnd], starts: Sequence[RunStart], writer: Writer | None = None
+    ) -> list[Run]:
+        if not ends and not starts:
+            return []
+        return self.service.write_runs(self._principal, self.project, ends, starts, writer)
+
+    def tagged_run(self, experiment: str, value: str, want: str) -> tuple[str, str | None] | None:
+        return self.service.tagged_run(self._principal, self.project, experiment, value, want)
 
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
         self.service.log_input(self._principal, run_id, path, size, digest)

@@ -14,15 +14,23 @@ from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exc, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exc, select
+from sqlalchemy.orm import Session, aliased
 
 from shipyard.core.errors import InvalidInput
 from shipyard.core.principal import Principal, Role
 from shipyard.store.db import Database
 from shipyard.tracking import queries, upkeep
-from shipyard.tracking.entities import Experiment, MetricPoint, Run, RunDetail, RunPage
-from shipyard.tracking.tables import RunRow
+from shipyard.tracking.entities import (
+    LOOKUP_TAG,
+    Experiment,
+    MetricPoint,
+    Run,
+    RunDetail,
+    RunPage,
+    RunStatus,
+)
+from shipyard.tracking.tables import ExperimentRow, RunRow, TagRow
 from shipyard.tracking.visibility import require_on_run
 
 if TYPE_CHECKING:  # numpy loads with the first history read, not with every command
@@ -210,12 +218,41 @@ class RunReader:
                 session, run_id, key, buckets, start_step=start_step, end_step=end_step
             )
 
+    def tagged_run(
+        self, principal: Principal, project: str, experiment: str, value: str, want: str
+    ) -> tuple[str, str | None] | None:
+        """The newest finished run of ``experiment`` whose lookup tag
+        (:data:`~shipyard.tracking.entities.LOOKUP_TAG`) is ``value``: its id and its
+        tag ``want``. One indexed query: a step's cache lookup."""
+        principal.require(Role.VIEWER, project, "read runs")
+        names = {"project": project, "experiment": experiment, "value": value, "want": want}
+        with self.db.read() as session:
+            found = session.execute(_TAGGED, names).first()
+        return None if found is None else (found[0], found[1])
+
     def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
         principal.require(Role.VIEWER, project, "read experiments")
         self.reap(principal, project)
         with self.db.read() as session:
             return queries.list_experiments(session, project)
 
+
+_looked_up, _wanted = aliased(TagRow), aliased(TagRow)
+_TAGGED = (
+    select(RunRow.id, _wanted.value)
+    .join(_looked_up, _looked_up.run_id == RunRow.id)
+    .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
+    .outerjoin(_wanted, (_wanted.run_id == RunRow.id) & (_wanted.key == bindparam("want")))
+    .where(
+        _looked_up.key == LOOKUP_TAG,
+        _looked_up.value == bindparam("value"),
+        RunRow.status == RunStatus.FINISHED.value,
+        RunRow.project == bindparam("project"),
+        ExperimentRow.name == bindparam("experiment"),
+    )
+    .order_by(RunRow.end_time.desc())
+    .limit(1)
+)
 
 # What SQLite and PostgreSQL (and psycopg) say when a statement is over their limits.
 _LIMIT_MESSAGES = re.compile(

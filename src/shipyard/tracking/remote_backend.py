@@ -31,11 +31,14 @@ from shipyard.tracking.entities import (
     Resources,
     Run,
     RunDetail,
+    RunEnd,
     RunPage,
     RunSpec,
+    RunStart,
     RunStatus,
     Writer,
 )
+from shipyard.tracking.limits import check_outcomes
 
 if TYPE_CHECKING:  # the object client is imported by the first artifact
     from shipyard.objects.http_store import HttpObjectStore
@@ -147,6 +150,35 @@ class RemoteTrackingBackend:
             "writer": wire.writer_to_wire(writer),
         }
         self._write(self._run_path(run_id, "end"), body, key, patience)
+
+    def write_runs(
+        self, ends: Sequence[RunEnd], starts: Sequence[RunStart], writer: Writer | None = None
+    ) -> list[Run]:
+        if not ends and not starts:
+            return []
+        check_outcomes(ends, starts)  # as the service would, before anything is sent
+        body = {
+            "ends": [
+                {"run_id": e.run_id, "outcome": wire.outcome_to_wire(e.outcome)} for e in ends
+            ],
+            "starts": [
+                {
+                    "spec": wire.spec_to_wire(s.spec),
+                    "outcome": None if s.outcome is None else wire.outcome_to_wire(s.outcome),
+                }
+                for s in starts
+            ],
+            "writer": wire.writer_to_wire(writer),
+        }
+        answer = self._write(self._project_path("runs/write"), body)
+        return [read_answer(wire.run_from_wire, item) for item in answer]
+
+    def tagged_run(self, experiment: str, value: str, want: str) -> tuple[str, str | None] | None:
+        params = {"experiment": experiment, "value": value, "want": want}
+        path = self._project_path("runs/tagged")
+        answer = self.client.request("GET", path, params=params).json()
+        run_id = answer.get("run_id")
+        return None if run_id is None else (str(run_id), answer.get("tag"))
 
     def log_input(self, run_id: str, path: str, size: int, digest: str) -> None:
         body = {"path": path, "size": size, "digest": digest}

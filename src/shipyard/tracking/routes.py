@@ -23,7 +23,16 @@ from shipyard.server.fields import BIG, ProjectName, Text, path_segment
 from shipyard.server.security import request_context
 from shipyard.store.db import Database
 from shipyard.tracking import wire
-from shipyard.tracking.entities import GitState, LogBatch, Resources, RunSpec, RunStatus
+from shipyard.tracking.entities import (
+    GitState,
+    LogBatch,
+    Resources,
+    RunEnd,
+    RunOutcome,
+    RunSpec,
+    RunStart,
+    RunStatus,
+)
 from shipyard.tracking.environment import environment_digest
 from shipyard.tracking.history import DEFAULT_BUCKETS, MAX_BUCKETS, PAGE_SIZE
 from shipyard.tracking.history_schemas import HistoryPageOut, MetricSummaryOut
@@ -39,6 +48,7 @@ from shipyard.tracking.schemas import (
     InputIn,
     LogBatchIn,
     MetricPointOut,
+    OutcomeIn,
     ResourcesIn,
     ResumeIn,
     RunDetailOut,
@@ -46,7 +56,9 @@ from shipyard.tracking.schemas import (
     RunPageOut,
     RunSpecIn,
     SearchIn,
+    TaggedRunOut,
     WriterIn,
+    WriteRunsIn,
 )
 from shipyard.tracking.service import TrackingService
 
@@ -94,6 +106,10 @@ def _resources(body: ResourcesIn) -> Resources:
         peak_rss_bytes=body.peak_rss_bytes,
         gpu_seconds=float(body.gpu_seconds),
     )
+
+
+def _outcome(body: OutcomeIn) -> RunOutcome:
+    return wire.outcome_from_wire(body.model_dump(), _resources(body.resources))
 
 
 def _writer(body: WriterIn | None) -> Any:
@@ -174,6 +190,38 @@ def search_runs_posted(project: Project, body: SearchIn, ctx: Ctx) -> JSONRespon
         page_token=body.page_token,
     )
     return _json(wire.page_to_wire(page))
+
+
+@router.post(
+    "/projects/{project}/runs/write",
+    response_model=list[RunOut],
+    summary="End runs, then start runs (some recorded as already over), in one transaction",
+)
+def write_runs(project: Project, body: WriteRunsIn, ctx: Ctx) -> JSONResponse:
+    ends = [RunEnd(e.run_id, _outcome(e.outcome)) for e in body.ends]
+    starts = [
+        RunStart(_spec(s.spec), None if s.outcome is None else _outcome(s.outcome))
+        for s in body.starts
+    ]
+    runs = _service(ctx).write_runs(ctx.principal, project, ends, starts, _writer(body.writer))
+    return _json([wire.run_to_wire(r) for r in runs])
+
+
+@router.get(
+    "/projects/{project}/runs/tagged",
+    response_model=TaggedRunOut,
+    summary="The newest finished run whose lookup tag (a step's cache key) has a value",
+)
+def tagged_run(
+    project: Project,
+    ctx: Ctx,
+    experiment: Annotated[ExperimentName, Query()],
+    value: Annotated[Text, Query(max_length=KEY_MAX)],
+    want: Annotated[str, Query(max_length=KEY_MAX, pattern=KEY_PATTERN)],
+) -> JSONResponse:
+    found = _service(ctx).tagged_run(ctx.principal, project, experiment, value, want)
+    body = {"run_id": None} if found is None else {"run_id": found[0], "tag": found[1]}
+    return _json(body)
 
 
 @router.get(

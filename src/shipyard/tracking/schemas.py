@@ -25,12 +25,15 @@ __all__ = [
     "InputIn",
     "LogBatchIn",
     "MetricPointOut",
+    "OutcomeIn",
     "ResumeIn",
     "RunDetailOut",
     "RunOut",
     "RunPageOut",
     "RunSpecIn",
     "SearchIn",
+    "TaggedRunOut",
+    "WriteRunsIn",
 ]
 
 Number = StrictFloat | Annotated[StrictStr, Field(pattern=r"^([nN][aA][nN]|-?[iI][nN][fF])$")]
@@ -131,6 +134,45 @@ class EndRunIn(_Strict):
     exit_code: Annotated[int, Field(strict=True, ge=-(2**31), le=2**31 - 1), WHOLE] | None = None
     batch: LogBatchIn | None = None
     writer: WriterIn | None = None
+
+
+class OutcomeIn(_Strict):
+    """How a run ended and its last values (metrics at step 0)."""
+
+    status: Literal["finished", "failed", "killed"]
+    resources: ResourcesIn = Field(default_factory=ResourcesIn)
+    params: dict[Key, Value] = Field(
+        default_factory=dict, max_length=1000, json_schema_extra=ONLY_DECLARED_KEYS
+    )
+    metrics: dict[Key, Number] = Field(
+        default_factory=dict, max_length=1000, json_schema_extra=ONLY_DECLARED_KEYS
+    )
+    tags: dict[Key, Value] = Field(
+        default_factory=dict, max_length=1000, json_schema_extra=ONLY_DECLARED_KEYS
+    )
+
+
+class RunEndIn(_Strict):
+    run_id: RunId
+    outcome: OutcomeIn
+
+
+class RunStartIn(_Strict):
+    spec: RunSpecIn
+    outcome: OutcomeIn | None = None
+
+
+class WriteRunsIn(_Strict):
+    """Ends, then starts, in one transaction (a pipeline's step runs)."""
+
+    ends: list[RunEndIn] = Field(default_factory=list, max_length=1000)
+    starts: list[RunStartIn] = Field(default_factory=list, max_length=1000)
+    writer: WriterIn | None = None
+
+
+class TaggedRunOut(_Strict):
+    run_id: str | None
+    tag: str | None = None
 
 
 class InputIn(_Strict):

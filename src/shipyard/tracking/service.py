@@ -13,13 +13,16 @@ not audited one by one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from shipyard.core.errors import Conflict, InvalidInput
+from shipyard.core.ids import new_id
 from shipyard.core.principal import Principal, Role
 from shipyard.core.settings import CostSettings
 from shipyard.store import audit
@@ -33,10 +36,14 @@ from shipyard.tracking.entities import (
     LogBatch,
     Resources,
     Run,
+    RunEnd,
+    RunOutcome,
     RunSpec,
+    RunStart,
     RunStatus,
     Writer,
 )
+from shipyard.tracking.limits import check_batch, check_outcomes
 from shipyard.tracking.reads import RunReader
 from shipyard.tracking.starting import RunStarter
 from shipyard.tracking.tables import RunInputRow, RunRow
@@ -128,35 +135,109 @@ class TrackingService(RunReader):
         """
         if not status.ended:
             raise InvalidInput("a run ends as finished, failed or killed")
+        with self.db.write() as session:
+            self._end_in(session, principal, run_id, status, resources, exit_code, batch, writer)
+
+    def _end_in(
+        self,
+        session: Session,
+        principal: Principal,
+        run_id: str,
+        status: RunStatus,
+        resources: Resources,
+        exit_code: int | None,
+        batch: LogBatch | None,
+        writer: Writer | None,
+    ) -> None:
         usage = self._usage(resources)
         values = {"rid": run_id, "status": status.value, "now": utcnow(), "exit_code": exit_code}
-        with self.db.write() as session:
-            conn = session.connection()
-            # The common case in one statement: end the run if it is running.
-            project = conn.execute(_END_RUN, values | usage).scalar()
-            if project is None:  # unknown, ended, or killed while its process lived on
-                try:
-                    check_writable(conn, principal, {run_id}, writer)  # raises, or revives
-                except Conflict as exc:
-                    raise Conflict(
-                        f"run {run_id} has already ended; nothing was changed",
-                        hint="resume it with shipyard.start_run(run_id=...) to log more",
-                    ) from exc
-                project = conn.execute(_END_RUN, values | usage).scalar_one()
-            require_on_run(principal, Role.CONTRIBUTOR, run_id, project, "end runs")
-            if batch:
-                others = batch.run_ids() - {run_id}
-                if others:
-                    check_writable(conn, principal, others, writer)
-                write_batch(conn, batch)
-            audit.insert_event(
-                session,
-                principal,
-                "run.end",
-                f"run:{run_id}",
-                project=project,
-                detail={"status": status.value, "cost": usage["cost"]},
-            )
+        conn = session.connection()
+        # The common case in one statement: end the run if it is running.
+        project = conn.execute(_END_RUN, values | usage).scalar()
+        if project is None:  # unknown, ended, or killed while its process lived on
+            try:
+                check_writable(conn, principal, {run_id}, writer)  # raises, or revives
+            except Conflict as exc:
+                raise Conflict(
+                    f"run {run_id} has already ended; nothing was changed",
+                    hint="resume it with shipyard.start_run(run_id=...) to log more",
+                ) from exc
+            project = conn.execute(_END_RUN, values | usage).scalar_one()
+        require_on_run(principal, Role.CONTRIBUTOR, run_id, project, "end runs")
+        if batch:
+            others = batch.run_ids() - {run_id}
+            if others:
+                check_writable(conn, principal, others, writer)
+            write_batch(conn, batch)
+        audit.insert_event(
+            session,
+            principal,
+            "run.end",
+            f"run:{run_id}",
+            project=project,
+            detail={"status": status.value, "cost": usage["cost"]},
+        )
+
+    def write_runs(
+        self,
+        principal: Principal,
+        project: str,
+        ends: Sequence[RunEnd],
+        starts: Sequence[RunStart],
+        writer: Writer | None = None,
+    ) -> list[Run]:
+        """End runs, then start runs (each recorded as over if it has an outcome), in
+        one transaction: all or nothing. Returns the started runs, in order.
+
+        Ended runs must be of ``project``. Raises what :meth:`end_run` and
+        :meth:`create_run` raise.
+        """
+        principal.require(Role.CONTRIBUTOR, project, "write runs")
+        check_outcomes(ends, starts)
+        ids, now = [new_id() for _ in starts], utcnow()
+        stamp = int(now.timestamp() * 1000)
+        after: list[Callable[[], None]] = []
+        for attempt in self.db.write_attempts():
+            with attempt as session:
+                after.clear()
+                self._same_project(session, project, [e.run_id for e in ends])
+                for end in ends:
+                    self._end_one(session, principal, end.run_id, end.outcome, stamp, writer)
+                runs = []
+                for run_id, start in zip(ids, starts, strict=True):
+                    run = self._starter.start_in(
+                        session, principal, project, start.spec, run_id, now, after
+                    )
+                    if start.outcome is not None:
+                        self._end_one(session, principal, run_id, start.outcome, stamp, writer)
+                        run = _ended(run, start.outcome, now)
+                    runs.append(run)
+        for callback in after:
+            self.db.after_commit(callback)
+        return runs
+
+    def _end_one(
+        self,
+        session: Session,
+        principal: Principal,
+        run_id: str,
+        outcome: RunOutcome,
+        stamp: int,
+        writer: Writer | None,
+    ) -> None:
+        batch = check_batch(outcome.batch(run_id, stamp))
+        self._end_in(session, principal, run_id, outcome.status, outcome.resources, None,
+                     batch, writer)  # fmt: skip
+
+    @staticmethod
+    def _same_project(session: Session, project: str, run_ids: Sequence[str]) -> None:
+        if not run_ids:
+            return
+        found = session.execute(
+            select(RunRow.id).where(RunRow.id.in_(run_ids), RunRow.project != project)
+        ).first()
+        if found is not None:
+            raise InvalidInput(f"run {found[0]} is not a run of project {project!r}")
 
     def heartbeat(self, principal: Principal, usage: dict[str, Resources], writer: Writer) -> None:
         """Note that the runs' process is alive, and what they consumed so far.
@@ -273,3 +354,8 @@ class TrackingService(RunReader):
         the maintainer role. Returns how many runs were deleted.
         """
         return upkeep.delete_runs(self.db, principal, run_ids)
+
+
+def _ended(run: Run, outcome: RunOutcome, now: datetime) -> Run:
+    tags = dict(sorted({**run.tags, **outcome.tags}.items()))
+    return replace(run, status=outcome.status, end_time=now, tags=tags)

@@ -9,6 +9,8 @@ audit entry; only what committed goes into those caches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import cast
 
@@ -48,90 +50,106 @@ class RunStarter:
         Raises :class:`InvalidInput` for bad names or tags, :class:`NotFound` for an
         unknown parent run, :class:`PermissionDenied` without the contributor role.
         """
+        run_id, now = new_id(), utcnow()
+        after: list[Callable[[], None]] = []
+        for attempt in self.db.write_attempts():
+            with attempt as session:
+                after.clear()
+                run = self.start_in(session, principal, project, spec, run_id, now, after)
+        # Only what committed goes into the caches: another thread of this worker
+        # must never name a row that a rolled-back transaction took with it (on the
+        # server the request's transaction commits after this method returns).
+        for callback in after:
+            self.db.after_commit(callback)
+        return run
+
+    def start_in(
+        self,
+        session: Session,
+        principal: Principal,
+        project: str,
+        spec: RunSpec,
+        run_id: str,
+        now: datetime,
+        after: list[Callable[[], None]],
+    ) -> Run:
+        """:meth:`start` inside the caller's transaction; ``after`` gets what to run
+        once it commits."""
         principal.require(Role.CONTRIBUTOR, project, "start runs")
         check_experiment_name(spec.experiment)
         check_run_name(spec.name)
         tags = {check_key(k, "tag"): check_value(k, v, "tag") for k, v in spec.tags.items()}
-        run_id, now = new_id(), utcnow()
         git = spec.git or GitState()
         env_digest = spec.environment.get("digest") if spec.environment else None
-        for attempt in self.db.write_attempts():
-            with attempt as session:
-                if project not in self._projects:
-                    ensure_project(session, principal, project)
-                    session.flush()  # keep the audit log in order with the core inserts below
-                experiment_id = self._experiment_id(session, principal, project, spec.experiment)
-                if spec.environment and env_digest not in self._environments:
-                    insert_ignoring_conflicts(
-                        session,
-                        EnvironmentRow.__table__,  # type: ignore[arg-type]
-                        [
-                            {
-                                "digest": env_digest,
-                                "python": spec.environment["python"][:100],
-                                "platform": spec.environment["platform"][:200],
-                                "packages": spec.environment["packages"],
-                                "created_at": now,
-                            }
-                        ],
-                        ["digest"],
-                    )
-                if spec.parent_id is not None:
-                    parent = session.scalar(
-                        select(RunRow.project).where(RunRow.id == spec.parent_id)
-                    )
-                    if parent is None or not principal.has(Role.VIEWER, parent):
-                        raise NotFound(f"no parent run with id {spec.parent_id!r}")
-                    if parent != project:
-                        raise InvalidInput("a nested run must be in the same project as its parent")
-                conn = session.connection()
-                conn.execute(
-                    _INSERT_RUN,
+        if project not in self._projects:
+            ensure_project(session, principal, project)
+            session.flush()  # keep the audit log in order with the core inserts below
+        experiment_id = self._experiment_id(session, principal, project, spec.experiment)
+        if spec.environment and env_digest not in self._environments:
+            insert_ignoring_conflicts(
+                session,
+                EnvironmentRow.__table__,  # type: ignore[arg-type]
+                [
                     {
-                        "id": run_id,
-                        "project": project,
-                        "experiment_id": experiment_id,
-                        "name": spec.name,
-                        "status": RunStatus.RUNNING.value,
-                        "parent_id": spec.parent_id,
-                        "created_by": principal.name,
-                        "start_time": now,
-                        "end_time": None,
-                        "heartbeat_at": now,
-                        "host": spec.host,
-                        "pid": spec.pid,
-                        "command": spec.command,
-                        "exit_code": None,
-                        "git_commit": git.commit,
-                        "git_branch": git.branch,
-                        "git_dirty": git.dirty,
-                        "git_diff_digest": git.diff_digest,
-                        "environment": env_digest,
-                        "wall_seconds": 0.0,
-                        "cpu_seconds": 0.0,
-                        "gpu_seconds": 0.0,
-                        "peak_rss_bytes": 0,
-                        "cost": 0.0,
-                    },
-                )
-                if tags:
-                    conn.execute(
-                        _INSERT_TAGS,
-                        [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
-                    )
-                audit.insert_event(
-                    session,
-                    principal,
-                    "run.start",
-                    f"run:{run_id}",
-                    project=project,
-                    detail={"experiment": spec.experiment, "name": spec.name},
-                )
-        # Only what committed goes into the caches: another thread of this worker
-        # must never name a row that a rolled-back transaction took with it (on the
-        # server the request's transaction commits after this method returns).
-        self.db.after_commit(partial(self._remember, project, spec.experiment, experiment_id,
-                                     env_digest))  # fmt: skip
+                        "digest": env_digest,
+                        "python": spec.environment["python"][:100],
+                        "platform": spec.environment["platform"][:200],
+                        "packages": spec.environment["packages"],
+                        "created_at": now,
+                    }
+                ],
+                ["digest"],
+            )
+        if spec.parent_id is not None:
+            parent = session.scalar(select(RunRow.project).where(RunRow.id == spec.parent_id))
+            if parent is None or not principal.has(Role.VIEWER, parent):
+                raise NotFound(f"no parent run with id {spec.parent_id!r}")
+            if parent != project:
+                raise InvalidInput("a nested run must be in the same project as its parent")
+        conn = session.connection()
+        conn.execute(
+            _INSERT_RUN,
+            {
+                "id": run_id,
+                "project": project,
+                "experiment_id": experiment_id,
+                "name": spec.name,
+                "status": RunStatus.RUNNING.value,
+                "parent_id": spec.parent_id,
+                "created_by": principal.name,
+                "start_time": now,
+                "end_time": None,
+                "heartbeat_at": now,
+                "host": spec.host,
+                "pid": spec.pid,
+                "command": spec.command,
+                "exit_code": None,
+                "git_commit": git.commit,
+                "git_branch": git.branch,
+                "git_dirty": git.dirty,
+                "git_diff_digest": git.diff_digest,
+                "environment": env_digest,
+                "wall_seconds": 0.0,
+                "cpu_seconds": 0.0,
+                "gpu_seconds": 0.0,
+                "peak_rss_bytes": 0,
+                "cost": 0.0,
+            },
+        )
+        if tags:
+            conn.execute(
+                _INSERT_TAGS,
+                [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+            )
+        audit.insert_event(
+            session,
+            principal,
+            "run.start",
+            f"run:{run_id}",
+            project=project,
+            detail={"experiment": spec.experiment, "name": spec.name},
+        )
+        after.append(partial(self._remember, project, spec.experiment, experiment_id, env_digest))
         return Run(
             id=run_id,
             project=project,

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shipyard.store.base import Base, utcnow
+from shipyard.tracking.entities import LOOKUP_TAG
 
 __all__ = [
     "EnvironmentRow",
@@ -158,7 +159,17 @@ class TagRow(Base):
     key: Mapped[str] = mapped_column(String(_KEY), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (_CLUSTERED,)
+    __table_args__ = (
+        # Only the tag looked up by value (a step's cache key: a short hex digest);
+        # other tag values may be long text, which a B-tree cannot always hold.
+        Index(
+            "ix_run_tags_lookup",
+            "value",
+            sqlite_where=text(f"key = '{LOOKUP_TAG}'"),
+            postgresql_where=text(f"key = '{LOOKUP_TAG}'"),
+        ),
+        _CLUSTERED,
+    )
 
 
 class MetricChunkRow(Base):

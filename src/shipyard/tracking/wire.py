@@ -27,6 +27,7 @@ from shipyard.tracking.entities import (
     Resources,
     Run,
     RunDetail,
+    RunOutcome,
     RunPage,
     RunSpec,
     RunStatus,
@@ -46,6 +47,8 @@ __all__ = [
     "history_page_to_wire",
     "number_from_wire",
     "number_to_wire",
+    "outcome_from_wire",
+    "outcome_to_wire",
     "page_from_wire",
     "page_to_wire",
     "points_json",
@@ -162,6 +165,24 @@ def batch_from_wire(
     for i, (run_id, key, value, step, stamp) in enumerate(metrics):
         rows.append((run_id, key, number_from_wire(value, f"metrics[{i}] value"), step, stamp))
     return LogBatch(rows, [(r, k, v) for r, k, v in params], [(r, k, v) for r, k, v in tags])
+
+
+def outcome_to_wire(outcome: RunOutcome) -> dict[str, Any]:
+    return {
+        "status": RunStatus(outcome.status).value,
+        "resources": outcome.resources.to_dict(),
+        "params": dict(outcome.params),
+        "metrics": {k: number_to_wire(float(v)) for k, v in outcome.metrics.items()},
+        "tags": dict(outcome.tags),
+    }
+
+
+def outcome_from_wire(body: Mapping[str, Any], resources: Resources) -> RunOutcome:
+    """An outcome from a body already checked for shape (the route's schema does that)."""
+    metrics = {k: number_from_wire(v, f"metric {k!r}") for k, v in body["metrics"].items()}
+    return RunOutcome(
+        RunStatus(body["status"]), resources, dict(body["params"]), metrics, dict(body["tags"])
+    )
 
 
 # -- reading side ------------------------------------------------------------------

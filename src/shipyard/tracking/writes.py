@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shipyard.core.errors import Conflict
 from shipyard.core.principal import Principal, Role
@@ -175,7 +174,11 @@ def _upsert(conn: Connection, which: str) -> Any:
     stmt = _UPSERTS.get((dialect, which))
     if stmt is not None:
         return stmt
-    module: Any = sqlite if dialect == "sqlite" else postgresql
+    # Imported when used: each dialect's module costs tens of milliseconds at start-up.
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite as module
+    else:
+        from sqlalchemy.dialects import postgresql as module  # type: ignore[no-redef]
     if which == "params":
         stmt = module.insert(_params).on_conflict_do_nothing(index_elements=["run_id", "key"])
         # Its row count decides whether stored values need checking (SQLAlchemy 2.1
