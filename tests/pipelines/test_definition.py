@@ -54,6 +54,21 @@ def test_an_output_cannot_be_used_as_a_value_in_the_body() -> None:
         branching.plan()
 
 
+def test_a_cycle_cannot_be_built_even_with_an_output_kept_from_another_plan() -> None:
+    kept: list[object] = []
+
+    @pipeline
+    def leaking() -> None:
+        # The second plan's "numbers" would need its own "total" first: a cycle,
+        # were an output of the first plan accepted.
+        out = total(kept[0] if kept else 1.0)
+        kept.append(numbers(out))
+
+    assert [s.upstream() for s in leaking.plan().steps] == [[], ["total"]]
+    with pytest.raises(InvalidInput, match="output of step 'numbers' from another pipeline"):
+        leaking.plan()
+
+
 def test_plain_arguments_must_be_json() -> None:
     @pipeline
     def framed() -> None:

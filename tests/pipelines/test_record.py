@@ -3,6 +3,7 @@ briefly and written together, never lost, and found again by their cache key."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_kept_back_records_are_written_soon_without_another_write(workspace: Pat
         while _status(ctx, step) is RunStatus.RUNNING and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _status(ctx, step) is RunStatus.FINISHED
-        assert recorder.cached("k" * 64) == OUTPUT
+        assert ctx.tracking.tagged_run("steps", "k" * 64, OUTPUT_TAG) is not None
         assert _status(ctx, recorder.hit_ids["b"]) is RunStatus.FINISHED
 
 
@@ -63,6 +64,14 @@ def test_the_cache_finds_the_newest_finished_run_of_a_key_and_nothing_else(
         recorder.end(broken, RunStatus.FINISHED, tags={OUTPUT_TAG: "not json"})
         assert recorder.cached("k2") is None  # an unreadable output is a miss, not an error
         assert Recorder(ctx, "other").cached("k1") is None  # another pipeline's cache
+        gone = recorder.start("a", {LOOKUP_TAG: "k3"}, parent)
+        recorder.end(gone, RunStatus.FINISHED, tags={OUTPUT_TAG: json.dumps(OUTPUT.to_dict())})
+        assert recorder.cached("k3") is None  # its output is not in the store: run again
+        held = ctx.project_objects.put_bytes(b"[1]")
+        kept = StoredValue("json", held.digest.hex, held.size)
+        again = recorder.start("a", {LOOKUP_TAG: "k3"}, parent)
+        recorder.end(again, RunStatus.FINISHED, tags={OUTPUT_TAG: json.dumps(kept.to_dict())})
+        assert recorder.cached("k3") == kept
 
 
 def test_cached_steps_are_recorded_as_runs_with_their_ids(workspace: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -161,6 +162,8 @@ class Output:
     """What a step call returns while a pipeline is planned: the future value of that step."""
 
     node: str
+    plan: int = field(default=0, compare=False, repr=False)
+    """Which planning made it: an output kept from another plan is refused."""
 
     def __bool__(self) -> bool:
         raise InvalidInput(
@@ -215,8 +218,12 @@ class Plan:
         return found
 
 
+_SERIALS = itertools.count(1)
+
+
 class _Planner:
     def __init__(self) -> None:
+        self.serial = next(_SERIALS)
         self.steps: list[PlannedStep] = []
         self.counts: dict[str, int] = {}
 
@@ -240,9 +247,17 @@ class _Planner:
         waits = [after] if isinstance(after, Output) else list(after)
         if not all(isinstance(item, Output) for item in waits):
             raise InvalidInput(f"step {step.name!r}: after= takes outputs of other steps")
+        for value in [*args, *kwargs.values(), *waits]:
+            if isinstance(value, Output) and value.plan != self.serial:
+                # Only outputs of steps already called in this plan: so no cycle can form.
+                raise InvalidInput(
+                    f"step {step.name!r} was given the output of step {value.node!r} from "
+                    "another pipeline plan",
+                    hint="pass outputs of steps called earlier in the same pipeline body",
+                )
         planned = PlannedStep(node, step, tuple(args), dict(kwargs), tuple(o.node for o in waits))
         self.steps.append(planned)
-        return Output(node)
+        return Output(node, self.serial)
 
 
 DATA_KEY = "shipyard.data"

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from shipyard.core.digest import Digest
 from shipyard.core.errors import ShipyardError
 from shipyard.pipelines.cache import OUTPUT_TAG
 from shipyard.pipelines.values import StoredValue
@@ -172,14 +173,16 @@ class Recorder:
             return runs[len(hits) :]
 
     def cached(self, key: str) -> StoredValue | None:
-        """The output of a finished step run with this cache key, if any."""
+        """The output of a finished step run with this cache key, if it is still held."""
         found = self.backend.tagged_run(self.experiment, key, OUTPUT_TAG)
         if found is None or found[1] is None:
             return None
         try:
-            return StoredValue.from_dict(json.loads(found[1]))
+            stored = StoredValue.from_dict(json.loads(found[1]))
         except (ValueError, TypeError):
             return None
+        # An output collected since (gc) or never pushed here is a miss: run it again.
+        return stored if self.context.project_objects.has(Digest(stored.digest)) else None
 
     def children(self, pipeline_run: str) -> list[Run]:
         """The step runs of one pipeline run, in the order they started."""
