@@ -130,6 +130,12 @@ def _server(app: typer.Typer) -> None:
     app.command()(server)
 
 
+def _ui(app: typer.Typer) -> None:
+    from shipyard.ui.commands import ui
+
+    app.command()(ui)
+
+
 def _serving(app: typer.Typer) -> None:
     from shipyard.serving.commands import deploy_app, serve
 
@@ -193,6 +199,7 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _store: ("db",),
     _auth: ("users", "tokens", "audit"),
     _server: ("server",),
+    _ui: ("ui",),
     _serving: ("serve", "deploy"),
     _client: ("login", "logout", "whoami"),
     _registry: ("keys", "models", "ci"),

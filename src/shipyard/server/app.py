@@ -131,8 +131,18 @@ def create_app(ctx: Context) -> FastAPI:
             public.include_router(module.public_router)
     app.include_router(public)
     app.include_router(api)
+    _install_ui(app)
     install_openapi(app)
     return app
+
+
+def _install_ui(app: FastAPI) -> None:
+    """The web UI at ``/`` (its assets read once, here) and the browser's session routes."""
+    from shipyard.ui.assets import Assets
+    from shipyard.ui.routes import router as ui_router
+
+    app.state.ui_assets = Assets()
+    app.include_router(ui_router)
 
 
 class LiveOut(BaseModel):

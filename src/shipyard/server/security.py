@@ -1,4 +1,5 @@
-"""Who is asking: bearer tokens turned into a per-request context.
+"""Who is asking: bearer tokens (or a browser's session cookie) turned into a
+per-request context.
 
 Every route under ``/api`` depends on :func:`request_context`, so no route can
 forget authentication; authorisation is then checked by the services, with the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +27,14 @@ from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Principal
 from shipyard.store.base import utcnow
 
-__all__ = ["BEARER_SCHEME", "PrincipalCache", "bearer_token", "request_context"]
+__all__ = [
+    "BEARER_SCHEME",
+    "PrincipalCache",
+    "authenticate",
+    "bearer_token",
+    "request_context",
+    "request_token",
+]
 
 CACHE_SECONDS = 5.0
 BEARER_SCHEME = "bearer"
@@ -99,21 +108,46 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def request_context(
-    request: Request,
-    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_DECLARED)] = None,
-) -> Context:
-    """The context of this request: the server's stores, acting for the token's principal."""
+def request_token(request: Request) -> str:
+    """The token of this request: the ``Authorization`` header's, else the browser's
+    session cookie (then a write must carry the CSRF header: :mod:`shipyard.ui.cookies`)."""
+    from shipyard.ui.cookies import check_csrf, session_token
+
+    if "authorization" in request.headers:
+        return bearer_token(request)
+    cookie = session_token(request)
+    if cookie is None:
+        return bearer_token(request)  # raises, naming the header
+    check_csrf(request)
+    return cookie
+
+
+def authenticate(request: Request, token: str) -> Principal:
+    """The principal a token stands for: the local owner for the key of ``shipyard ui``,
+    else the user or token the metadata store knows (cached a few seconds)."""
     from shipyard.auth.service import AuthService
 
     base: Context = request.app.state.ctx
+    ui_key: str | None = getattr(request.app.state, "ui_key", None)
+    if ui_key is not None and hmac.compare_digest(token.encode(), ui_key.encode()):
+        return base.principal
     cache: PrincipalCache = request.app.state.principals
-    token = bearer_token(request)
     key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     principal = cache.get(key)
     if principal is None:
         principal = AuthService(base.db).authenticate(token)
         cache.put(key, principal)
+    return principal
+
+
+def request_context(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_DECLARED)] = None,
+) -> Context:
+    """The context of this request: the server's stores, acting for the token's principal."""
+    base: Context = request.app.state.ctx
+    token = request_token(request)
+    principal = authenticate(request, token)
     client = request.client.host if request.client else "unknown"
     token_id = token.split("_")[1] if token.count("_") >= 2 else "?"
     ctx = base.as_principal(dataclasses.replace(principal, source=f"{client} token:{token_id}"))
