@@ -39,6 +39,11 @@ def page(request: Request) -> Response:
     return _assets(request).index()
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return secured(Response(status_code=204))  # no icon: and no 404 in the browser's console
+
+
 @router.get("/assets/{name}")
 def asset(name: str, request: Request) -> Response:
     return _assets(request).asset(name)
