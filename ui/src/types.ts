@@ -1,0 +1,174 @@
+// The shapes the page reads from the API, and small readers that tolerate the
+// variants it may meet (a metric as a number, a non-finite string, or an object).
+
+export type Role = "viewer" | "contributor" | "maintainer" | "admin";
+
+export interface Session {
+  user: string | null;
+  projects: string[];
+  project: string | null;
+  roles: Record<string, Role>;
+  admin: boolean;
+  login: boolean;
+}
+
+export type MetricValue = number | "nan" | "inf" | "-inf";
+export type MetricEntry =
+  | MetricValue
+  | { value: MetricValue; step?: number; timestamp_ms?: number };
+
+export interface Run {
+  id: string;
+  project: string;
+  experiment: string;
+  name: string;
+  status: string;
+  start_time: string | null;
+  end_time: string | null;
+  created_by: string;
+  parent_id: string | null;
+  params: Record<string, string>;
+  metrics: Record<string, MetricEntry>;
+  metric_steps?: Record<string, number>;
+  metric_timestamps?: Record<string, number>;
+  tags: Record<string, string>;
+  resources?: Record<string, number | null> | null;
+  cost?: number | null;
+  host?: string | null;
+  command?: string | null;
+  exit_code?: number | null;
+  git?: { commit: string | null; branch: string | null; dirty: boolean | null } | null;
+}
+
+export interface RunPage {
+  runs: Run[];
+  next_page_token: string | null;
+}
+
+export interface FileEntry {
+  path: string;
+  size?: number | null;
+  digest?: string | null;
+  blake3?: string | null;
+}
+
+export interface RunDetail extends Run {
+  inputs?: FileEntry[];
+  artifacts?: FileEntry[];
+  children?: (Run | { id: string; name?: string })[];
+  environment?: { python?: string; platform?: string; packages?: Record<string, string> } | null;
+}
+
+export interface Point {
+  step: number;
+  timestamp_ms?: number;
+  value: MetricValue;
+}
+
+export interface Bucket {
+  start_step: number;
+  end_step: number;
+  count: number;
+  first: Point;
+  last: Point;
+  min: Point;
+  max: Point;
+}
+
+export interface Summary {
+  key: string;
+  count: number;
+  buckets: Bucket[];
+}
+
+export interface Experiment {
+  name: string;
+  run_count: number;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  uri?: string;
+  aliases: string[];
+  flavor?: string | null;
+  size?: number | null;
+  signed?: boolean;
+  signer?: string | null;
+  run_id?: string | null;
+  source?: string | null;
+  description?: string | null;
+  created_at: string;
+  created_by: string;
+  manifest_digest?: string | null;
+  files?: FileEntry[];
+  schema?: unknown;
+  lineage?: {
+    run?: { id: string; name?: string; experiment?: string } | null;
+    git?: Record<string, unknown> | null;
+    params?: Record<string, string>;
+    metrics?: Record<string, MetricEntry>;
+    tags?: Record<string, string>;
+    inputs?: FileEntry[];
+    environment?: Record<string, unknown> | null;
+  } | null;
+  metrics?: Record<string, MetricEntry>;
+  evaluations?: Record<string, unknown>[];
+}
+
+export interface Model {
+  name: string;
+  latest_version: number | null;
+  version_count: number;
+  aliases: Record<string, number>;
+  card: Record<string, string>;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  versions?: ModelVersion[];
+}
+
+export interface GateResult {
+  gate?: string;
+  check?: string;
+  passed?: boolean;
+  evidence?: string;
+}
+
+export interface AliasEvent {
+  seq: number;
+  alias: string;
+  action: string;
+  from_version: number | null;
+  to_version: number | null;
+  principal: string;
+  time: string;
+  reason: string;
+  evaluation: { passed?: boolean; gates?: GateResult[] } | null;
+}
+
+/** A metric as a number (NaN and ±Infinity for the non-finite spellings), or null. */
+export function metricNumber(entry: MetricEntry | undefined | null): number | null {
+  if (entry === undefined || entry === null) return null;
+  const value = typeof entry === "object" ? entry.value : entry;
+  if (typeof value === "number") return value;
+  if (value === "nan") return Number.NaN;
+  if (value === "inf") return Number.POSITIVE_INFINITY;
+  if (value === "-inf") return Number.NEGATIVE_INFINITY;
+  return null;
+}
+
+export function metricStep(run: Run, key: string): number | null {
+  const entry = run.metrics[key];
+  if (typeof entry === "object" && entry !== null && typeof entry.step === "number") {
+    return entry.step;
+  }
+  const step = run.metric_steps?.[key];
+  return typeof step === "number" ? step : null;
+}
+
+export function canMaintain(session: Session, project: string): boolean {
+  if (session.admin) return true;
+  const role = session.roles[project];
+  return role === "maintainer" || role === "admin";
+}
