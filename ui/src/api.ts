@@ -136,11 +136,7 @@ export function get<T>(url: string, signal?: AbortSignal): Promise<T> {
 }
 
 /** Run `work` over `items`, at most `limit` at a time (charts fetch many summaries). */
-export async function pooled<I, O>(
-  items: I[],
-  limit: number,
-  work: (item: I) => Promise<O>,
-): Promise<O[]> {
+export async function pooled<I, O>(items: I[], limit: number, work: (item: I) => Promise<O>): Promise<O[]> {
   const results: O[] = new Array<O>(items.length);
   let next = 0;
   async function worker(): Promise<void> {

@@ -113,6 +113,10 @@ export class Chart {
   private readonly note: HTMLElement;
   private readonly series: Series[];
   private readonly title: string;
+  private xScale: Scale | null = null;
+  /** Per series, the drawn points (unsmoothed values), for the hover readout. */
+  private lines: { x: number; y: number }[][] = [];
+  private cursor: SVGLineElement | null = null;
 
   constructor(title: string, series: Series[], options: ChartOptions, testid = "metric-chart") {
     this.title = title;
@@ -149,10 +153,6 @@ export class Chart {
     this.svg.addEventListener("mouseleave", () => this.clearHover());
     this.update(options);
   }
-
-  private xScale: Scale | null = null;
-  private lines: { x: number; y: number }[][] = [];
-  private cursor: SVGLineElement | null = null;
 
   update(options: ChartOptions): void {
     const svg = this.svg;
@@ -239,7 +239,7 @@ export class Chart {
           const px = x(p.x);
           const py = y(v);
           (segments[segments.length - 1] as string[]).push(`${px.toFixed(1)},${py.toFixed(1)}`);
-          line.push({ x: p.x, y: se.points[k]!.y });
+          line.push({ x: p.x, y: p.y });
         } else if ((segments[segments.length - 1] as string[]).length) {
           segments.push([]);
         }
@@ -250,9 +250,7 @@ export class Chart {
       });
       this.lines.push(line);
       if (band.length > 1 && se.points.some((p) => p.hi !== p.lo)) {
-        svg.append(
-          s("polygon", { points: band.concat(upper.reverse()).join(" "), class: `band ${cls}` }),
-        );
+        svg.append(s("polygon", { points: band.concat(upper.reverse()).join(" "), class: `band ${cls}` }));
       }
       for (const seg of segments) {
         if (seg.length > 1) {
@@ -282,26 +280,25 @@ export class Chart {
     const px = ((event.clientX - rect.left) / rect.width) * W;
     let best: { x: number; y: number } | null = null;
     const parts: string[] = [];
-    this.lines.forEach((line, i) => {
+    for (const [i, line] of this.lines.entries()) {
       let near: { x: number; y: number } | null = null;
       for (const p of line) {
         if (!near || Math.abs(x(p.x) - px) < Math.abs(x(near.x) - px)) near = p;
       }
-      if (near) {
-        if (!best) best = near;
-        const label = this.series.length > 1 ? `${this.series[i]!.label}: ` : "";
-        parts.push(`${label}${num(near.y)}`);
-      }
-    });
+      if (!near) continue;
+      best ??= near;
+      const label = this.series.length > 1 ? `${this.series[i]?.label ?? ""}: ` : "";
+      parts.push(`${label}${num(near.y)}`);
+    }
     if (!best) return;
-    const at = x((best as { x: number }).x).toFixed(1);
+    const at = x(best.x).toFixed(1);
     if (!this.cursor) {
       this.cursor = s("line", { y1: M.top, y2: H - M.bottom, class: "cursor" });
       this.svg.append(this.cursor);
     }
     this.cursor.setAttribute("x1", at);
     this.cursor.setAttribute("x2", at);
-    this.readout.textContent = `step ${(best as { x: number }).x} · ${parts.join(" · ")}`;
+    this.readout.textContent = `step ${best.x} · ${parts.join(" · ")}`;
   }
 
   private clearHover(): void {

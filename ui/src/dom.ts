@@ -83,32 +83,18 @@ export function uid(prefix: string): string {
 }
 
 /** A two-column table of key/value rows (keys are row headers). */
-export function kvTable(
-  caption: string,
-  rows: [string, Child][],
-  attrs?: Attrs,
-): HTMLTableElement {
+export function kvTable(caption: string, rows: [string, Child][], attrs?: Attrs): HTMLTableElement {
   const body = h("tbody");
   const frag = document.createDocumentFragment();
   for (const [key, value] of rows) {
     frag.append(h("tr", {}, h("th", { scope: "row" }, key), h("td", {}, value)));
   }
   body.append(frag);
-  return h(
-    "table",
-    { class: "kv", ...attrs },
-    h("caption", { class: "visually-hidden" }, caption),
-    body,
-  );
+  return h("table", { class: "kv", ...attrs }, h("caption", { class: "visually-hidden" }, caption), body);
 }
 
 /** A table with a header row; `rows` are arrays of cells. */
-export function table(
-  caption: string,
-  columns: string[],
-  rows: Child[][],
-  attrs?: Attrs,
-): HTMLTableElement {
+export function table(caption: string, columns: string[], rows: Child[][], attrs?: Attrs): HTMLTableElement {
   const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c)));
   const body = h("tbody");
   const frag = document.createDocumentFragment();

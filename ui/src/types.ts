@@ -13,9 +13,7 @@ export interface Session {
 }
 
 export type MetricValue = number | "nan" | "inf" | "-inf";
-export type MetricEntry =
-  | MetricValue
-  | { value: MetricValue; step?: number; timestamp_ms?: number };
+export type MetricEntry = MetricValue | { value: MetricValue; step?: number; timestamp_ms?: number };
 
 export interface Run {
   id: string;

@@ -29,12 +29,7 @@ export function errorBox(err: unknown, what?: string, heading?: string): HTMLEle
 
 export function section(title: string, ...children: Child[]): HTMLElement {
   const id = uid("section");
-  return h(
-    "section",
-    { class: "panel", "aria-labelledby": id },
-    h("h2", { id }, title),
-    ...children,
-  );
+  return h("section", { class: "panel", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
 export function empty(text: string): HTMLElement {
@@ -103,7 +98,9 @@ export function confirmDialog(options: ConfirmOptions): void {
     event.preventDefault();
     const reason = reasonField?.value.trim() ?? "";
     if (options.reason?.required && !reason) {
-      error.replaceChildren(errorBox(new Error("Give a reason: it is kept in the history."), undefined, "Check the form"));
+      error.replaceChildren(
+        errorBox(new Error("Give a reason: it is kept in the history."), undefined, "Check the form"),
+      );
       reasonField?.focus();
       return;
     }

@@ -22,12 +22,23 @@ interface Row {
 
 export async function comparePage(ctx: PageContext): Promise<void> {
   ctx.setTitle("Compare runs");
-  const ids = [...new Set((ctx.query.get("ids") ?? "").split(",").map((s) => s.trim()).filter(Boolean))];
+  const ids = [
+    ...new Set(
+      (ctx.query.get("ids") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (ids.length < 2 || ids.length > MAX) {
     replace(
       ctx.main,
       h("h1", {}, "Compare runs"),
-      errorBox(new Error(`Choose between 2 and ${MAX} runs to compare (${ids.length} given).`)),
+      errorBox(
+        new Error(`Choose between 2 and ${MAX} runs to compare (${ids.length} given).`),
+        undefined,
+        "Nothing to compare",
+      ),
       h("p", {}, h("a", { href: "#/runs" }, "Select runs in the runs table")),
     );
     return;
@@ -103,20 +114,36 @@ function labelOf(run: RunDetail, runs: RunDetail[]): string {
 
 function compareTable(runs: RunDetail[]): HTMLElement {
   const rows: Row[] = [];
-  const add = (group: string, label: string, get: (r: RunDetail) => string | null, cell?: (r: RunDetail) => Child): void => {
+  const add = (
+    group: string,
+    label: string,
+    get: (r: RunDetail) => string | null,
+    cell?: (r: RunDetail) => Child,
+  ): void => {
     const values = runs.map(get);
     rows.push({ group, label, values, cells: runs.map((r, i) => (cell ? cell(r) : (values[i] ?? "–"))) });
   };
   add("Run", "Experiment", (r) => r.experiment);
-  add("Run", "Status", (r) => r.status, (r) => statusBadge(r.status));
-  add("Run", "Started", (r) => r.start_time, (r) => time(r.start_time));
+  add(
+    "Run",
+    "Status",
+    (r) => r.status,
+    (r) => statusBadge(r.status),
+  );
+  add(
+    "Run",
+    "Started",
+    (r) => r.start_time,
+    (r) => time(r.start_time),
+  );
   add("Run", "Duration", (r) => duration(runSeconds(r)));
   add("Run", "Cost", (r) => cost(r.cost));
   add("Run", "Created by", (r) => r.created_by);
   const keys = (pick: (r: RunDetail) => Record<string, unknown>): string[] =>
     [...new Set(runs.flatMap((r) => Object.keys(pick(r) ?? {})))].sort();
   for (const k of keys((r) => r.params)) add("Params", k, (r) => r.params?.[k] ?? null);
-  for (const k of keys((r) => r.metrics)) add("Metrics", k, (r) => (k in (r.metrics ?? {}) ? metric(r.metrics[k]) : null));
+  for (const k of keys((r) => r.metrics))
+    add("Metrics", k, (r) => (k in (r.metrics ?? {}) ? metric(r.metrics[k]) : null));
   for (const k of keys((r) => r.tags)) add("Tags", k, (r) => r.tags?.[k] ?? null);
 
   const head = h(
@@ -131,7 +158,9 @@ function compareTable(runs: RunDetail[]): HTMLElement {
   for (const row of rows) {
     if (row.group !== group) {
       group = row.group;
-      frag.append(h("tr", { class: "group" }, h("th", { scope: "colgroup", colspan: runs.length + 1 }, group)));
+      frag.append(
+        h("tr", { class: "group" }, h("th", { scope: "colgroup", colspan: runs.length + 1 }, group)),
+      );
     }
     const differs = new Set(row.values).size > 1;
     frag.append(
@@ -154,6 +183,11 @@ function compareTable(runs: RunDetail[]): HTMLElement {
       h("thead", {}, head),
       body,
     ),
-    h("p", { class: "legend-note" }, h("span", { class: "diff-sample" }, "Highlighted"), " rows differ between runs."),
+    h(
+      "p",
+      { class: "legend-note" },
+      h("span", { class: "diff-sample" }, "Highlighted"),
+      " rows differ between runs.",
+    ),
   );
 }

@@ -4,11 +4,7 @@ import { request } from "../api";
 import { h, replace } from "../dom";
 import { errorBox } from "../ui";
 
-export function loginPage(
-  main: HTMLElement,
-  setTitle: (title: string) => void,
-  loggedIn: () => void,
-): void {
+export function loginPage(main: HTMLElement, setTitle: (title: string) => void, loggedIn: () => void): void {
   setTitle("Log in");
   const user = h("input", {
     id: "login-user",

@@ -103,7 +103,13 @@ function cardFields(model: Model): HTMLElement {
       ".",
     ),
     missing.length
-      ? h("p", { class: "meta" }, `Not written yet: ${missing.join(", ")} (`, h("code", {}, "shipyard models describe"), ").")
+      ? h(
+          "p",
+          { class: "meta" },
+          `Not written yet: ${missing.join(", ")} (`,
+          h("code", {}, "shipyard models describe"),
+          ").",
+        )
       : null,
   );
 }
@@ -124,7 +130,11 @@ function aliasesTable(
       h("td", {}, h("a", { href: route("models", model.name, "versions", version) }, `v${version}`)),
     ];
     if (maintainer) {
-      const button = h("button", { type: "button", "data-testid": "alias-rollback", "data-alias": alias }, "Roll back");
+      const button = h(
+        "button",
+        { type: "button", "data-testid": "alias-rollback", "data-alias": alias },
+        "Roll back",
+      );
       button.addEventListener("click", () =>
         confirmDialog({
           title: `Roll back @${alias}?`,
@@ -135,13 +145,16 @@ function aliasesTable(
               `@${alias} of ${model.name} points at v${version}. Rolling back moves it to the version it pointed at before (recorded like any move).`,
             ),
           ],
-          confirm: "Roll back",
+          confirm: "Confirm rollback",
           reason: { label: "Reason (kept in the history)", testid: "rollback-reason", required: true },
           action: async (reason) => {
-            await request<unknown>(`${apiPath("projects", project, "models", model.name, "aliases", alias)}/rollback`, {
-              method: "POST",
-              body: { reason },
-            });
+            await request<unknown>(
+              `${apiPath("projects", project, "models", model.name, "aliases", alias)}/rollback`,
+              {
+                method: "POST",
+                body: { reason },
+              },
+            );
             await moved(`Rolled back @${alias}.`);
           },
         }),
@@ -180,18 +193,39 @@ function moveForm(
     spellcheck: "false",
     "data-testid": "alias-name",
   });
-  const datalist = h("datalist", { id: listId }, ...Object.keys(model.aliases ?? {}).sort().map((a) => h("option", { value: a })));
+  const datalist = h(
+    "datalist",
+    { id: listId },
+    ...Object.keys(model.aliases ?? {})
+      .sort()
+      .map((a) => h("option", { value: a })),
+  );
   const versionSelect = h("select", { id: versionId, required: true, "data-testid": "alias-version" });
   for (const v of versions) {
     const tags = v.aliases?.length ? ` (${v.aliases.map((a) => `@${a}`).join(", ")})` : "";
     versionSelect.append(h("option", { value: v.version }, `v${v.version}${tags}`));
   }
-  const reason = h("textarea", { id: reasonId, rows: 3, maxlength: 2000, required: true, "data-testid": "alias-reason" });
-  const submit = h("button", { type: "submit", class: "primary", "data-testid": "alias-submit" }, "Move alias…");
+  const reason = h("textarea", {
+    id: reasonId,
+    rows: 3,
+    maxlength: 2000,
+    required: true,
+    "data-testid": "alias-reason",
+  });
+  const submit = h(
+    "button",
+    { type: "submit", class: "primary", "data-testid": "alias-submit" },
+    "Move alias…",
+  );
   const error = h("div", { class: "form-error" });
   const form = h(
     "form",
-    { class: "move-alias", "data-testid": "move-alias", "aria-labelledby": `${aliasId}-title`, novalidate: true },
+    {
+      class: "move-alias",
+      "data-testid": "move-alias",
+      "aria-labelledby": `${aliasId}-title`,
+      novalidate: true,
+    },
     h("h3", { id: `${aliasId}-title` }, "Move alias"),
     h(
       "div",
@@ -210,7 +244,8 @@ function moveForm(
     const version = Number(versionSelect.value);
     const why = reason.value.trim();
     let problem = "";
-    if (!ALIAS.test(alias)) problem = "An alias is a lower-case letter then up to 62 letters, digits, '_' or '-'.";
+    if (!ALIAS.test(alias))
+      problem = "An alias is a lower-case letter then up to 62 letters, digits, '_' or '-'.";
     else if (RESERVED.has(alias)) problem = `"${alias}" is reserved: choose another alias name.`;
     else if (!Number.isInteger(version) || version < 1) problem = "Choose a version.";
     else if (!why) problem = "Give a reason: it is kept in the history.";
@@ -233,7 +268,7 @@ function moveForm(
         ),
         h("p", { class: "quote" }, "Reason: ", why),
       ],
-      confirm: "Move alias",
+      confirm: "Confirm move",
       action: async () => {
         await request<unknown>(apiPath("projects", project, "models", model.name, "aliases", alias), {
           method: "PUT",
@@ -290,7 +325,11 @@ function versionsTable(name: string, versions: ModelVersion[]): HTMLElement {
       "table",
       { class: "grid", "data-testid": "versions-table" },
       h("caption", { class: "visually-hidden" }, `Versions of ${name}`),
-      h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: i >= 7 ? "num" : null }, c)))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: i >= 7 ? "num" : null }, c))),
+      ),
       body,
     ),
   );

@@ -14,7 +14,15 @@ export function aliasChips(name: string, aliases: Record<string, number>): HTMLE
     "ul",
     { class: "chips" },
     ...entries.map(([alias, version]) =>
-      h("li", {}, h("a", { href: route("models", name, "versions", version), class: "chip" }, `@${alias} → v${version}`)),
+      h(
+        "li",
+        {},
+        h(
+          "a",
+          { href: route("models", name, "versions", version), class: "chip" },
+          `@${alias} → v${version}`,
+        ),
+      ),
     ),
   );
 }
@@ -27,7 +35,15 @@ export async function modelsPage(ctx: PageContext): Promise<void> {
       ctx.main,
       h("h1", {}, "Models"),
       empty("No registered models in this project yet."),
-      h("p", {}, "Register one with ", h("code", {}, "run.log_model(…)"), " or ", h("code", {}, "shipyard models register"), "."),
+      h(
+        "p",
+        {},
+        "Register one with ",
+        h("code", {}, "run.log_model(…)"),
+        " or ",
+        h("code", {}, "shipyard models register"),
+        ".",
+      ),
     );
     return;
   }
@@ -40,7 +56,13 @@ export async function modelsPage(ctx: PageContext): Promise<void> {
         { "data-testid": "model-row" },
         h("td", {}, h("a", { href: route("models", m.name) }, m.name)),
         h("td", { class: "num" }, String(m.version_count)),
-        h("td", { class: "num" }, m.latest_version === null ? "–" : h("a", { href: route("models", m.name, "versions", m.latest_version) }, `v${m.latest_version}`)),
+        h(
+          "td",
+          { class: "num" },
+          m.latest_version === null
+            ? "–"
+            : h("a", { href: route("models", m.name, "versions", m.latest_version) }, `v${m.latest_version}`),
+        ),
         h("td", {}, aliasChips(m.name, m.aliases ?? {})),
         h("td", {}, m.card?.overview ?? ""),
         h("td", {}, time(m.updated_at)),

@@ -11,6 +11,8 @@ import { metricStep, type FileEntry, type Run, type RunDetail, type Summary } fr
 import { empty, errorBox, section, statusBadge } from "../ui";
 
 export const BUCKETS = 500;
+/** The shape of a run id (a ULID in Crockford base 32), as the API checks it. */
+const RUN_ID = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{5,25}$/;
 
 /** The run of a detail answer (the run's fields, or `{run: …, inputs, …}`). */
 export function detailOf(data: unknown): RunDetail {
@@ -26,12 +28,25 @@ export function fetchRun(id: string, signal: AbortSignal): Promise<RunDetail> {
 }
 
 export function fetchSummary(id: string, key: string, signal: AbortSignal): Promise<Summary> {
-  return get<Summary>(withQuery(apiPath("runs", id, "metric-history", "summary"), { key, buckets: BUCKETS }), signal);
+  return get<Summary>(
+    withQuery(apiPath("runs", id, "metric-history", "summary"), { key, buckets: BUCKETS }),
+    signal,
+  );
 }
 
 export async function runPage(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] as string;
   ctx.setTitle(`Run ${id}`);
+  if (!RUN_ID.test(id)) {
+    ctx.setTitle("Run not found");
+    replace(
+      ctx.main,
+      h("h1", {}, "Run not found"),
+      errorBox(new Error(`no run with id '${id}'`), undefined, "Not found"),
+      backToRuns(),
+    );
+    return;
+  }
   let run: RunDetail;
   try {
     run = await fetchRun(id, ctx.signal);
@@ -80,7 +95,11 @@ export async function runPage(ctx: PageContext): Promise<void> {
     const slot = slots.get(key) as HTMLElement;
     try {
       const data = await fetchSummary(run.id, key, ctx.signal);
-      const chart = new Chart(key, [{ label: run.name || run.id, points: summaryPoints(data) }], controls.options);
+      const chart = new Chart(
+        key,
+        [{ label: run.name || run.id, points: summaryPoints(data) }],
+        controls.options,
+      );
       controls.add(chart);
       replace(slot, chart.element);
     } catch (err) {
@@ -110,7 +129,11 @@ function summary(run: RunDetail): HTMLElement {
   if (run.host) rows.push(["Host", run.host]);
   if (run.git) {
     const git = run.git;
-    const text = [git.commit ? git.commit.slice(0, 12) : "no commit", git.branch ? `on ${git.branch}` : "", git.dirty ? "(dirty)" : ""]
+    const text = [
+      git.commit ? git.commit.slice(0, 12) : "no commit",
+      git.branch ? `on ${git.branch}` : "",
+      git.dirty ? "(dirty)" : "",
+    ]
       .filter(Boolean)
       .join(" ");
     rows.push(["Git", text]);
@@ -118,14 +141,20 @@ function summary(run: RunDetail): HTMLElement {
   const res = run.resources ?? {};
   if (typeof res.cpu_seconds === "number") rows.push(["CPU time", duration(res.cpu_seconds)]);
   if (typeof res.peak_rss_bytes === "number") rows.push(["Peak memory", bytes(res.peak_rss_bytes)]);
-  if (typeof res.gpu_seconds === "number" && res.gpu_seconds > 0) rows.push(["GPU time", duration(res.gpu_seconds)]);
+  if (typeof res.gpu_seconds === "number" && res.gpu_seconds > 0)
+    rows.push(["GPU time", duration(res.gpu_seconds)]);
   return kvTable("Run summary", rows, { "data-testid": "run-summary" });
 }
 
 function paramsTable(run: Run): HTMLElement {
   const keys = Object.keys(run.params ?? {}).sort();
   if (!keys.length) return empty("No params.");
-  return table("Params", ["Param", "Value"], keys.map((k) => [k, run.params[k] ?? ""]), { "data-testid": "run-params" });
+  return table(
+    "Params",
+    ["Param", "Value"],
+    keys.map((k) => [k, run.params[k] ?? ""]),
+    { "data-testid": "run-params" },
+  );
 }
 
 function metricsTable(run: Run): HTMLElement {
@@ -145,7 +174,12 @@ function metricsTable(run: Run): HTMLElement {
 export function tagsTable(tags: Record<string, string>): HTMLElement {
   const keys = Object.keys(tags).sort();
   if (!keys.length) return empty("No tags.");
-  return table("Tags", ["Tag", "Value"], keys.map((k) => [k, tags[k] ?? ""]), { "data-testid": "run-tags" });
+  return table(
+    "Tags",
+    ["Tag", "Value"],
+    keys.map((k) => [k, tags[k] ?? ""]),
+    { "data-testid": "run-tags" },
+  );
 }
 
 export function filesTable(caption: string, files: FileEntry[]): HTMLElement {
@@ -186,7 +220,11 @@ function environmentSection(run: RunDetail): HTMLElement | null {
           "details",
           {},
           h("summary", {}, `${packages.length} packages`),
-          table("Packages", ["Package", "Version"], packages.map(([name, version]) => [name, version])),
+          table(
+            "Packages",
+            ["Package", "Version"],
+            packages.map(([name, version]) => [name, version]),
+          ),
         )
       : null,
   );

@@ -62,7 +62,8 @@ function loadChosen(project: string): Chosen | null {
 /** The `n` keys most runs have (then by name): the columns shown before any choice. */
 function common(runs: Run[], kind: "params" | "metrics", n: number): string[] {
   const counts = new Map<string, number>();
-  for (const run of runs) for (const k of Object.keys(run[kind] ?? {})) counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const run of runs)
+    for (const k of Object.keys(run[kind] ?? {})) counts.set(k, (counts.get(k) ?? 0) + 1);
   return [...counts.entries()]
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .slice(0, n)
@@ -100,7 +101,11 @@ export async function runsPage(ctx: PageContext): Promise<void> {
     "data-testid": "runs-filter",
   });
   filterInput.value = filter;
-  const filterError = h("div", { id: filterErrorId, class: "filter-error", "data-testid": "runs-filter-error" });
+  const filterError = h("div", {
+    id: filterErrorId,
+    class: "filter-error",
+    "data-testid": "runs-filter-error",
+  });
   const experimentId = uid("experiment");
   const experimentSelect = h(
     "select",
@@ -110,12 +115,7 @@ export async function runsPage(ctx: PageContext): Promise<void> {
   const filterForm = h(
     "form",
     { class: "filter-bar", role: "search" },
-    h(
-      "p",
-      { class: "field grow" },
-      h("label", { for: filterId }, "Filter"),
-      filterInput,
-    ),
+    h("p", { class: "field grow" }, h("label", { for: filterId }, "Filter"), filterInput),
     h("p", { class: "field" }, h("label", { for: experimentId }, "Experiment"), experimentSelect),
     h("p", { class: "actions" }, h("button", { type: "submit" }, "Apply")),
   );
@@ -131,12 +131,23 @@ export async function runsPage(ctx: PageContext): Promise<void> {
 
   // The toolbar: column chooser, selection and compare.
   const chooser = h("details", { class: "column-chooser", "data-testid": "column-chooser" });
-  const compareButton = h("button", { type: "button", class: "primary", "data-testid": "compare-button" }, "Compare");
+  const compareButton = h(
+    "button",
+    { type: "button", class: "primary", "data-testid": "compare-button" },
+    "Compare",
+  );
   const selectionText = h("span", { class: "selection", role: "status" });
   compareButton.addEventListener("click", () => {
     location.hash = `#/compare?ids=${[...selected].map(encodeURIComponent).join(",")}`;
   });
-  const toolbar = h("div", { class: "toolbar" }, chooser, h("span", { class: "spacer" }), selectionText, compareButton);
+  const toolbar = h(
+    "div",
+    { class: "toolbar" },
+    chooser,
+    h("span", { class: "spacer" }),
+    selectionText,
+    compareButton,
+  );
 
   // The table and the paging controls.
   const thead = h("thead");
@@ -205,7 +216,9 @@ export async function runsPage(ctx: PageContext): Promise<void> {
         cell: (run) => {
           if (!(key in run.metrics)) return "";
           const step = metricStep(run, key);
-          return step === null ? metric(run.metrics[key]) : h("span", { title: `step ${step}` }, metric(run.metrics[key]));
+          return step === null
+            ? metric(run.metrics[key])
+            : h("span", { title: `step ${step}` }, metric(run.metrics[key]));
         },
       })),
     ];
@@ -213,7 +226,11 @@ export async function runsPage(ctx: PageContext): Promise<void> {
 
   function drawHeader(): void {
     const current = parseOrdering(order);
-    const row = h("tr", {}, h("th", { scope: "col", class: "select-col" }, h("span", { class: "visually-hidden" }, "Select")));
+    const row = h(
+      "tr",
+      {},
+      h("th", { scope: "col", class: "select-col" }, h("span", { class: "visually-hidden" }, "Select")),
+    );
     for (const col of columns()) {
       const th = h("th", { scope: "col", class: col.numeric ? "num" : null });
       if (col.sortKey) {
@@ -223,12 +240,22 @@ export async function runsPage(ctx: PageContext): Promise<void> {
           "button",
           { type: "button", class: "sort", "data-sort": col.sortKey },
           col.label,
-          h("span", { class: "sort-mark", "aria-hidden": "true" }, active === "asc" ? " ▲" : active === "desc" ? " ▼" : ""),
+          h(
+            "span",
+            { class: "sort-mark", "aria-hidden": "true" },
+            active === "asc" ? " ▲" : active === "desc" ? " ▼" : "",
+          ),
         );
         const key = col.sortKey;
         button.addEventListener("click", () => {
           const direction: Direction =
-            current?.key === key ? (current.direction === "asc" ? "desc" : "asc") : key.startsWith("metrics.") || key === "start_time" ? "desc" : "asc";
+            current?.key === key
+              ? current.direction === "asc"
+                ? "desc"
+                : "asc"
+              : key.startsWith("metrics.") || key === "start_time"
+                ? "desc"
+                : "asc";
           order = `${key} ${direction}`;
           void reload();
         });
@@ -336,7 +363,11 @@ export async function runsPage(ctx: PageContext): Promise<void> {
 
   function updateStatus(): void {
     const shown = `${rows.length} run${rows.length === 1 ? "" : "s"} shown`;
-    status.textContent = next ? `${shown}; more to load` : rows.length ? `${shown}; that is all` : "No runs match.";
+    status.textContent = next
+      ? `${shown}; more to load`
+      : rows.length
+        ? `${shown}; that is all`
+        : "No runs match.";
     more.hidden = next === null;
     more.disabled = loading;
   }
@@ -404,7 +435,8 @@ export async function runsPage(ctx: PageContext): Promise<void> {
       rows = page.runs;
       next = page.next_page_token;
       noteKeys(rows);
-      if (chosen === null) chosen = { params: common(rows, "params", 3), metrics: common(rows, "metrics", 4) };
+      if (chosen === null)
+        chosen = { params: common(rows, "params", 3), metrics: common(rows, "metrics", 4) };
       redraw();
     } catch (err) {
       if (isAbort(err) || mine !== generation) return;

@@ -14,15 +14,30 @@ export async function versionPage(ctx: PageContext): Promise<void> {
   const name = ctx.params[0] as string;
   const number = ctx.params[1] as string;
   ctx.setTitle(`${name} v${number} · Models`);
-  const back = h("p", { class: "crumbs" }, h("a", { href: "#/models" }, "Models"), " / ", h("a", { href: route("models", name) }, name), ` / v${number}`);
+  const back = h(
+    "p",
+    { class: "crumbs" },
+    h("a", { href: "#/models" }, "Models"),
+    " / ",
+    h("a", { href: route("models", name) }, name),
+    ` / v${number}`,
+  );
   if (!/^[1-9][0-9]{0,8}$/.test(number)) {
-    replace(ctx.main, back, h("h1", {}, "Version not found"), errorBox(new Error(`"${number}" is not a version number.`)));
+    replace(
+      ctx.main,
+      back,
+      h("h1", {}, "Version not found"),
+      errorBox(new Error(`"${number}" is not a version number.`), undefined, "Not found"),
+    );
     ctx.setTitle("Version not found");
     return;
   }
   let v: ModelVersion;
   try {
-    v = await get<ModelVersion>(apiPath("projects", ctx.project, "models", name, "versions", number), ctx.signal);
+    v = await get<ModelVersion>(
+      apiPath("projects", ctx.project, "models", name, "versions", number),
+      ctx.signal,
+    );
   } catch (err) {
     if (err instanceof ApiError && (err.notFound || err.status === 422)) {
       ctx.setTitle("Version not found");
@@ -65,7 +80,12 @@ export async function versionPage(ctx: PageContext): Promise<void> {
     section(
       "Metrics",
       metricKeys.length
-        ? table("Metrics", ["Metric", "Value"], metricKeys.map((k) => [k, metric(metrics[k])]), { "data-testid": "version-metrics" })
+        ? table(
+            "Metrics",
+            ["Metric", "Value"],
+            metricKeys.map((k) => [k, metric(metrics[k])]),
+            { "data-testid": "version-metrics" },
+          )
         : empty("No metrics."),
     ),
     evaluations(v),
@@ -73,7 +93,13 @@ export async function versionPage(ctx: PageContext): Promise<void> {
     section(
       "Lineage",
       h("h3", {}, "Params"),
-      paramKeys.length ? table("Params", ["Param", "Value"], paramKeys.map((k) => [k, params[k] ?? ""])) : empty("No params."),
+      paramKeys.length
+        ? table(
+            "Params",
+            ["Param", "Value"],
+            paramKeys.map((k) => [k, params[k] ?? ""]),
+          )
+        : empty("No params."),
       h("h3", {}, "Inputs"),
       filesTable("Inputs", lineage.inputs ?? []),
       h("h3", {}, "Tags"),
@@ -86,7 +112,10 @@ function evaluations(v: ModelVersion): HTMLElement | null {
   const list = v.evaluations ?? [];
   if (!list.length) return null;
   const items = list.map((e) => {
-    const values = (typeof e.metrics === "object" && e.metrics !== null ? e.metrics : {}) as Record<string, MetricEntry>;
+    const values = (typeof e.metrics === "object" && e.metrics !== null ? e.metrics : {}) as Record<
+      string,
+      MetricEntry
+    >;
     const text = Object.entries(values)
       .map(([k, value]) => `${k} ${metric(value)}`)
       .join(" · ");
