@@ -149,3 +149,51 @@ export async function pooled<I, O>(items: I[], limit: number, work: (item: I) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+export interface Bytes {
+  data: Uint8Array;
+  /** The object's whole size (from Content-Range on a part, else the bytes received). */
+  total: number;
+}
+
+/**
+ * Download bytes (an object of the store), whole or the range `[start, end]`
+ * (inclusive, `Range: bytes=start-end`). Errors come back as for `request`.
+ */
+export async function getBytes(
+  url: string,
+  options: { start?: number; end?: number; signal?: AbortSignal } = {},
+): Promise<Bytes> {
+  const headers: Record<string, string> = { Accept: "application/octet-stream" };
+  if (options.start !== undefined) headers.Range = `bytes=${options.start}-${options.end ?? ""}`;
+  const init: RequestInit = { method: "GET", credentials: "same-origin", headers };
+  if (options.signal) init.signal = options.signal;
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError(0, {
+      type: "NetworkError",
+      message: "the server did not answer",
+      hint: "check that the Shipyard server is running, then reload the page",
+    });
+  }
+  if (!response.ok) {
+    let data: unknown = undefined;
+    try {
+      data = JSON.parse(await response.text());
+    } catch {
+      data = undefined;
+    }
+    const body = errorBody(data) ?? {
+      type: `HTTP${response.status}`,
+      message: `the server answered ${response.status} ${response.statusText}`.trim(),
+    };
+    if (response.status === 401 && onUnauthenticated) onUnauthenticated();
+    throw new ApiError(response.status, body);
+  }
+  const data = new Uint8Array(await response.arrayBuffer());
+  const range = /\/(\d+)\s*$/.exec(response.headers.get("Content-Range") ?? "");
+  return { data, total: range ? Number(range[1]) : data.length };
+}

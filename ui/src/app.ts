@@ -4,10 +4,14 @@
 
 import { ApiError, get, isAbort, request, whenUnauthenticated } from "./api";
 import { h, replace } from "./dom";
+import { adminPage } from "./pages/admin";
 import { loginPage } from "./pages/login";
 import { comparePage } from "./pages/compare";
 import { modelPage } from "./pages/model";
 import { modelsPage } from "./pages/models";
+import { monitorsPage } from "./pages/monitors";
+import { pipelinePage } from "./pages/pipeline";
+import { pipelinesPage } from "./pages/pipelines";
 import { runPage } from "./pages/run";
 import { runsPage } from "./pages/runs";
 import { versionPage } from "./pages/version";
@@ -28,7 +32,7 @@ type Page = (ctx: PageContext) => Promise<void> | void;
 
 interface Route {
   pattern: RegExp;
-  nav: "runs" | "models" | null;
+  nav: "runs" | "models" | "pipelines" | "monitors" | "admin" | null;
   page: Page;
 }
 
@@ -39,7 +43,14 @@ const ROUTES: Route[] = [
   { pattern: /^models$/, nav: "models", page: modelsPage },
   { pattern: /^models\/([^/]+)$/, nav: "models", page: modelPage },
   { pattern: /^models\/([^/]+)\/versions\/([^/]+)$/, nav: "models", page: versionPage },
+  { pattern: /^pipelines$/, nav: "pipelines", page: pipelinesPage },
+  { pattern: /^pipelines\/([^/]+)$/, nav: "pipelines", page: pipelinePage },
+  { pattern: /^monitors$/, nav: "monitors", page: monitorsPage },
+  { pattern: /^admin$/, nav: "admin", page: adminPage },
 ];
+
+/** Pages that stay when the project changes (the others belong to one project). */
+const TOP_PAGES = ["runs", "models", "pipelines", "monitors", "admin"];
 
 const PROJECT_KEY = "shipyard.project";
 
@@ -103,6 +114,9 @@ export class App {
         {},
         h("li", {}, h("a", { href: "#/runs", "data-nav": "runs" }, "Runs")),
         h("li", {}, h("a", { href: "#/models", "data-nav": "models" }, "Models")),
+        h("li", {}, h("a", { href: "#/pipelines", "data-nav": "pipelines" }, "Pipelines")),
+        h("li", {}, h("a", { href: "#/monitors", "data-nav": "monitors" }, "Monitoring")),
+        session.admin ? h("li", {}, h("a", { href: "#/admin", "data-nav": "admin" }, "Admin")) : null,
       ),
     );
     const picker = h("select", { id: "project-picker", "data-testid": "project-picker" });
@@ -117,7 +131,8 @@ export class App {
       localStorage.setItem(PROJECT_KEY, picker.value);
       const path = location.hash.replace(/^#\/?/, "").split("?")[0] ?? "";
       if (path.startsWith("models/")) location.hash = "#/models";
-      else if (path !== "runs" && path !== "models") location.hash = "#/runs";
+      else if (path.startsWith("pipelines/")) location.hash = "#/pipelines";
+      else if (!TOP_PAGES.includes(path)) location.hash = "#/runs";
       else void this.render();
     });
     const user = h("span", { class: "user", "data-testid": "user-name" }, session.user);

@@ -51,18 +51,23 @@ export function duration(seconds: number | null | undefined): string {
   return `${minutes} min ${pad(rest)} s`;
 }
 
-/** A run's duration: wall seconds if recorded, else end − start (or now − start). */
+/**
+ * A run's duration: wall seconds if recorded, else end − start. A run without an end
+ * is still going: now − start, unless its last heartbeat reported more.
+ */
 export function runSeconds(run: {
   start_time: string | null;
   end_time: string | null;
   resources?: Record<string, number | null> | null;
 }): number | null {
   const wall = run.resources?.wall_seconds;
-  if (typeof wall === "number") return wall;
-  if (!run.start_time) return null;
+  if (typeof wall === "number" && run.end_time) return wall;
+  if (!run.start_time) return typeof wall === "number" ? wall : null;
   const start = Date.parse(run.start_time);
   const end = run.end_time ? Date.parse(run.end_time) : Date.now();
-  return Number.isNaN(start) || Number.isNaN(end) ? null : (end - start) / 1000;
+  const seconds = Number.isNaN(start) || Number.isNaN(end) ? null : (end - start) / 1000;
+  if (typeof wall === "number") return seconds === null ? wall : Math.max(wall, seconds);
+  return seconds;
 }
 
 export function bytes(size: number | null | undefined): string {

@@ -53,7 +53,7 @@ export interface FileEntry {
 export interface RunDetail extends Run {
   inputs?: FileEntry[];
   artifacts?: FileEntry[];
-  children?: (Run | { id: string; name?: string })[];
+  children?: (string | Run | { id: string; name?: string })[];
   environment?: { python?: string; platform?: string; packages?: Record<string, string> } | null;
 }
 
@@ -143,6 +143,91 @@ export interface AliasEvent {
   time: string;
   reason: string;
   evaluation: { passed?: boolean; gates?: GateResult[] } | null;
+}
+
+export interface MonitorStatus {
+  id: string;
+  project: string;
+  monitor: string;
+  model: string;
+  window_start: string;
+  window_end: string;
+  /** ok, breach, no_data or not_enough_data. */
+  status: string;
+  /** Kinds of breach: drift, prediction_drift, validation, performance, no_traffic. */
+  breaches: string[];
+  rows: number;
+  labelled_rows: number;
+  report_digest: string | null;
+  interval_s: number | null;
+  notified: boolean;
+  created_at: string;
+  /** The result's gauges, when the server sends them (per-feature drift and more). */
+  gauges?: MonitorGauges | null;
+}
+
+export interface FeatureGauge {
+  score: number | null;
+  threshold: number | null;
+  /** null: too few values for a verdict. */
+  drifted: boolean | null;
+  test: string;
+}
+
+export interface MonitorGauges {
+  features?: Record<string, FeatureGauge>;
+  prediction?: { score: number | null; drifted: boolean | null; test: string } | null;
+  share_drifted?: number | null;
+  drift_verdict?: string | null;
+  validation_failures?: number | null;
+  performance?: Record<string, number | null>;
+  baseline?: Record<string, number | null>;
+}
+
+export interface User {
+  name: string;
+  admin: boolean;
+  disabled: boolean;
+  roles: Record<string, string>;
+  created_at: string;
+}
+
+export interface Token {
+  id: string;
+  user: string;
+  name: string;
+  role_cap: string | null;
+  project: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked: boolean;
+  last_used_at: string | null;
+}
+
+export interface CreatedToken {
+  token: string;
+  info: Token;
+}
+
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  principal: string;
+  action: string;
+  target: string;
+  project: string | null;
+  source: string;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditVerification {
+  intact: boolean;
+  entries: number;
+  breaks: { seq: number | null; problem: string }[];
+  checkpoint: { seq: number; count: number; time: string; key: string; where: string } | null;
+  checkpoints: number;
+  after_checkpoint: number;
+  warnings: string[];
 }
 
 /** A metric as a number (NaN and ±Infinity for the non-finite spellings), or null. */

@@ -32,12 +32,24 @@ export function section(title: string, ...children: Child[]): HTMLElement {
   return h("section", { class: "panel", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
+/**
+ * A box that scrolls a wide table sideways, reachable by keyboard (a named region
+ * that takes focus, so the arrow keys scroll it).
+ */
+export function scrollBox(label: string, content: Child, extraClass = ""): HTMLElement {
+  return h(
+    "div",
+    { class: `table-wrap ${extraClass}`.trim(), tabindex: 0, role: "region", "aria-label": label },
+    content,
+  );
+}
+
 export function empty(text: string): HTMLElement {
   return h("p", { class: "empty" }, text);
 }
 
 export function statusBadge(status: string): HTMLElement {
-  const known = ["running", "finished", "failed", "killed", "crashed"];
+  const known = ["running", "finished", "failed", "killed", "crashed", "cached"];
   const cls = known.includes(status) ? status : "other";
   return h("span", { class: `status status-${cls}` }, status);
 }

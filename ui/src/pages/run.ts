@@ -8,11 +8,12 @@ import { h, kvTable, replace, route, table, type Child } from "../dom";
 import { bytes, cost, duration, metric, num, runSeconds, shortDigest, time } from "../format";
 import { Chart, ChartControls, summaryPoints } from "../chart";
 import { metricStep, type FileEntry, type Run, type RunDetail, type Summary } from "../types";
+import { artifactsTable } from "../preview";
 import { empty, errorBox, section, statusBadge } from "../ui";
 
 export const BUCKETS = 500;
 /** The shape of a run id (a ULID in Crockford base 32), as the API checks it. */
-const RUN_ID = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{5,25}$/;
+export const RUN_ID = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{5,25}$/;
 
 /** The run of a detail answer (the run's fields, or `{run: …, inputs, …}`). */
 export function detailOf(data: unknown): RunDetail {
@@ -79,7 +80,7 @@ export async function runPage(ctx: PageContext): Promise<void> {
     ),
     section("Tags", tagsTable(run.tags ?? {})),
     section("Inputs", filesTable("Inputs", run.inputs ?? [])),
-    section("Artifacts", filesTable("Artifacts", run.artifacts ?? [])),
+    section("Artifacts", artifactsTable(run.project || ctx.project, run.artifacts ?? [], ctx.signal)),
     childrenSection(run),
     environmentSection(run),
   );
@@ -200,7 +201,12 @@ function childrenSection(run: RunDetail): HTMLElement | null {
     h(
       "ul",
       { class: "plain" },
-      ...children.map((c) => h("li", {}, h("a", { href: route("runs", c.id) }, c.name || c.id))),
+      ...children.map((c) => {
+        // The API lists children as ids; older answers held {id, name}.
+        const id = typeof c === "string" ? c : c.id;
+        const name = typeof c === "string" ? c : c.name || c.id;
+        return h("li", {}, h("a", { href: route("runs", id) }, name));
+      }),
     ),
   );
 }
