@@ -69,6 +69,15 @@ def test_the_owner_browses_runs_a_run_compare_and_models(workspace: Path, tmp_pa
             report("charts", page.get_by_test_id("metric-chart").count())
             report("axe_run", axe())
             shot("run")
+            page.goto("/#/runs")
+            page.get_by_test_id("run-select").nth(1).check()
+            page.get_by_test_id("run-select").nth(2).check()
+            page.get_by_test_id("compare-button").click()
+            expect(page.get_by_test_id("compare-table")).to_be_visible()
+            report("diff_rows", page.locator("[data-testid=compare-table] .diff").count())
+            page.locator(".charts").scroll_into_view_if_needed()
+            expect(page.locator(".charts [data-testid=metric-chart]").first).to_be_visible()
+            report("axe_compare", axe())
             page.goto("/#/models")
             expect(page.get_by_test_id("models-table")).to_be_visible()
             report("axe_models", axe())
@@ -87,7 +96,8 @@ def test_the_owner_browses_runs_a_run_compare_and_models(workspace: Path, tmp_pa
     assert result["rows"] == 31
     assert result["charts"] >= 2  # loss and accuracy
     assert result["hostile_tag"] >= 1  # shown as text
-    for page in ("runs", "hostile", "run", "models", "model"):
+    assert result["diff_rows"] >= 2  # C and accuracy differ between two runs
+    for page in ("runs", "hostile", "run", "compare", "models", "model"):
         assert result[f"axe_{page}"] == [], page
     _clean(result)
     if os.environ.get("SHIPYARD_UI_SCREENSHOTS"):  # docs/ui.md's pictures, when asked

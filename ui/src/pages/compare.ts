@@ -1,16 +1,17 @@
 // Runs side by side: a table of fields, params and metrics (rows whose values differ
 // carry the class `diff`), and one overlaid chart per metric every run has.
 
-import { ApiError, pooled } from "../api";
+import { ApiError, apiPath, get, pooled, withQuery } from "../api";
 import type { PageContext } from "../app";
 import { h, replace, route, type Child } from "../dom";
 import { cost, duration, metric, runSeconds, time } from "../format";
 import { Chart, ChartControls, summaryPoints } from "../chart";
-import type { RunDetail } from "../types";
+import type { RunDetail, Summary } from "../types";
 import { empty, errorBox, section, statusBadge } from "../ui";
-import { fetchRun, fetchSummary } from "./run";
+import { fetchRun } from "./run";
 
 const MAX = 20;
+const OVERLAY_BUCKETS = 120;
 
 interface Row {
   group: string;
@@ -73,16 +74,25 @@ export async function comparePage(ctx: PageContext): Promise<void> {
       : null,
   );
 
+  // Charts load as they come into view (and just before): ten runs with twenty metrics
+  // would otherwise be two hundred history requests before the first screen is drawn.
+  const queue: string[] = [];
   const slots = new Map<string, HTMLElement>();
-  for (const key of common) {
-    const slot = h("div", { class: "chart-slot" }, h("p", { class: "loading" }, `Loading ${key}…`));
-    slots.set(key, slot);
-    charts.append(slot);
-  }
-  await pooled(common, 2, async (key) => {
+  let loading = 0;
+  const pump = (): void => {
+    while (loading < 2 && queue.length && !ctx.signal.aborted) {
+      const key = queue.shift() as string;
+      loading += 1;
+      void drawChart(key).finally(() => {
+        loading -= 1;
+        pump();
+      });
+    }
+  };
+  const drawChart = async (key: string): Promise<void> => {
     const slot = slots.get(key) as HTMLElement;
     try {
-      const summaries = await pooled(runs, 4, (run) => fetchSummary(run.id, key, ctx.signal));
+      const summaries = await pooled(runs, 4, (run) => fetchOverlay(run.id, key, ctx.signal));
       const series = runs.map((run, i) => ({
         label: labelOf(run, runs),
         points: summaryPoints(summaries[i]!),
@@ -94,7 +104,34 @@ export async function comparePage(ctx: PageContext): Promise<void> {
       if (ctx.signal.aborted) return;
       replace(slot, h("p", { class: "chart-title" }, key), errorBox(err));
     }
-  });
+  };
+  const watcher = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        watcher.unobserve(entry.target);
+        queue.push((entry.target as HTMLElement).dataset.metric as string);
+      }
+      pump();
+    },
+    { rootMargin: "200px" },
+  );
+  ctx.signal.addEventListener("abort", () => watcher.disconnect());
+  for (const key of common) {
+    const slot = h("div", { class: "chart-slot", "data-metric": key },
+                   h("p", { class: "loading" }, `Loading ${key}…`));
+    slots.set(key, slot);
+    charts.append(slot);
+    watcher.observe(slot);
+  }
+}
+
+/** Overlaid curves need fewer buckets than a run's own chart (and ten runs' worth). */
+function fetchOverlay(id: string, key: string, signal: AbortSignal): Promise<Summary> {
+  return get<Summary>(
+    withQuery(apiPath("runs", id, "metric-history", "summary"), { key, buckets: OVERLAY_BUCKETS }),
+    signal,
+  );
 }
 
 function commonMetrics(runs: RunDetail[]): string[] {
