@@ -82,17 +82,7 @@ export async function request<T>(url: string, options: RequestOptions = {}): Pro
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body ?? {});
   }
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (err) {
-    if (isAbort(err)) throw err;
-    throw new ApiError(0, {
-      type: "NetworkError",
-      message: "the server did not answer",
-      hint: "check that the Shipyard server is running, then reload the page",
-    });
-  }
+  const response = await send(url, init);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let data: unknown = undefined;
@@ -168,17 +158,7 @@ export async function getBytes(
   if (options.start !== undefined) headers.Range = `bytes=${options.start}-${options.end ?? ""}`;
   const init: RequestInit = { method: "GET", credentials: "same-origin", headers };
   if (options.signal) init.signal = options.signal;
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (err) {
-    if (isAbort(err)) throw err;
-    throw new ApiError(0, {
-      type: "NetworkError",
-      message: "the server did not answer",
-      hint: "check that the Shipyard server is running, then reload the page",
-    });
-  }
+  const response = await send(url, init);
   if (!response.ok) {
     let data: unknown = undefined;
     try {
@@ -196,4 +176,18 @@ export async function getBytes(
   const data = new Uint8Array(await response.arrayBuffer());
   const range = /\/(\d+)\s*$/.exec(response.headers.get("Content-Range") ?? "");
   return { data, total: range ? Number(range[1]) : data.length };
+}
+
+/** fetch, with a network failure as an ApiError the pages show (an abort passes through). */
+async function send(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError(0, {
+      type: "NetworkError",
+      message: "the server did not answer",
+      hint: "check that the Shipyard server is running, then reload the page",
+    });
+  }
 }
