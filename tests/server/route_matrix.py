@@ -213,6 +213,9 @@ ROUTES: dict[tuple[str, str], Case] = {
         PROJECT_VIEWERS,
         _fixed(f"/api/v1/projects/{PROJECT}/runs/tagged?experiment=e&value=k&want=w"),
     ),
+    ("GET", "/api/v1/projects/{project}/monitors/{name}/history"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors/churn/history")
+    ),
     ("GET", "/api/v1/projects/{project}/monitors"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors")
     ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from shipyard.context import Context
@@ -69,6 +69,23 @@ class ActionsIn(BaseModel):
 def monitor_status(project: Project, ctx: Ctx) -> dict[str, Any]:
     results = project_status(ctx.db, ctx.principal, project)
     return {"monitors": [r.to_dict() for r in results]}
+
+
+@router.get("/projects/{project}/monitors/{name}/history",
+            summary="A monitor's stored results with their gauges (drift per feature, "
+                    "performance), oldest first")  # fmt: skip
+def monitor_history(
+    project: Project,
+    name: MonitorName,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    from shipyard.core.principal import Role
+    from shipyard.monitoring.live.results_store import history
+
+    ctx.principal.require(Role.VIEWER, project, "read monitor results")
+    results = history(ctx.for_project(project), name, limit=limit)
+    return {"results": [r.to_dict() | {"gauges": finite(r.gauges)} for r in results]}
 
 
 @router.post("/projects/{project}/monitors/{name}/runs", status_code=201,
