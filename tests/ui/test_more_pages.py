@@ -188,9 +188,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     failed = _shipyard(root, "pipeline", "run", "flows:fragile", check=False)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     _python(root, SEED)
-    monitor = _shipyard(root, "monitor", "run", "churn", "--window", "2h",
-                        "--reference", "reference.csv", check=False)  # fmt: skip
-    assert monitor.returncode == 1, monitor.stdout + monitor.stderr  # 1: a breach (drift)
+    for _ in range(2):  # two results: the drift of each feature over time
+        monitor = _shipyard(root, "monitor", "run", "churn", "--window", "2h",
+                            "--reference", "reference.csv", check=False)  # fmt: skip
+        assert monitor.returncode == 1, monitor.stdout + monitor.stderr  # 1: a breach (drift)
     return root
 
 
@@ -250,6 +251,9 @@ def test_the_owner_browses_pipelines_monitors_admin_and_previews(
             card = page.get_by_test_id("monitor-card")
             expect(card).to_have_count(1)
             report("monitor", card.inner_text())
+            over_time = card.get_by_test_id("monitor-drift-over-time")
+            expect(over_time).to_be_visible()
+            report("sparklines", over_time.locator("svg.sparkline polyline").count())
             report("axe_monitors", axe())
             shot("monitors")
 
@@ -288,6 +292,7 @@ def test_the_owner_browses_pipelines_monitors_admin_and_previews(
     assert result["edges"] == 1  # prepare's output is train's input
     assert all("cached" in box for box in result["boxes"])
     assert "2 cached" in result["summary"]
+    assert result["sparklines"] >= 1  # one line per feature tested
     assert "breach" in result["monitor"]
     assert "drift" in result["monitor"]
     assert "ada" in result["users"]

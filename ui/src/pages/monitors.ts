@@ -1,8 +1,9 @@
 // Live monitors: the newest result of every monitor of the project
 // (`GET /projects/{p}/monitors`): its state, the window it read, its breaches (what
-// alerts fire on) and, when the answer carries the result's gauges, drift per feature.
+// alerts fire on), drift per feature and its score over the monitor's recent results
+// (`GET …/monitors/NAME/history`).
 
-import { apiPath, get } from "../api";
+import { apiPath, get, pooled, withQuery } from "../api";
 import type { PageContext } from "../app";
 import { h, kvTable, replace, table, type Child } from "../dom";
 import { duration, num, time } from "../format";
@@ -62,8 +63,68 @@ function featureTable(features: Record<string, FeatureGauge>): HTMLElement {
   );
 }
 
-function monitorCard(result: MonitorStatus): HTMLElement {
-  const gauges = result.gauges ?? null;
+const HISTORY = 30;
+const SVG = "http://www.w3.org/2000/svg";
+
+/** One feature's drift score over the monitor's results, with its threshold. */
+function sparkline(feature: string, scores: (number | null)[], threshold: number | null): Element {
+  const width = 160;
+  const height = 36;
+  const known = scores.filter((v): v is number => typeof v === "number");
+  const top = Math.max(...known, threshold ?? 0, 1e-9);
+  const x = (i: number): number => (scores.length < 2 ? width / 2 : (i / (scores.length - 1)) * width);
+  const y = (v: number): number => height - 2 - (v / top) * (height - 4);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
+  svg.setAttribute("role", "img");
+  svg.setAttribute("class", "sparkline");
+  const title = document.createElementNS(SVG, "title");
+  title.textContent = `${feature}: drift score over the last ${scores.length} results`;
+  svg.append(title);
+  if (threshold !== null) {
+    const line = document.createElementNS(SVG, "line");
+    line.setAttribute("x1", "0");
+    line.setAttribute("x2", String(width));
+    line.setAttribute("y1", String(y(threshold)));
+    line.setAttribute("y2", String(y(threshold)));
+    line.setAttribute("class", "sparkline-threshold");
+    svg.append(line);
+  }
+  const points = scores
+    .map((v, i) => (typeof v === "number" ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null))
+    .filter((p): p is string => p !== null);
+  const path = document.createElementNS(SVG, "polyline");
+  path.setAttribute("points", points.join(" "));
+  path.setAttribute("class", "sparkline-line");
+  svg.append(path);
+  return svg;
+}
+
+function driftOverTime(history: MonitorStatus[]): HTMLElement | null {
+  const withFeatures = history.filter((r) => r.gauges?.features);
+  const names = [...new Set(withFeatures.flatMap((r) => Object.keys(r.gauges?.features ?? {})))].sort();
+  if (withFeatures.length < 2 || !names.length) return null;
+  return h(
+    "div",
+    {},
+    h("h3", {}, "Drift over time"),
+    table(
+      `Drift score per feature over the last ${withFeatures.length} results`,
+      ["Feature", `Score, oldest to newest (${withFeatures.length} results)`, "Newest"],
+      names.map((name) => {
+        const scores = withFeatures.map((r) => r.gauges?.features?.[name]?.score ?? null);
+        const last = withFeatures.at(-1)?.gauges?.features?.[name];
+        return [h("code", {}, name), sparkline(name, scores, last?.threshold ?? null), num(last?.score ?? null)];
+      }),
+      { "data-testid": "monitor-drift-over-time" },
+    ),
+  );
+}
+
+function monitorCard(result: MonitorStatus, history: MonitorStatus[]): HTMLElement {
+  const gauges = result.gauges ?? history.at(-1)?.gauges ?? null;
   const rows: [string, Child][] = [
     ["Model", result.model],
     ["State", monitorBadge(result.status)],
@@ -92,6 +153,7 @@ function monitorCard(result: MonitorStatus): HTMLElement {
           h("code", {}, `shipyard monitor run ${result.monitor} --html report.html`),
           " writes the full report.",
         ),
+    driftOverTime(history),
     perf.length
       ? h(
           "div",
@@ -131,6 +193,14 @@ export async function monitorsPage(ctx: PageContext): Promise<void> {
     );
     return;
   }
+  const histories = await pooled(monitors, 4, (m) =>
+    get<{ results: MonitorStatus[] }>(
+      withQuery(apiPath("projects", ctx.project, "monitors", m.monitor, "history"), { limit: HISTORY }),
+      ctx.signal,
+    )
+      .then((answer) => answer.results ?? [])
+      .catch(() => [] as MonitorStatus[]),
+  );
   const breached = monitors.filter((m) => m.status === "breach").length;
   replace(
     ctx.main,
@@ -161,6 +231,6 @@ export async function monitorsPage(ctx: PageContext): Promise<void> {
         ),
       ),
     ),
-    ...monitors.map(monitorCard),
+    ...monitors.map((m, i) => monitorCard(m, histories[i] ?? [])),
   );
 }
