@@ -7,6 +7,7 @@ import { h, replace } from "./dom";
 import { adminPage } from "./pages/admin";
 import { loginPage } from "./pages/login";
 import { comparePage } from "./pages/compare";
+import { datasetPage, datasetsPage } from "./pages/datasets";
 import { modelPage } from "./pages/model";
 import { modelsPage } from "./pages/models";
 import { monitorsPage } from "./pages/monitors";
@@ -32,7 +33,7 @@ type Page = (ctx: PageContext) => Promise<void> | void;
 
 interface Route {
   pattern: RegExp;
-  nav: "runs" | "models" | "pipelines" | "monitors" | "admin" | null;
+  nav: "runs" | "models" | "datasets" | "pipelines" | "monitors" | "admin" | null;
   page: Page;
 }
 
@@ -43,6 +44,8 @@ const ROUTES: Route[] = [
   { pattern: /^models$/, nav: "models", page: modelsPage },
   { pattern: /^models\/([^/]+)$/, nav: "models", page: modelPage },
   { pattern: /^models\/([^/]+)\/versions\/([^/]+)$/, nav: "models", page: versionPage },
+  { pattern: /^datasets$/, nav: "datasets", page: datasetsPage },
+  { pattern: /^datasets\/([^/]+)$/, nav: "datasets", page: datasetPage },
   { pattern: /^pipelines$/, nav: "pipelines", page: pipelinesPage },
   { pattern: /^pipelines\/([^/]+)$/, nav: "pipelines", page: pipelinePage },
   { pattern: /^monitors$/, nav: "monitors", page: monitorsPage },
@@ -50,7 +53,7 @@ const ROUTES: Route[] = [
 ];
 
 /** Pages that stay when the project changes (the others belong to one project). */
-const TOP_PAGES = ["runs", "models", "pipelines", "monitors", "admin"];
+const TOP_PAGES = ["runs", "models", "datasets", "pipelines", "monitors", "admin"];
 
 const PROJECT_KEY = "shipyard.project";
 
@@ -114,6 +117,7 @@ export class App {
         {},
         h("li", {}, h("a", { href: "#/runs", "data-nav": "runs" }, "Runs")),
         h("li", {}, h("a", { href: "#/models", "data-nav": "models" }, "Models")),
+        h("li", {}, h("a", { href: "#/datasets", "data-nav": "datasets" }, "Datasets")),
         h("li", {}, h("a", { href: "#/pipelines", "data-nav": "pipelines" }, "Pipelines")),
         h("li", {}, h("a", { href: "#/monitors", "data-nav": "monitors" }, "Monitoring")),
         session.admin ? h("li", {}, h("a", { href: "#/admin", "data-nav": "admin" }, "Admin")) : null,
@@ -132,6 +136,7 @@ export class App {
       const path = location.hash.replace(/^#\/?/, "").split("?")[0] ?? "";
       if (path.startsWith("models/")) location.hash = "#/models";
       else if (path.startsWith("pipelines/")) location.hash = "#/pipelines";
+      else if (path.startsWith("datasets/")) location.hash = "#/datasets";
       else if (!TOP_PAGES.includes(path)) location.hash = "#/runs";
       else void this.render();
     });

@@ -255,3 +255,130 @@ export function canMaintain(session: Session, project: string): boolean {
   const role = session.roles[project];
   return role === "maintainer" || role === "admin";
 }
+
+/** One gate's result in a promotion (or a dry run): what it checked and the evidence. */
+export interface PromotionGate {
+  gate: string;
+  check: string;
+  passed: boolean;
+  evidence: string;
+  details?: Record<string, unknown>;
+}
+
+/** `POST …/versions/{v}/promote`: a refusal by a gate is an answer, not an error. */
+export interface Promotion {
+  model: string;
+  candidate: number;
+  alias: string;
+  previous: number | null;
+  passed: boolean;
+  gates: PromotionGate[];
+  dry_run: boolean;
+  moved: boolean;
+  already: boolean;
+  gates_configured: boolean;
+  event: AliasEvent | null;
+}
+
+export interface Approval {
+  name: string;
+  version: number;
+  alias: string;
+  principal: string;
+  role: string;
+  time: string;
+  note: string;
+}
+
+/** A signature side: named columns, or tensors with a shape (-1 for a free dimension). */
+export interface SignatureSchema {
+  type: string;
+  columns?: { name: string; dtype: string }[];
+  tensors?: { name: string | null; dtype: string; shape: number[] }[];
+}
+
+/** `GET …/versions/{v}/card` (format json): Model Card Toolkit field names. */
+export interface ModelCard {
+  schema_version?: string;
+  model_details?: {
+    name?: string;
+    overview?: string;
+    documentation?: string | null;
+    owners?: { name: string; contact?: string }[];
+    version?: { name?: string; date?: string; diff?: string | null };
+    licenses?: { identifier?: string }[];
+    lineage?: {
+      uri?: string;
+      project?: string;
+      registered_by?: string;
+      registered_at?: string;
+      source?: string | null;
+      run?: { id: string; name?: string; experiment?: string } | null;
+      git?: Record<string, unknown> | null;
+      params?: Record<string, string>;
+      flavor?: string | null;
+      files?: number;
+      size?: number | null;
+      manifest_digest?: string | null;
+      signed?: boolean;
+      signer?: string | null;
+    };
+    aliases?: string[];
+  };
+  model_parameters?: {
+    model_architecture?: string;
+    data?: {
+      name?: string;
+      description?: string;
+      role?: string;
+      path?: string;
+      digest?: string;
+      size?: number | null;
+      rows?: number | null;
+      version?: string | null;
+    }[];
+    input_format?: string;
+    output_format?: string;
+    signature?: { inputs?: SignatureSchema | null; outputs?: SignatureSchema | null } | null;
+  };
+  quantitative_analysis?: {
+    performance_metrics?: {
+      type: string;
+      value: number;
+      slice?: string;
+      source?: string;
+      dataset?: string;
+    }[];
+  };
+  considerations?: {
+    users?: { description: string }[];
+    use_cases?: { description: string }[];
+    limitations?: { description: string }[];
+    tradeoffs?: { description: string }[];
+    ethical_considerations?: { name: string; mitigation_strategy?: string }[];
+  };
+}
+
+/** A recorded dataset version (`GET /projects/{p}/datasets…`). */
+export interface DatasetVersion {
+  id: string;
+  project: string;
+  name: string;
+  version: number;
+  kind: string;
+  digest: string;
+  size: number;
+  files: number;
+  rows: number | null;
+  profile_digest: string | null;
+  git_commit: string | null;
+  message: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface Dataset {
+  name: string;
+  versions: number;
+  latest: DatasetVersion;
+}

@@ -68,6 +68,13 @@ export async function modelPage(ctx: PageContext): Promise<void> {
         "Aliases",
         aliasesTable(ctx.project, model, maintainer, moved),
         maintainer ? moveForm(ctx.project, model, versions, moved) : null,
+        maintainer
+          ? h(
+              "p",
+              { class: "meta", "data-testid": "promote-hint" },
+              "To move an alias through its gates, approve or promote a version on the version's page.",
+            )
+          : null,
       ),
       section("Versions", versionsTable(name, versions)),
       section("Alias history", historyList(history)),
