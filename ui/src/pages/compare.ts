@@ -1,11 +1,13 @@
 // Runs side by side: a table of fields, params and metrics (rows whose values differ
-// carry the class `diff`), and one overlaid chart per metric every run has.
+// carry the class `diff`), parallel coordinates of params and metrics (for sweeps),
+// and one overlaid chart per metric every run has (zooming reloads the range).
 
 import { ApiError, apiPath, get, pooled, withQuery } from "../api";
 import type { PageContext } from "../app";
 import { h, replace, route, type Child } from "../dom";
 import { cost, duration, metric, runSeconds, time } from "../format";
-import { Chart, ChartControls, summaryPoints } from "../chart";
+import { Chart, ChartControls, summaryPoints, type ChartPoint, type StepRange } from "../chart";
+import { ParallelCoordinates } from "../parallel";
 import type { RunDetail, Summary } from "../types";
 import { empty, errorBox, section, statusBadge } from "../ui";
 import { fetchRun } from "./run";
@@ -65,6 +67,7 @@ export async function comparePage(ctx: PageContext): Promise<void> {
     h("h1", {}, `Compare ${runs.length} runs`),
     ...missing.map((err) => errorBox(err, "Run")),
     runs.length ? section("Side by side", compareTable(runs)) : null,
+    runs.length > 1 ? parallelSection(runs) : null,
     runs.length > 1
       ? section(
           "Metric charts",
@@ -97,7 +100,11 @@ export async function comparePage(ctx: PageContext): Promise<void> {
         label: labelOf(run, runs),
         points: summaryPoints(summaries[i]!),
       }));
-      const chart = new Chart(key, series, controls.options);
+      const reload = (range: StepRange): Promise<ChartPoint[][]> =>
+        pooled(runs, 4, (run) => fetchOverlay(run.id, key, ctx.signal, range)).then((answers) =>
+          answers.map(summaryPoints),
+        );
+      const chart = new Chart(key, series, controls.options, "metric-chart", reload);
       controls.add(chart);
       replace(slot, chart.element);
     } catch (err) {
@@ -126,12 +133,35 @@ export async function comparePage(ctx: PageContext): Promise<void> {
   }
 }
 
-/** Overlaid curves need fewer buckets than a run's own chart (and ten runs' worth). */
-function fetchOverlay(id: string, key: string, signal: AbortSignal): Promise<Summary> {
+/**
+ * Overlaid curves need fewer buckets than a run's own chart (and ten runs' worth);
+ * a zoomed chart asks for the same number over its range.
+ */
+function fetchOverlay(id: string, key: string, signal: AbortSignal, range?: StepRange): Promise<Summary> {
   return get<Summary>(
-    withQuery(apiPath("runs", id, "metric-history", "summary"), { key, buckets: OVERLAY_BUCKETS }),
+    withQuery(apiPath("runs", id, "metric-history", "summary"), {
+      key,
+      buckets: OVERLAY_BUCKETS,
+      start_step: range?.start,
+      end_step: range?.end,
+    }),
     signal,
   );
+}
+
+/** Params and latest metrics as parallel axes, one line per run (coloured as in the charts). */
+function parallelSection(runs: RunDetail[]): HTMLElement {
+  const plot = new ParallelCoordinates(
+    runs.map((run) => ({
+      id: run.id,
+      label: labelOf(run, runs),
+      params: run.params ?? {},
+      metrics: run.metrics ?? {},
+    })),
+  );
+  const el = section("Parallel coordinates", plot.element);
+  el.setAttribute("data-testid", "parallel-coordinates");
+  return el;
 }
 
 function commonMetrics(runs: RunDetail[]): string[] {
