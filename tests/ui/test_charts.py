@@ -80,7 +80,9 @@ reset = chart.get_by_test_id("zoom-reset")
 expect(reset).to_be_hidden()
 report("before", x_range(chart))
 
-drag_across(chart, 0.35, 0.7)
+with page.expect_request(lambda r: "start_step=" in r.url and "key=loss" in r.url) as asked:
+    drag_across(chart, 0.35, 0.7)
+report("run_refetch", asked.value.url)
 expect(reset).to_be_visible()
 expect(chart.get_by_test_id("zoom-range")).to_contain_text("Zoomed to steps")
 report("dragged", x_range(chart))
@@ -126,6 +128,7 @@ report("axe_run", axe())
             out_dir=tmp_path,
         )
     before, dragged, reset = result["before"], result["dragged"], result["reset"]
+    assert "end_step=" in result["run_refetch"]  # the zoomed range is asked of the store
     assert (before["min"], before["max"]) == (0, 199)
     assert before["min"] < dragged["min"] < dragged["max"] < before["max"]
     assert dragged["ticks"] != before["ticks"]

@@ -6,7 +6,7 @@ import { ApiError, apiPath, get, pooled, withQuery } from "../api";
 import type { PageContext } from "../app";
 import { h, kvTable, replace, route, table, type Child } from "../dom";
 import { bytes, cost, duration, metric, num, runSeconds, shortDigest, time } from "../format";
-import { Chart, ChartControls, summaryPoints } from "../chart";
+import { Chart, ChartControls, summaryPoints, type ChartPoint } from "../chart";
 import { metricStep, type FileEntry, type Run, type RunDetail, type Summary } from "../types";
 import { artifactsTable } from "../preview";
 import { empty, errorBox, section, statusBadge } from "../ui";
@@ -96,10 +96,23 @@ export async function runPage(ctx: PageContext): Promise<void> {
     const slot = slots.get(key) as HTMLElement;
     try {
       const data = await fetchSummary(run.id, key, ctx.signal);
+      // A zoom asks the store for that step range, so detail appears as it narrows.
+      const zoomed = (range: { start: number; end: number }): Promise<ChartPoint[][]> =>
+        get<Summary>(
+          withQuery(apiPath("runs", run.id, "metric-history", "summary"), {
+            key,
+            buckets: BUCKETS,
+            start_step: range.start,
+            end_step: range.end,
+          }),
+          ctx.signal,
+        ).then((s) => [summaryPoints(s)]);
       const chart = new Chart(
         key,
         [{ label: run.name || run.id, points: summaryPoints(data) }],
         controls.options,
+        "metric-chart",
+        zoomed,
       );
       controls.add(chart);
       replace(slot, chart.element);
