@@ -336,3 +336,19 @@ def test_bad_names_and_huge_values_are_refused(service: TrackingService) -> None
         start(service, experiment="")
     with pytest.raises(InvalidInput, match="the limit is 8,000"):
         start(service, tags={"big": "x" * (VALUE_MAX + 1)})
+
+
+def test_writing_runs_together_stays_in_one_project(service: TrackingService) -> None:
+    from shipyard.tracking.entities import RunEnd, RunOutcome, RunStart
+
+    theirs = service.create_run(LOCAL_OWNER, "other", RunSpec("exp", "theirs")).id
+    done = RunOutcome(RunStatus.FINISHED)
+    member = Principal(name="ann", roles={P: Role.CONTRIBUTOR})
+    with pytest.raises(NotFound):  # a run ann may not read is unknown to her, as any id
+        service.write_runs(member, P, [RunEnd(theirs, done)], [])
+    with pytest.raises(InvalidInput, match="not a run of project"):
+        service.write_runs(LOCAL_OWNER, P, [RunEnd(theirs, done)], [RunStart(RunSpec("e", "x"))])
+    assert service.get_runs(LOCAL_OWNER, [theirs])[0].status is RunStatus.RUNNING
+    with pytest.raises(PermissionDenied):
+        service.write_runs(Principal(name="vic", roles={P: Role.VIEWER}), P, [],
+                           [RunStart(RunSpec("e", "x"))])  # fmt: skip

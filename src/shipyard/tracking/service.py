@@ -200,7 +200,7 @@ class TrackingService(RunReader):
         for attempt in self.db.write_attempts():
             with attempt as session:
                 after.clear()
-                self._same_project(session, project, [e.run_id for e in ends])
+                self._same_project(session, principal, project, [e.run_id for e in ends])
                 for end in ends:
                     self._end_one(session, principal, end.run_id, end.outcome, stamp, writer)
                 runs = []
@@ -230,14 +230,21 @@ class TrackingService(RunReader):
                      batch, writer)  # fmt: skip
 
     @staticmethod
-    def _same_project(session: Session, project: str, run_ids: Sequence[str]) -> None:
+    def _same_project(
+        session: Session, principal: Principal, project: str, run_ids: Sequence[str]
+    ) -> None:
         if not run_ids:
             return
         found = session.execute(
-            select(RunRow.id).where(RunRow.id.in_(run_ids), RunRow.project != project)
+            select(RunRow.id, RunRow.project).where(
+                RunRow.id.in_(run_ids), RunRow.project != project
+            )
         ).first()
-        if found is not None:
-            raise InvalidInput(f"run {found[0]} is not a run of project {project!r}")
+        if found is None:
+            return
+        if not principal.has(Role.VIEWER, found[1]):  # as an unknown id: nothing disclosed
+            raise no_such_run(found[0])
+        raise InvalidInput(f"run {found[0]} is not a run of project {project!r}")
 
     def heartbeat(self, principal: Principal, usage: dict[str, Resources], writer: Writer) -> None:
         """Note that the runs' process is alive, and what they consumed so far.
