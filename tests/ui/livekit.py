@@ -121,3 +121,13 @@ def _wait_for_link(process: subprocess.Popen[str]) -> str:
         if found:
             return found.group(1)
     raise AssertionError("the server printed no address:\n" + "".join(seen))
+
+
+def assert_clean(result: dict[str, object]) -> None:
+    """No script error and no policy violation in a browser run. A 4xx the page asked
+    for and showed (a missing run, a refused write) is logged by chromium as a failed
+    resource: that one is the page's own business."""
+    errors = [e for e in result["console_errors"]  # type: ignore[attr-defined]
+              if "the server responded with a status of 4" not in e]  # fmt: skip
+    assert errors == []
+    assert result["csp_violations"] == []

@@ -17,7 +17,7 @@ import pytest
 
 from shipyard.ui.assets import STATIC
 from tests.ui.browser import requires_browser, run_in_browser
-from tests.ui.livekit import seed_workspace, serving
+from tests.ui.livekit import assert_clean, seed_workspace, serving
 
 pytestmark = [
     requires_browser,
@@ -48,15 +48,6 @@ def drag_across(chart, start, end):
     page.mouse.move(box["x"] + box["width"] * end, y, steps=4)
     page.mouse.up()
 """
-
-
-def _clean(result: dict[str, object]) -> None:
-    """No script error and no policy violation (a 4xx that chromium logs as a failed
-    resource is the page's own business, as in test_pages.py)."""
-    errors = [e for e in result["console_errors"]  # type: ignore[attr-defined]
-              if "the server responded with a status of 4" not in e]  # fmt: skip
-    assert errors == []
-    assert result["csp_violations"] == []
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +136,7 @@ report("axe_run", axe())
     assert result["unlogged_still_zoomed"] is True
     assert result["axe_zoomed"] == []
     assert result["axe_run"] == []
-    _clean(result)
+    assert_clean(result)
 
 
 def test_compare_draws_parallel_coordinates_brushes_them_and_zooms_with_detail(
@@ -253,4 +244,4 @@ report("reset", x_range(chart))
     assert result["reset"] == before
     for key in ("axe_compare", "axe_brushed", "axe_zoomed"):
         assert result[key] == [], key
-    _clean(result)
+    assert_clean(result)

@@ -19,7 +19,15 @@ import pytest
 
 from shipyard.ui.assets import STATIC
 from tests.ui.browser import requires_browser, run_in_browser
-from tests.ui.livekit import HOSTILE, PASSWORD, SHIPYARD, add_user, seed_workspace, serving
+from tests.ui.livekit import (
+    HOSTILE,
+    PASSWORD,
+    SHIPYARD,
+    add_user,
+    assert_clean,
+    seed_workspace,
+    serving,
+)
 
 pytestmark = [
     requires_browser,
@@ -48,15 +56,6 @@ def _as(user: str) -> str:
 def _shipyard(root: Path, *args: str) -> str:
     done = subprocess.run([SHIPYARD, *args], cwd=root, capture_output=True, text=True, check=True)
     return done.stdout
-
-
-def _clean(result: dict[str, object]) -> None:
-    """No script error and no policy violation (a 4xx the page asked for and showed is
-    logged by chromium as a failed resource: that one is expected)."""
-    errors = [e for e in result["console_errors"]  # type: ignore[attr-defined]
-              if "the server responded with a status of 4" not in e]  # fmt: skip
-    assert errors == []
-    assert result["csp_violations"] == []
 
 
 def _free_port() -> int:
@@ -146,7 +145,7 @@ def test_the_owner_reads_the_card_and_the_datasets(workspace: Path, tmp_path: Pa
     assert result["signing"] == "Not signed."
     for page in ("datasets", "dataset", "missing", "version"):
         assert result[f"axe_{page}"] == [], page
-    _clean(result)
+    assert_clean(result)
 
 
 def test_a_workspace_without_data_says_how_to_add_some(tmp_path: Path) -> None:
@@ -168,7 +167,7 @@ def test_a_workspace_without_data_says_how_to_add_some(tmp_path: Path) -> None:
         )
     assert "No datasets yet: shipyard data add PATH" in result["text"]
     assert result["axe"] == []
-    _clean(result)
+    assert_clean(result)
 
 
 def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
@@ -241,7 +240,7 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
     assert viewer["controls"] == 0
     assert viewer["buttons"] == 0
     assert viewer["axe"] == []
-    _clean(viewer)
+    assert_clean(viewer)
     assert maintainer["missing_reason"] is True
     assert maintainer["refused"] == "The gates refused the promotion"
     assert maintainer["failed_gates"] == ["approval"]
@@ -252,7 +251,7 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
     assert any("approved by mia" in text for text in maintainer["evidence"])
     assert maintainer["axe_refused"] == []
     assert maintainer["axe_promoted"] == []
-    _clean(maintainer)
+    assert_clean(maintainer)
     history = json.loads(_shipyard(workspace, "models", "alias", "history", "churn", "--json"))
     last = history[-1]
     assert (last["alias"], last["action"], last["from_version"], last["to_version"]) == (

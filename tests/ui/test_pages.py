@@ -14,7 +14,15 @@ import pytest
 
 from shipyard.ui.assets import STATIC
 from tests.ui.browser import requires_browser, run_in_browser
-from tests.ui.livekit import HOSTILE, PASSWORD, SHIPYARD, add_user, seed_workspace, serving
+from tests.ui.livekit import (
+    HOSTILE,
+    PASSWORD,
+    SHIPYARD,
+    add_user,
+    assert_clean,
+    seed_workspace,
+    serving,
+)
 
 pytestmark = [
     requires_browser,
@@ -22,15 +30,6 @@ pytestmark = [
 ]
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
-def _clean(result: dict[str, object]) -> None:
-    """No script error and no policy violation (a 4xx the page asked for and showed, such
-    as a missing run, is logged by chromium as a failed resource: that one is expected)."""
-    errors = [e for e in result["console_errors"]  # type: ignore[attr-defined]
-              if "the server responded with a status of 4" not in e]  # fmt: skip
-    assert errors == []
-    assert result["csp_violations"] == []
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,7 @@ def test_the_owner_browses_runs_a_run_compare_and_models(workspace: Path, tmp_pa
     assert result["diff_rows"] >= 2  # C and accuracy differ between two runs
     for page in ("runs", "hostile", "run", "compare", "models", "model"):
         assert result[f"axe_{page}"] == [], page
-    _clean(result)
+    assert_clean(result)
     if os.environ.get("SHIPYARD_UI_SCREENSHOTS"):  # docs/ui.md's pictures, when asked
         SHOTS.mkdir(exist_ok=True)
         for name in ("runs", "run", "model"):
@@ -157,8 +156,8 @@ def test_a_viewer_sees_no_writes_and_a_maintainer_moves_an_alias_with_a_reason(
             out_dir=tmp_path / "maintainer",
         )
     assert viewer["controls"] == 0
-    _clean(viewer)
-    _clean(maintainer)
+    assert_clean(viewer)
+    assert_clean(maintainer)
     assert maintainer["axe"] == []
     history = subprocess.run([SHIPYARD, "models", "alias", "history", "churn", "--json"],
                              cwd=workspace, capture_output=True, text=True, check=True)  # fmt: skip

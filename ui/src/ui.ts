@@ -129,3 +129,18 @@ export function confirmDialog(options: ConfirmOptions): void {
   dialog.showModal();
   (reasonField ?? ok).focus();
 }
+
+/** A text field for an alias name, as the registry accepts them, suggesting from `listId`. */
+export function aliasField(id: string, listId: string, testid: string): HTMLInputElement {
+  return h("input", {
+    id,
+    type: "text",
+    required: true,
+    list: listId,
+    maxlength: 63,
+    pattern: "[a-z][a-z0-9_\\-]{0,62}",
+    autocomplete: "off",
+    spellcheck: "false",
+    "data-testid": testid,
+  });
+}

@@ -7,7 +7,7 @@ import type { PageContext } from "../app";
 import { h, replace, route, uid, type Child } from "../dom";
 import { metric, time } from "../format";
 import { canMaintain, type AliasEvent, type MetricEntry, type Model, type ModelVersion } from "../types";
-import { confirmDialog, empty, errorBox, section } from "../ui";
+import { aliasField, confirmDialog, empty, errorBox, section } from "../ui";
 
 /** The model card's editable fields, in the order the card shows them. */
 export const CARD_FIELDS: [string, string][] = [
@@ -189,17 +189,7 @@ function moveForm(
   const listId = uid("alias-list");
   const versionId = uid("version");
   const reasonId = uid("reason");
-  const aliasInput = h("input", {
-    id: aliasId,
-    type: "text",
-    required: true,
-    list: listId,
-    maxlength: 63,
-    pattern: "[a-z][a-z0-9_\\-]{0,62}",
-    autocomplete: "off",
-    spellcheck: "false",
-    "data-testid": "alias-name",
-  });
+  const aliasInput = aliasField(aliasId, listId, "alias-name");
   const datalist = h(
     "datalist",
     { id: listId },

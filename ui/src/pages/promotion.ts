@@ -7,7 +7,7 @@
 import { ApiError, apiPath, request } from "../api";
 import { h, replace, uid } from "../dom";
 import type { Approval, Promotion, PromotionGate } from "../types";
-import { confirmDialog, empty, errorBox, scrollBox } from "../ui";
+import { aliasField, confirmDialog, empty, errorBox, scrollBox } from "../ui";
 
 const ALIAS = /^[a-z][a-z0-9_-]{0,62}$/;
 const RESERVED = new Set(["all", "head", "latest", "new", "none", "versions"]);
@@ -28,17 +28,7 @@ export function promotionPanel(target: PromotionTarget): HTMLElement {
   const base = apiPath("projects", project, "models", name, "versions", version);
   const aliasId = uid("promote-alias");
   const listId = uid("promote-aliases");
-  const aliasInput = h("input", {
-    id: aliasId,
-    type: "text",
-    required: true,
-    list: listId,
-    maxlength: 63,
-    pattern: "[a-z][a-z0-9_\\-]{0,62}",
-    autocomplete: "off",
-    spellcheck: "false",
-    "data-testid": "promote-alias",
-  });
+  const aliasInput = aliasField(aliasId, listId, "promote-alias");
   const known = Object.keys(target.aliases).sort();
   aliasInput.value = known.includes("production") ? "production" : (known[0] ?? "");
   const datalist = h("datalist", { id: listId }, ...known.map((a) => h("option", { value: a })));
