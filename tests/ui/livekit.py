@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 HOSTILE = "<img src=x onerror=alert(1)>"
 """A run name, tag and alias reason that must show as these characters, never run."""
 PASSWORD = "correct horse battery"
@@ -131,3 +133,10 @@ def assert_clean(result: dict[str, object]) -> None:
               if "the server responded with a status of 4" not in e]  # fmt: skip
     assert errors == []
     assert result["csp_violations"] == []
+
+
+def requires_build() -> pytest.MarkDecorator:
+    """Skip browser tests of the app where ``scripts/build-ui`` has not run."""
+    from shipyard.ui.assets import STATIC
+
+    return pytest.mark.skipif(not (STATIC / "index.html").is_file(), reason="run scripts/build-ui")

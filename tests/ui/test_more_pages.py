@@ -21,14 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.ui.assets import STATIC
 from tests.ui.browser import requires_browser, run_in_browser
-from tests.ui.livekit import HOSTILE, PASSWORD, SHIPYARD, assert_clean, seed_workspace, serving
+from tests.ui.livekit import (
+    HOSTILE,
+    PASSWORD,
+    SHIPYARD,
+    assert_clean,
+    requires_build,
+    seed_workspace,
+    serving,
+)
 
-pytestmark = [
-    requires_browser,
-    pytest.mark.skipif(not (STATIC / "index.html").is_file(), reason="run scripts/build-ui"),
-]
+pytestmark = [requires_browser, requires_build()]
 
 FLOWS = f"""
 import time

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.ui.assets import STATIC
 from tests.ui.browser import requires_browser, run_in_browser
 from tests.ui.livekit import (
     HOSTILE,
@@ -20,14 +19,12 @@ from tests.ui.livekit import (
     SHIPYARD,
     add_user,
     assert_clean,
+    requires_build,
     seed_workspace,
     serving,
 )
 
-pytestmark = [
-    requires_browser,
-    pytest.mark.skipif(not (STATIC / "index.html").is_file(), reason="run scripts/build-ui"),
-]
+pytestmark = [requires_browser, requires_build()]
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
 

@@ -127,7 +127,7 @@ def _identity(ctx: Context, principal: Principal, login: bool) -> dict[str, Any]
     from shipyard.store.projects import list_projects
 
     readable = principal.readable_projects()
-    if getattr(ctx.settings, "workspace", None) is not None and not login:
+    if ctx.settings.workspace is not None and not login:
         projects = [ctx.project]  # shipyard ui: the workspace's project
     elif readable is None:
         with ctx.db.read() as session:
