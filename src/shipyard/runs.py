@@ -71,6 +71,7 @@ def start_run(
     first run attaches to the wrapper's run instead of starting a new one.
     Raises :class:`Conflict` when a run is active and ``nested`` is false.
     """
+    from shipyard.core.monitors import triggered_tags
     from shipyard.tracking.entities import RunSpec
     from shipyard.tracking.environment import capture_environment, host_name
     from shipyard.tracking.git_state import capture_git_state
@@ -114,7 +115,9 @@ def start_run(
             experiment=experiment or os.environ.get("SHIPYARD_EXPERIMENT") or DEFAULT_EXPERIMENT,
             name=name or default_run_name(),
             parent_id=parent_id,
-            tags={k: str(v) for k, v in (tags or {}).items()},
+            # a run a monitor's on_breach command starts says so (its page links it)
+            tags=(triggered_tags(os.environ) if parent_id is None else {})
+            | {k: str(v) for k, v in (tags or {}).items()},
             host=host_name(),
             pid=os.getpid(),
             command=shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,

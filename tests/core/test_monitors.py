@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from shipyard.core.errors import ConfigError
-from shipyard.core.monitors import parse_monitor
+from shipyard.core.monitors import parse_monitor, triggered_tags
 from shipyard.core.settings import build_settings
 
 FULL = {
@@ -91,3 +91,14 @@ def test_monitors_must_be_tables() -> None:
         build_settings(file={"monitors": {"churn": "yes"}})
     with pytest.raises(ConfigError, match="bad monitor name"):
         build_settings(file={"monitors": {"bad name!": {"model": "m"}}})
+
+
+def test_only_a_monitors_on_breach_command_tags_its_runs() -> None:
+    result = "01jq0000000000000000000001"
+    inside = {"SHIPYARD_MONITOR": "churn", "SHIPYARD_MONITOR_RESULT": result}
+    assert triggered_tags(inside) == {
+        "shipyard.monitor.result": result,
+        "shipyard.monitor": "churn",
+    }
+    assert triggered_tags({"SHIPYARD_MONITOR": "churn"}) == {}
+    assert triggered_tags({"SHIPYARD_MONITOR_RESULT": "'; drop table runs; --"}) == {}

@@ -36,15 +36,21 @@ from typing import Any, Literal
 
 from shipyard.core.durations import format_duration, parse_duration
 from shipyard.core.errors import ConfigError, InvalidInput
+from shipyard.core.ids import is_id
 
 __all__ = [
     "DRIFT_TESTS",
     "METRICS",
+    "TRIGGER_MONITOR_ENV",
+    "TRIGGER_RESULT_ENV",
+    "TRIGGER_RESULT_TAG",
+    "TRIGGER_TAG",
     "MonitorConfig",
     "MonitorThresholds",
     "Task",
     "parse_monitor",
     "parse_monitors",
+    "triggered_tags",
 ]
 
 Task = Literal["auto", "classification", "regression"]
@@ -53,6 +59,23 @@ DRIFT_TESTS = ("ks", "chisquare", "wasserstein", "psi", "jensenshannon")
 #: Performance metrics a run computes; the first five for classification, the last two regression.
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+#: What a breach's ``on_breach`` command finds in its environment: the monitor, and the
+#: stored result that triggered it.
+TRIGGER_MONITOR_ENV = "SHIPYARD_MONITOR"
+TRIGGER_RESULT_ENV = "SHIPYARD_MONITOR_RESULT"
+#: Tags of a run started inside that command, so the monitor can say which runs it started.
+TRIGGER_TAG = "shipyard.monitor"
+TRIGGER_RESULT_TAG = "shipyard.monitor.result"
+
+
+def triggered_tags(environ: Mapping[str, str]) -> dict[str, str]:
+    """The tags a new top-level run gets inside a monitor's ``on_breach`` command
+    (``environ`` holds :data:`TRIGGER_RESULT_ENV`), else none."""
+    result = environ.get(TRIGGER_RESULT_ENV, "")
+    if not is_id(result):
+        return {}
+    return {TRIGGER_RESULT_TAG: result, TRIGGER_TAG: environ.get(TRIGGER_MONITOR_ENV, "")[:128]}
 
 
 @dataclass(frozen=True)

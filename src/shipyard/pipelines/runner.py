@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shipyard.core.errors import InvalidInput
+from shipyard.core.monitors import triggered_tags
 from shipyard.pipelines.cache import KEY_TAG, OUTPUT_TAG, code_digest, step_key
 from shipyard.pipelines.definition import (
     DATA_KEY,
@@ -153,7 +154,8 @@ def run_pipeline(
 
 
 def _tags(pipeline: Pipeline, trigger: str, trigger_id: str | None) -> dict[str, str]:
-    tags = {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: trigger}
+    tags = triggered_tags(os.environ)  # inside a monitor's on_breach command
+    tags |= {PIPELINE_TAG: pipeline.name, REFERENCE_TAG: pipeline.reference, TRIGGER_TAG: trigger}
     if trigger_id is not None:
         tags[TRIGGER_ID_TAG] = trigger_id
     return tags

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from shipyard.core.errors import InvalidInput, ShipyardError
+from shipyard.core.monitors import triggered_tags
 from shipyard.tracking.backend import TrackingBackend
 from shipyard.tracking.entities import LogBatch, Resources, Run, RunSpec, RunStatus, Writer
 from shipyard.tracking.environment import capture_environment, host_name
@@ -79,7 +80,7 @@ def run_command(
         RunSpec(
             experiment=experiment,
             name=name or Path(argv[0]).name,
-            tags=dict(tags or {}),
+            tags=triggered_tags(os.environ) | dict(tags or {}),
             host=writer.host,
             pid=writer.pid,
             command=shlex.join(argv),

@@ -102,6 +102,10 @@ def test_regression_metrics_and_decay_against_the_training_baseline(
     assert perf.metrics["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(truth, guess)))
     assert set(perf.decayed) == {"mae", "rmse"}  # ~6.4 and ~8: worse than 5 and 6 by > 5 %
     assert [b.kind for b in result.breaches] == ["performance"]
+    assert perf.limits == pytest.approx({"mae": 5.25, "rmse": 6.3})  # errors: 5 % above
+    gauges = result.gauges()  # what the UI draws: the limit line and the verdict
+    assert gauges["limits"] == pytest.approx({"mae": 5.25, "rmse": 6.3})
+    assert gauges["decayed"] == gauges["lower_is_better"] == ["mae", "rmse"]
     lenient = config(
         baseline={"mae": 5.0, "rmse": 6.0},
         thresholds=MonitorThresholds(performance_decay=0.05, decay={"mae": 0.5, "rmse": 0.5}),
@@ -116,6 +120,8 @@ def test_a_classifier_within_tolerance_is_no_breach(ctx: Context, log: LogWriter
     result = run_monitor(ctx, config(baseline={"accuracy": 0.99}), now=NOW)
     assert result.performance is not None
     assert result.performance.decayed == {}
+    assert result.performance.limits == pytest.approx({"accuracy": 0.9405})  # 5 % below
+    assert result.gauges()["decayed"] == result.gauges()["lower_is_better"] == []
     assert result.breaches == []
     strict = config(baseline={"accuracy": 0.99}, thresholds=MonitorThresholds(performance_decay=0))
     assert [b.kind for b in run_monitor(ctx, strict, now=NOW).breaches] == ["performance"]
@@ -125,6 +131,7 @@ def test_too_few_labels_or_none_are_findings(ctx: Context, log: LogWriter) -> No
     ids = log.predictions(columns_of(frame(10)), at=NOW - timedelta(hours=1), predictions=[1] * 10)
     result = run_monitor(ctx, config(baseline={"accuracy": 0.9}), now=NOW)
     assert "no_labels" in {f.code for f in result.findings}
+    assert result.gauges()["limits"] == pytest.approx({"accuracy": 0.855})  # drawn anyway
     log.feedback(ids[:5], [1] * 5, at=NOW)
     result = run_monitor(ctx, config(baseline={"accuracy": 0.9}), now=NOW)
     assert "few_labels" in {f.code for f in result.findings}

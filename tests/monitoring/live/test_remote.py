@@ -3,6 +3,7 @@ inference log and keeps the result; the reference and the suite travel resolved.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from typer.testing import Result
 
 from shipyard.context import Context
+from shipyard.core.monitors import TRIGGER_RESULT_TAG
+from shipyard.monitoring.live.results_store import latest_results
 from shipyard.server.app import create_app
 from shipyard.store.audit import list_events
 from shipyard.store.db import Database
@@ -115,3 +118,39 @@ def test_the_server_reads_no_path_and_runs_no_command_a_client_names(
         assert denied.status_code == 403
     with server.db.read() as session:
         assert list_events(session, action="monitor.run") == []
+
+
+def test_a_clients_trigger_reports_the_runs_it_started_on_the_server(
+    served: tuple[FastAPI, Context, Team],
+    live_server: Callable[..., int],
+    workspace: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Cli,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    server = _remote(served, live_server, workspace, monkeypatch)
+    LogWriter(server).predictions(  # a shifted batch: drift, so a breach and the trigger
+        columns_of(frame(400, shift=1.0)), at=datetime.now(UTC) - timedelta(minutes=30)
+    )
+    (workspace / "retrain.py").write_text(
+        "import shipyard\nwith shipyard.start_run('churn', 'retrain'):\n    pass\n"
+    )
+    config = workspace / ".shipyard" / "config.toml"
+    config.write_text(
+        config.read_text() + '\n[monitors.churn]\nmodel = "churn"\nreference = "reference.csv"\n'
+        f'on_breach = ["{Path(sys.executable).as_posix()}", "retrain.py"]\n'
+    )
+    result = cli("monitor", "run", "churn")
+    assert result.exit_code == 1, result.output  # a breach
+    app, _ctx, team = served
+    with TestClient(app) as client:
+        answer = client.get(f"/api/v1/projects/{PROJECT}/monitors/churn/alerts",
+                            headers=team.headers("viewer"))  # fmt: skip
+    (trigger,) = answer.json()["alerts"]
+    (started,) = trigger["runs"]  # the run the command logged to the server
+    assert (trigger["exit_code"], started["name"]) == (0, "retrain")
+    (stored,) = latest_results(server.db, PROJECT)
+    assert trigger["result"] == stored.id
+    run = server.tracking.get_run(started["id"]).run
+    assert run.tags[TRIGGER_RESULT_TAG] == stored.id

@@ -1,14 +1,19 @@
 // Live monitors: the newest result of every monitor of the project
 // (`GET /projects/{p}/monitors`): its state, the window it read, its breaches (what
 // alerts fire on), drift per feature and its score over the monitor's recent results
-// (`GET …/monitors/NAME/history`).
+// (`GET …/monitors/NAME/history`), performance against the training baseline, the
+// alerts and the runs they triggered (`GET …/monitors/NAME/alerts`), and a link to the
+// newest result's HTML report (`GET …/monitors/NAME/report`).
 
 import { apiPath, get, pooled, withQuery } from "../api";
 import type { PageContext } from "../app";
 import { h, kvTable, replace, table, type Child } from "../dom";
 import { duration, num, time } from "../format";
-import type { FeatureGauge, MonitorStatus } from "../types";
+import { sparkline } from "../sparkline";
+import type { FeatureGauge, MonitorAlert, MonitorStatus } from "../types";
 import { empty, scrollBox, section } from "../ui";
+import { alertsSection, reportHref, reportLink } from "./monitor-alerts";
+import { performanceOverTime } from "./monitor-performance";
 
 const STATES: Record<string, string> = {
   ok: "ok",
@@ -64,43 +69,7 @@ function featureTable(features: Record<string, FeatureGauge>): HTMLElement {
 }
 
 const HISTORY = 30;
-const SVG = "http://www.w3.org/2000/svg";
-
-/** One feature's drift score over the monitor's results, with its threshold. */
-function sparkline(feature: string, scores: (number | null)[], threshold: number | null): Element {
-  const width = 160;
-  const height = 36;
-  const known = scores.filter((v): v is number => typeof v === "number");
-  const top = Math.max(...known, threshold ?? 0, 1e-9);
-  const x = (i: number): number => (scores.length < 2 ? width / 2 : (i / (scores.length - 1)) * width);
-  const y = (v: number): number => height - 2 - (v / top) * (height - 4);
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
-  svg.setAttribute("role", "img");
-  svg.setAttribute("class", "sparkline");
-  const title = document.createElementNS(SVG, "title");
-  title.textContent = `${feature}: drift score over the last ${scores.length} results`;
-  svg.append(title);
-  if (threshold !== null) {
-    const line = document.createElementNS(SVG, "line");
-    line.setAttribute("x1", "0");
-    line.setAttribute("x2", String(width));
-    line.setAttribute("y1", String(y(threshold)));
-    line.setAttribute("y2", String(y(threshold)));
-    line.setAttribute("class", "sparkline-threshold");
-    svg.append(line);
-  }
-  const points = scores
-    .map((v, i) => (typeof v === "number" ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null))
-    .filter((p): p is string => p !== null);
-  const path = document.createElementNS(SVG, "polyline");
-  path.setAttribute("points", points.join(" "));
-  path.setAttribute("class", "sparkline-line");
-  svg.append(path);
-  return svg;
-}
+const ALERTS = 20;
 
 function driftOverTime(history: MonitorStatus[]): HTMLElement | null {
   const withFeatures = history.filter((r) => r.gauges?.features);
@@ -116,14 +85,17 @@ function driftOverTime(history: MonitorStatus[]): HTMLElement | null {
       names.map((name) => {
         const scores = withFeatures.map((r) => r.gauges?.features?.[name]?.score ?? null);
         const last = withFeatures.at(-1)?.gauges?.features?.[name];
-        return [h("code", {}, name), sparkline(name, scores, last?.threshold ?? null), num(last?.score ?? null)];
+        const threshold = last?.threshold;
+        const guides = typeof threshold === "number" ? [{ value: threshold, cls: "sparkline-threshold" }] : [];
+        const label = `${name}: drift score over the last ${scores.length} results`;
+        return [h("code", {}, name), sparkline(label, scores, guides), num(last?.score ?? null)];
       }),
       { "data-testid": "monitor-drift-over-time" },
     ),
   );
 }
 
-function monitorCard(result: MonitorStatus, history: MonitorStatus[]): HTMLElement {
+function monitorCard(project: string, result: MonitorStatus, history: MonitorStatus[], alerts: MonitorAlert[]): HTMLElement {
   const gauges = result.gauges ?? history.at(-1)?.gauges ?? null;
   const rows: [string, Child][] = [
     ["Model", result.model],
@@ -134,11 +106,16 @@ function monitorCard(result: MonitorStatus, history: MonitorStatus[]): HTMLEleme
     ["Rows", `${num(result.rows)} (${num(result.labelled_rows)} labelled)`],
     ["Last run", time(result.created_at)],
     ["Interval", result.interval_s ? duration(result.interval_s) : "run by hand"],
+    [
+      "Report",
+      result.report_digest
+        ? reportLink(reportHref(project, result.monitor, result.id), "Drift report", "monitor-report")
+        : h("span", { class: "muted" }, "not stored"),
+    ],
   ];
   if (gauges && typeof gauges.share_drifted === "number") {
     rows.splice(3, 0, ["Drifted share", `${num(Math.round(gauges.share_drifted * 1000) / 10)} %`]);
   }
-  const perf = Object.entries(gauges?.performance ?? {});
   return h(
     "article",
     { class: "panel monitor", "data-testid": "monitor-card", "aria-labelledby": `monitor-${result.id}` },
@@ -154,18 +131,8 @@ function monitorCard(result: MonitorStatus, history: MonitorStatus[]): HTMLEleme
           " writes the full report.",
         ),
     driftOverTime(history),
-    perf.length
-      ? h(
-          "div",
-          {},
-          h("h3", {}, "Performance"),
-          table(
-            "Performance against training",
-            ["Metric", "Window", "Baseline"],
-            perf.map(([metric, value]) => [metric, num(value), num(gauges?.baseline?.[metric] ?? null)]),
-          ),
-        )
-      : null,
+    performanceOverTime(history),
+    alertsSection(project, result.monitor, alerts),
   );
 }
 
@@ -193,13 +160,17 @@ export async function monitorsPage(ctx: PageContext): Promise<void> {
     );
     return;
   }
+  const read = <T>(m: MonitorStatus, what: string, limit: number): Promise<T> =>
+    get<T>(withQuery(apiPath("projects", ctx.project, "monitors", m.monitor, what), { limit }), ctx.signal);
   const histories = await pooled(monitors, 4, (m) =>
-    get<{ results: MonitorStatus[] }>(
-      withQuery(apiPath("projects", ctx.project, "monitors", m.monitor, "history"), { limit: HISTORY }),
-      ctx.signal,
-    )
+    read<{ results: MonitorStatus[] }>(m, "history", HISTORY)
       .then((answer) => answer.results ?? [])
       .catch(() => [] as MonitorStatus[]),
+  );
+  const alerts = await pooled(monitors, 4, (m) =>
+    read<{ alerts: MonitorAlert[] }>(m, "alerts", ALERTS)
+      .then((answer) => answer.alerts ?? [])
+      .catch(() => [] as MonitorAlert[]),
   );
   const breached = monitors.filter((m) => m.status === "breach").length;
   replace(
@@ -231,6 +202,6 @@ export async function monitorsPage(ctx: PageContext): Promise<void> {
         ),
       ),
     ),
-    ...monitors.map((m, i) => monitorCard(m, histories[i] ?? [])),
+    ...monitors.map((m, i) => monitorCard(ctx.project, m, histories[i] ?? [], alerts[i] ?? [])),
   );
 }

@@ -11,7 +11,8 @@ bucket of the window, and scored at the end:
 * regression — MAE and RMSE.
 
 A metric has *decayed* when it is worse than its baseline (the metrics
-recorded at training) by more than the allowed share of the baseline.
+recorded at training) by more than the allowed share of the baseline: past its
+*limit* (``limits``, kept for every baseline metric so a chart can draw it).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class Performance:
     baseline: dict[str, float] = field(default_factory=dict)
     decayed: dict[str, dict[str, float]] = field(default_factory=dict)
     buckets: list[dict[str, Any]] = field(default_factory=list)
+    limits: dict[str, float] = field(default_factory=dict)
+    """The worst value each baseline metric may take before it has decayed."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class Performance:
             "baseline": self.baseline,
             "decayed": self.decayed,
             "buckets": self.buckets,
+            "limits": self.limits,
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class Performance:
             baseline=dict(data.get("baseline") or {}),
             decayed=dict(data.get("decayed") or {}),
             buckets=list(data.get("buckets") or []),
+            limits=dict(data.get("limits") or {}),
         )
 
 
@@ -126,22 +131,23 @@ class PerformanceTracker:
         thresholds: MonitorThresholds,
         findings: list[Finding],
     ) -> Performance:
+        limits = _limits(baseline, thresholds)
         if self.labels.count == 0:
             findings.append(
                 Finding("info", "no_labels", "no feedback labels for this window: no metrics")
             )
-            return Performance(None, 0, baseline=dict(baseline))
+            return Performance(None, 0, baseline=dict(baseline), limits=limits)
         if self.missing_prediction and not self.parts:
             findings.append(
                 Finding("warning", "no_predictions", "the log holds no prediction column")
             )
-            return Performance(None, 0, baseline=dict(baseline))
+            return Performance(None, 0, baseline=dict(baseline), limits=limits)
         parts = [p for p in self.parts if p.num_rows]
         if not parts:
             findings.append(
                 Finding("info", "no_labels", "no label matches a prediction of this window")
             )
-            return Performance(None, 0, baseline=dict(baseline))
+            return Performance(None, 0, baseline=dict(baseline), limits=limits)
         table = _unify(parts)
         truth, predicted = table[LABEL].combine_chunks(), table["_pred"].combine_chunks()
         truth, predicted = _comparable(truth, predicted)
@@ -168,7 +174,8 @@ class PerformanceTracker:
             )
             buckets.append({"start": start.isoformat(), "labelled": count, "metrics": metrics})
         labelled = len(y_true)
-        perf = Performance(chosen, labelled, _plain(positive), baseline=dict(baseline))
+        perf = Performance(chosen, labelled, _plain(positive), baseline=dict(baseline),
+                           limits=limits)  # fmt: skip
         perf.buckets = buckets
         if labelled < thresholds.min_labels:
             findings.append(
@@ -181,7 +188,7 @@ class PerformanceTracker:
             )
             return perf
         perf.metrics = overall
-        perf.decayed = _decayed(overall, baseline, thresholds)
+        perf.decayed = _decayed(overall, baseline, limits)
         for metric in baseline:
             if metric not in overall:
                 findings.append(
@@ -336,21 +343,26 @@ def _score(
     return out
 
 
+def _limits(baseline: dict[str, float], thresholds: MonitorThresholds) -> dict[str, float]:
+    """Each baseline metric's limit: worse by the allowed share (above it for errors)."""
+    out: dict[str, float] = {}
+    for metric, reference in baseline.items():
+        allowed = thresholds.decay_for(metric)
+        lower = metric in LOWER_IS_BETTER
+        out[metric] = reference * (1 + allowed) if lower else reference * (1 - allowed)
+    return out
+
+
 def _decayed(
-    metrics: dict[str, float], baseline: dict[str, float], thresholds: MonitorThresholds
+    metrics: dict[str, float], baseline: dict[str, float], limits: dict[str, float]
 ) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for metric, reference in baseline.items():
         value = metrics.get(metric)
         if value is None or not math.isfinite(value):
             continue
-        allowed = thresholds.decay_for(metric)
-        if metric in LOWER_IS_BETTER:
-            limit = reference * (1 + allowed)
-            worse = value > limit
-        else:
-            limit = reference * (1 - allowed)
-            worse = value < limit
+        limit = limits[metric]
+        worse = value > limit if metric in LOWER_IS_BETTER else value < limit
         if worse:
             out[metric] = {"value": value, "baseline": reference, "limit": limit}
     return out

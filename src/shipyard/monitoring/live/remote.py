@@ -69,11 +69,12 @@ class RemoteMonitors:
         path = f"{self._monitors(ctx.project)}/{quote(config.name, safe='')}/runs"
         run = read_answer(_run, ctx.remote.post(path, body))
         if run.event is not None:
-            take_actions(config, run, cwd=ctx.settings.workspace)
+            take_actions(ctx, config, run)
             ctx.remote.post(f"{path[: -len('/runs')]}/actions", {
                 "event": run.event, "breaches": run.result.breach_kinds,
                 "webhooks": [o.to_dict() for o in run.webhooks], "problems": run.problems,
                 "trigger": run.trigger.to_dict() if run.trigger is not None else None,
+                "result": run.stored.id if run.stored is not None else None,
             })  # fmt: skip
         return run
 

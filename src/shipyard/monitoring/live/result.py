@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shipyard.core.errors import InvalidInput
-from shipyard.monitoring.live.performance import Performance
+from shipyard.monitoring.live.performance import LOWER_IS_BETTER, Performance
 from shipyard.monitoring.report import DriftReport, Finding
 
 __all__ = ["BREACH_KINDS", "RESULT_TYPE", "RESULT_VERSION", "Breach", "MonitorResult"]
@@ -111,6 +111,12 @@ class MonitorResult:
             ),
             "performance": dict(perf.metrics) if perf else {},
             "baseline": dict(perf.baseline) if perf else {},
+            # what the UI draws under each metric's line: the limit, and which have passed it
+            "limits": dict(perf.limits) if perf else {},
+            "decayed": sorted(perf.decayed) if perf else [],
+            "lower_is_better": sorted(m for m in perf.limits if m in LOWER_IS_BETTER)
+            if perf
+            else [],
             "breaches": {kind: kind in self.breach_kinds for kind in BREACH_KINDS},
             "window_seconds": (self.window_end - self.window_start).total_seconds(),
             "window_end": self.window_end.timestamp(),

@@ -33,7 +33,9 @@ __all__ = [
     "StoredResult",
     "all_report_digests",
     "finite",
+    "get_result",
     "history",
+    "history_point",
     "latest_results",
     "load_report",
     "previous_notified",
@@ -175,8 +177,11 @@ def project_status(db: Database, principal: Principal, project: str) -> list[Sto
     return latest_results(db, project)
 
 
-def history(ctx: Context, monitor: str, *, limit: int = 50) -> list[StoredResult]:
-    """A monitor's results, oldest first (at most ``limit``, the newest ones)."""
+def history(
+    ctx: Context, monitor: str, *, limit: int = 50, before: str | None = None
+) -> list[StoredResult]:
+    """A monitor's results, oldest first (at most ``limit``, the newest ones; only those
+    older than the result ``before`` when given)."""
     row = MonitorResultRow
     query = (
         select(row)
@@ -184,8 +189,25 @@ def history(ctx: Context, monitor: str, *, limit: int = 50) -> list[StoredResult
         .order_by(row.id.desc())
         .limit(limit)
     )
+    if before is not None:
+        query = query.where(row.id < before)  # ids sort by creation time
     with ctx.db.read() as session:
         return [_stored(r) for r in reversed(session.scalars(query).all())]
+
+
+def get_result(ctx: Context, monitor: str, result_id: str | None = None) -> StoredResult:
+    """The result ``result_id`` of ``monitor`` in ``ctx``'s project, or its newest one;
+    raises :class:`NotFound` when the monitor has no such result (or none at all)."""
+    row = MonitorResultRow
+    query = select(row).where(row.project == ctx.project, row.monitor == monitor)
+    if result_id is not None:
+        query = query.where(row.id == result_id)
+    with ctx.db.read() as session:
+        found = session.scalars(query.order_by(row.id.desc()).limit(1)).first()
+        if found is None:
+            what = f"no result {result_id} of" if result_id else "no stored result of"
+            raise NotFound(f"{what} monitor {monitor!r} in project {ctx.project!r}")
+        return _stored(found)
 
 
 def previous_notified(ctx: Context, monitor: str) -> StoredResult | None:
@@ -219,3 +241,15 @@ def all_report_digests(ctx: Context) -> Iterator[str]:
         for digest in session.scalars(query):
             if digest is not None:
                 yield digest
+
+
+def history_point(stored: StoredResult) -> dict[str, Any]:
+    """An earlier result as the report's charts of earlier runs plot it."""
+    gauges = stored.gauges
+    return {
+        "time": stored.window_end.isoformat(),
+        "rows": stored.rows,
+        "share_drifted": gauges.get("share_drifted"),
+        "performance": gauges.get("performance") or {},
+        "breaches": stored.breaches,
+    }

@@ -6,7 +6,8 @@ and ``schedule`` with ``SHIPYARD_URI=https://…``). A remote run sends the
 monitor's table without files or actions (:mod:`.wire`): the reference as a
 profile and the suite as text; the server never reads a path or runs a
 command a client names. The client then reports what its webhooks and
-command did, and the server audits it.
+command did, and the server audits it, naming the result; viewers read those
+alerts back (``…/alerts``) and a result's HTML report (``…/report``, sandboxed).
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from shipyard.context import Context
 from shipyard.core.errors import ConfigError, InvalidInput
+from shipyard.core.ids import ID_PATTERN
 from shipyard.core.monitors import MonitorConfig, parse_monitor
+from shipyard.monitoring.live.alerts import alerts
+from shipyard.monitoring.live.report_page import REPORT_HEADERS, report_html
 from shipyard.monitoring.live.results_store import finite, project_status
 from shipyard.monitoring.live.runner import GivenInputs
 from shipyard.monitoring.live.service import Targets, evaluate, record_outcomes
 from shipyard.monitoring.live.wire import CLIENT_ONLY_KEYS
-from shipyard.server.fields import ProjectName, Text
+from shipyard.server.fields import I64, WHOLE, ProjectName, Text
 from shipyard.server.security import request_context
 
 __all__ = ["router"]
@@ -33,6 +37,7 @@ router = APIRouter(tags=["monitoring"])
 Ctx = Annotated[Context, Depends(request_context)]
 Project = Annotated[ProjectName, Path()]
 MonitorName = Annotated[StrictStr, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+AnId = Annotated[StrictStr, Field(pattern=ID_PATTERN.pattern)]
 SUITE_MAX = 1_000_000
 
 
@@ -57,12 +62,38 @@ class MonitorRunIn(BaseModel):
     now: datetime | None = None
 
 
+class WebhookIn(BaseModel):
+    webhook: Annotated[Text, Field(max_length=300, description="The host, never the URL.")]
+    ok: StrictBool
+    status: Annotated[int, Field(strict=True, ge=100, le=599), WHOLE] | None = None
+    attempts: Annotated[int, Field(strict=True, ge=0, le=100), WHOLE] = 1
+    error: Annotated[Text, Field(max_length=2000)] | None = None
+
+
+class TriggeredRunIn(BaseModel):
+    id: AnId
+    name: Annotated[Text, Field(max_length=500)] = ""
+    pipeline: Annotated[Text, Field(max_length=500)] | None = None
+
+
+class TriggerIn(BaseModel):
+    command: list[Annotated[Text, Field(max_length=4096)]] = Field(max_length=200)
+    exit_code: I64 | None = None
+    seconds: Annotated[float, Field(ge=0, le=10**9)] = 0.0
+    timed_out: StrictBool = False
+    error: Annotated[Text, Field(max_length=2000)] | None = None
+    output: Annotated[Text, Field(max_length=5000)] = ""
+    runs: list[TriggeredRunIn] = Field(default_factory=list, max_length=50,
+                                       description="Runs the command started.")  # fmt: skip
+
+
 class ActionsIn(BaseModel):
     event: Literal["breach", "resolved"]
     breaches: list[Annotated[Text, Field(max_length=100)]] = Field(max_length=50)
-    webhooks: list[dict[str, Any]] = Field(max_length=100)
+    webhooks: list[WebhookIn] = Field(max_length=100)
     problems: list[Annotated[Text, Field(max_length=2000)]] = Field(max_length=100)
-    trigger: dict[str, Any] | None = None
+    trigger: TriggerIn | None = None
+    result: AnId | None = Field(default=None, description="The stored result that acted.")
 
 
 @router.get("/projects/{project}/monitors", summary="The newest result of every monitor")
@@ -86,6 +117,38 @@ def monitor_history(
     ctx.principal.require(Role.VIEWER, project, "read monitor results")
     results = history(ctx.for_project(project), name, limit=limit)
     return {"results": [r.to_dict() | {"gauges": finite(r.gauges)} for r in results]}
+
+
+@router.get("/projects/{project}/monitors/{name}/alerts",
+            summary="A monitor's webhook posts and triggered commands with the runs they "
+                    "started, newest first (viewers)")  # fmt: skip
+def monitor_alerts(
+    project: Project,
+    name: MonitorName,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    found = alerts(ctx.for_project(project), name, limit=limit)
+    return {"alerts": [finite(a.to_dict()) for a in found]}
+
+
+@router.get("/projects/{project}/monitors/{name}/report",
+            summary="A result's HTML report (the newest without `result`), sandboxed: "
+                    "it runs no script (viewers)",
+            response_class=Response,
+            responses={200: {"content": {"text/html": {}}}})  # fmt: skip
+def monitor_report(
+    project: Project,
+    name: MonitorName,
+    ctx: Ctx,
+    result: Annotated[str | None, Query(pattern=ID_PATTERN.pattern)] = None,
+    download: bool = False,
+) -> Response:
+    stored, page = report_html(ctx.for_project(project), name, result)
+    filename = f"monitor-{name}-{stored.window_end:%Y%m%dT%H%M}.html"
+    disposition = "attachment" if download else "inline"
+    headers = {**REPORT_HEADERS, "Content-Disposition": f'{disposition}; filename="{filename}"'}
+    return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.post("/projects/{project}/monitors/{name}/runs", status_code=201,
@@ -124,8 +187,10 @@ def run_monitor(
 @router.post("/projects/{project}/monitors/{name}/actions", status_code=204,
              summary="Record what a client's webhooks and command did (contributors)")  # fmt: skip
 def record_actions(project: Project, name: MonitorName, body: ActionsIn, ctx: Ctx) -> None:
+    trigger = body.trigger.model_dump() if body.trigger is not None else None
     record_outcomes(ctx.for_project(project), name, body.event, list(body.breaches),
-                    body.webhooks, list(body.problems), body.trigger)  # fmt: skip
+                    [w.model_dump() for w in body.webhooks], list(body.problems), trigger,
+                    result=body.result)  # fmt: skip
 
 
 def _config(name: str, table: dict[str, Any]) -> MonitorConfig:

@@ -11,9 +11,12 @@
    it still stands;
 3. it posts the webhooks (in parallel, bounded by timeouts and retries) and,
    for breaches, runs the ``on_breach`` command — each audited
-   (``monitor.notify``, ``monitor.trigger`` with the exit code);
+   (``monitor.notify``, ``monitor.trigger`` with the exit code and the runs
+   the command started), naming the stored result;
 4. it stores the result (report object + ``monitor_results`` row + audit
    entry ``monitor.run``), which the ``/metrics`` collectors export.
+
+(Step 4 happens before step 3 is taken, so the actions can name the result.)
 
 Against a team server (``ctx.monitoring``) steps 1, 2 and 4 run on the server
 (:func:`evaluate`, where the inference log is) and step 3 on the client, with
@@ -22,7 +25,7 @@ its own webhooks and command (:func:`take_actions`), audited by the server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,18 +36,18 @@ from shipyard.monitoring.live.result import MonitorResult
 from shipyard.monitoring.live.results_store import (
     StoredResult,
     finite,
+    get_result,
     history,
+    history_point,
     previous_notified,
     save_result,
 )
 from shipyard.monitoring.live.runner import GivenInputs, run_monitor
-from shipyard.monitoring.live.triggers import TriggerOutcome, run_trigger
+from shipyard.monitoring.live.triggers import TriggerOutcome, run_trigger, triggered_runs
 from shipyard.monitoring.live.webhooks import WebhookOutcome, post_all, resolve_url, slack_payload
 from shipyard.store.audit import record
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from shipyard.context import Context
     from shipyard.profiling.reader import Progress
 
@@ -144,7 +147,7 @@ def monitor(
     run = evaluate(ctx, config, now=now, interval_s=interval_s, act=act, save=save,
                    progress=progress, min_sample=min_sample)  # fmt: skip
     if run.event is not None:
-        take_actions(config, run, cwd=ctx.settings.workspace)
+        take_actions(ctx, config, run)
         record_actions(ctx, config.name, run)
     return run
 
@@ -173,7 +176,7 @@ def evaluate(
                          given=given)  # fmt: skip
     run = MonitorRun(result)
     past = history(ctx, config.name, limit=30) if save or act else []
-    result.history = [_point(p) for p in past]
+    result.history = [history_point(p) for p in past]
     previous = _before(past)
     if act:
         event = should_notify(result, previous, previous_notified(ctx, config.name), config, now)
@@ -184,8 +187,9 @@ def evaluate(
     return run
 
 
-def take_actions(config: MonitorConfig, run: MonitorRun, *, cwd: Path | None) -> None:
-    """Post ``run.event`` to the webhooks and, for a breach, run ``on_breach`` (here)."""
+def take_actions(ctx: Context, config: MonitorConfig, run: MonitorRun) -> None:
+    """Post ``run.event`` to the webhooks and, for a breach, run ``on_breach`` here (in
+    the workspace root), then look up the runs it started in ``ctx``'s project."""
     assert run.event is not None
     urls = []
     for spec in config.webhooks:
@@ -196,13 +200,17 @@ def take_actions(config: MonitorConfig, run: MonitorRun, *, cwd: Path | None) ->
     payload = slack_payload(run.result, resolved=run.event == "resolved")
     run.webhooks = post_all(urls, finite(payload))
     if run.event == "breach" and config.on_breach:
+        result_id = run.stored.id if run.stored is not None else None
         run.trigger = run_trigger(
             config.on_breach,
             run.result,
             timeout=config.trigger_timeout,
-            cwd=cwd,
+            cwd=ctx.settings.workspace,
             report=finite(run.result.to_dict()),
+            result_id=result_id,
         )
+        if result_id is not None:
+            run.trigger = replace(run.trigger, runs=triggered_runs(ctx, result_id))
 
 
 def record_actions(ctx: Context, monitor: str, run: MonitorRun) -> None:
@@ -211,6 +219,7 @@ def record_actions(ctx: Context, monitor: str, run: MonitorRun) -> None:
         ctx, monitor, run.event or "breach", run.result.breach_kinds,
         [o.to_dict() for o in run.webhooks], run.problems,
         run.trigger.to_dict() if run.trigger is not None else None,
+        result=run.stored.id if run.stored is not None else None,
     )  # fmt: skip
 
 
@@ -222,36 +231,32 @@ def record_outcomes(
     webhooks: list[dict[str, Any]],
     problems: list[str],
     trigger: dict[str, Any] | None,
+    *,
+    result: str | None = None,
 ) -> None:
-    """The audit entries of a run's actions, as any side reports them; contributors."""
+    """The audit entries of a run's actions, as any side reports them; contributors.
+    ``result``: the stored result that acted (:class:`NotFound` unless it is one of
+    ``monitor``'s in the project), kept in each entry so its page can show them."""
     ctx.principal.require(Role.CONTRIBUTOR, ctx.project, "run monitors")
+    if result is not None:
+        get_result(ctx, monitor, result)
     if not webhooks and not problems and trigger is None:
         return
     target = f"monitor:{monitor}"
+    named = {"result": result} if result is not None else {}
     with ctx.db.write() as session:
         for outcome in webhooks:
             record(
                 session, ctx.principal, "monitor.notify", target, project=ctx.project,
-                detail={"event": event, "breaches": breaches, **outcome},
+                detail={"event": event, "breaches": breaches, **outcome, **named},
             )  # fmt: skip
         for problem in problems:
             record(
                 session, ctx.principal, "monitor.notify", target, project=ctx.project,
-                detail={"event": event, "ok": False, "error": problem},
+                detail={"event": event, "ok": False, "error": problem, **named},
             )  # fmt: skip
         if trigger is not None:
             record(
                 session, ctx.principal, "monitor.trigger", target, project=ctx.project,
-                detail={"breaches": breaches, **trigger},
+                detail={"breaches": breaches, **trigger, **named},
             )  # fmt: skip
-
-
-def _point(stored: StoredResult) -> dict[str, Any]:
-    gauges = stored.gauges
-    return {
-        "time": stored.window_end.isoformat(),
-        "rows": stored.rows,
-        "share_drifted": gauges.get("share_drifted"),
-        "performance": gauges.get("performance") or {},
-        "breaches": stored.breaches,
-    }
