@@ -9,6 +9,15 @@ from pathlib import Path
 import pytest
 
 from shipyard.context import Context, open_context
+from tests.ui.livekit import HOSTILE
+
+RETYPED = (
+    f"id,score,city,{HOSTILE}\n1,0.5,a,x\n2,,b,y\n3,2.5,a,x\n",
+    f"id,score,city,{HOSTILE},segment\n"
+    "1.5,0.5,a,x,s1\n2.5,1.0,b,y,s2\n3.5,2.5,a,x,s1\n4.5,,c,x,s2\n",
+)
+"""Two versions of a CSV: ``id`` turns from int64 into double, ``segment`` is added, a
+row more; one column is named like markup (the pages must show it as text)."""
 
 
 @pytest.fixture(autouse=True)

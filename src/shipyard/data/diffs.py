@@ -9,16 +9,28 @@ so a diff never reads the data itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import NotFound
 from shipyard.data.pointer import Pointer
-from shipyard.data.profiles import schema_of
-from shipyard.data.tree import ProfileIndex
+from shipyard.data.profiles import ObjectReader, schema_of
+from shipyard.data.tree import ProfileIndex, Tree
 from shipyard.data.workspace import DataWorkspace
 
-__all__ = ["DatasetDiff", "FileChange", "diff"]
+__all__ = ["DatasetDiff", "FileChange", "VersionObjects", "diff", "entries", "file_changes"]
+
+
+class VersionObjects(Protocol):
+    """What a diff reads of two versions: listings, profile indexes and stored profiles
+    (a workspace's own store, or a project's objects on the team server)."""
+
+    @property
+    def store(self) -> ObjectReader: ...
+
+    def tree(self, pointer: Pointer) -> Tree: ...
+
+    def profile_index(self, pointer: Pointer) -> ProfileIndex: ...
 
 
 @dataclass
@@ -82,17 +94,17 @@ def diff(
         kind = (b or a).kind  # type: ignore[union-attr]
         item = DatasetDiff(name, change, kind, a, b)
         try:
-            item.files = _files(ws, a, b)
+            item.files = file_changes(ws, a, b)
         except NotFound as exc:
             item.note = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
         out.append(item)
     return out
 
 
-def _entries(
-    ws: DataWorkspace, p: Pointer | None
+def entries(
+    ws: VersionObjects, p: Pointer | None
 ) -> dict[str, tuple[Digest, int, Digest | None, int | None]]:
-    """path → (digest, size, profile, rows) of a version's files."""
+    """path → (digest, size, profile, rows) of a version's files (one file: path '')."""
     if p is None:
         return {}
     if p.kind == "file":
@@ -105,16 +117,17 @@ def _entries(
     return out
 
 
-def _files(ws: DataWorkspace, a: Pointer | None, b: Pointer | None) -> list[FileChange]:
+def file_changes(ws: VersionObjects, a: Pointer | None, b: Pointer | None) -> list[FileChange]:
+    """Files added, removed or modified from ``a`` to ``b``, with rows and schema changes."""
     if a is not None and b is not None and a.kind != b.kind:
-        b_entries = _entries(ws, b)
+        b_entries = entries(ws, b)
         prefix = {p: f"{b.name}/{p}" if p else b.name for p in b_entries}
         return [FileChange(b.name, "modified", a.size, b.size, a.rows, b.rows)] + [
             FileChange(prefix[p], "added", None, e[1], None, e[3])
             for p, e in b_entries.items()
             if p
         ]
-    before, after = _entries(ws, a), _entries(ws, b)
+    before, after = entries(ws, a), entries(ws, b)
     name = (b or a).name  # type: ignore[union-attr]
     changes = []
     for path in sorted(before.keys() | after.keys()):
@@ -137,7 +150,7 @@ def _files(ws: DataWorkspace, a: Pointer | None, b: Pointer | None) -> list[File
 
 
 def _schema_changes(
-    ws: DataWorkspace, change: FileChange, before: Digest | None, after: Digest | None
+    ws: VersionObjects, change: FileChange, before: Digest | None, after: Digest | None
 ) -> None:
     old, new = schema_of(ws.store, before), schema_of(ws.store, after)
     if old is None or new is None:

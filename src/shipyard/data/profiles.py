@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, ShipyardError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from shipyard.profiling.profile import Profile
 
 __all__ = [
+    "ObjectReader",
     "StoredProfile",
     "is_tabular",
     "load_profile",
@@ -33,6 +34,14 @@ __all__ = [
     "schema_of",
     "why_no_profiles",
 ]
+
+
+class ObjectReader(Protocol):
+    """Where stored profiles are read from: a store, or a project's objects as its
+    principal may read them (the team server checks the project holds each one)."""
+
+    def read_bytes(self, digest: Digest) -> bytes: ...
+
 
 _TABULAR = (".parquet", ".pq", ".parq", ".csv", ".tsv")
 _COMPRESSED = (".gz", ".bz2", ".zst")
@@ -86,7 +95,7 @@ def profile_and_store(
     return stored, None
 
 
-def load_profile(store: ObjectStore, digest: Digest) -> Profile:
+def load_profile(store: ObjectReader, digest: Digest) -> Profile:
     """The profile stored under ``digest``; raises :class:`NotFound` (suggesting pull), or
     :class:`MissingExtra` without the ``[tables]`` extra."""
     require("tables", "data profiles", "pyarrow", "numpy")
@@ -99,7 +108,7 @@ def load_profile(store: ObjectStore, digest: Digest) -> Profile:
         raise InvalidInput(f"object {digest.hex} is not a profile: {exc}") from None
 
 
-def schema_of(store: ObjectStore, digest: Digest | None) -> list[tuple[str, str]] | None:
+def schema_of(store: ObjectReader, digest: Digest | None) -> list[tuple[str, str]] | None:
     """Column names and types from a stored profile, or None when it is not available."""
     if digest is None:
         return None

@@ -1,11 +1,13 @@
 // Datasets: every dataset the metadata store records for the project, with its newest
-// version (`#/datasets`), and one dataset's versions, newest first (`#/datasets/NAME`).
-// Versions are recorded by `shipyard data add` (in the workspace) and by `data push`
-// to a team server; the bytes stay in the object store.
+// version (`#/datasets`), and one dataset's versions, newest first (`#/datasets/NAME`),
+// each linked to its profile (`#/datasets/NAME/versions/V`), with a control comparing
+// two of them (`#/datasets/NAME/diff?from=V1&to=V2`). Versions are recorded by
+// `shipyard data add` (in the workspace) and by `data push` to a team server; the bytes
+// stay in the object store.
 
 import { ApiError, apiPath, get, withQuery } from "../api";
 import type { PageContext } from "../app";
-import { h, replace, route } from "../dom";
+import { h, replace, route, uid } from "../dom";
 import { bytes, time } from "../format";
 import type { Dataset, DatasetVersion } from "../types";
 import { errorBox, scrollBox } from "../ui";
@@ -126,7 +128,11 @@ export async function datasetPage(ctx: PageContext): Promise<void> {
       h(
         "tr",
         { "data-testid": "dataset-version-row", "data-version": v.version },
-        h("th", { scope: "row" }, `v${v.version}`),
+        h(
+          "th",
+          { scope: "row" },
+          h("a", { href: route("datasets", name, "versions", v.version) }, `v${v.version}`),
+        ),
         h("td", {}, digestText(v.digest)),
         h("td", {}, v.kind),
         h("td", { class: "num" }, bytes(v.size)),
@@ -149,8 +155,9 @@ export async function datasetPage(ctx: PageContext): Promise<void> {
       { class: "meta" },
       `${versions.length} version${versions.length === 1 ? "" : "s"}, newest first. `,
       h("code", {}, `shipyard data log ${name}`),
-      " shows them over git history.",
+      " shows them over git history. A version's number opens its profile.",
     ),
+    versions.length > 1 ? compareForm(name, versions) : null,
     scrollBox(
       `Versions of ${name}`,
       h(
@@ -176,4 +183,36 @@ export async function datasetPage(ctx: PageContext): Promise<void> {
 function digestText(digest: string): HTMLElement {
   const hex = digest.replace(/^blake3:/, "");
   return h("code", { title: digest }, hex.length > 12 ? `${hex.slice(0, 12)}…` : hex);
+}
+
+/** The address of two versions of `name` compared. */
+export function diffRoute(name: string, from: number, to: number): string {
+  return `${route("datasets", name, "diff")}?from=${from}&to=${to}`;
+}
+
+/** "Compare versions": pick two versions (older, newer) and open their diff. */
+export function compareForm(name: string, versions: DatasetVersion[], from?: number, to?: number): HTMLElement {
+  const pick = (label: string, testid: string, chosen: number | undefined): [HTMLElement, HTMLSelectElement] => {
+    const id = uid(testid);
+    const select = h(
+      "select",
+      { id, "data-testid": testid },
+      ...versions.map((v) => h("option", { value: v.version, selected: v.version === chosen }, `v${v.version}`)),
+    );
+    return [h("span", { class: "field inline" }, h("label", { for: id }, label), select), select];
+  };
+  const [fromField, fromSelect] = pick("From", "compare-from", from ?? versions[1]?.version);
+  const [toField, toSelect] = pick("To", "compare-to", to ?? versions[0]?.version);
+  const form = h(
+    "form",
+    { class: "toolbar compare-versions", "aria-label": "Compare versions", "data-testid": "compare-versions" },
+    fromField,
+    toField,
+    h("button", { type: "submit", class: "primary", "data-testid": "compare-button" }, "Compare versions"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = diffRoute(name, Number(fromSelect.value), Number(toSelect.value));
+  });
+  return form;
 }
