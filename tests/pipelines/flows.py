@@ -50,6 +50,11 @@ def arithmetic(n: int = 10, scale: float = 1.0) -> None:
     total(numbers(n), scale)
 
 
+@pipeline(schedule="*/15 * * * *")
+def quarter_hourly(n: int = 3) -> None:
+    numbers(n)
+
+
 @pipeline
 def tables(n: int = 100) -> None:
     column_mean(frame(n))

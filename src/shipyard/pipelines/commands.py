@@ -212,8 +212,10 @@ def scheduler(
 ) -> None:
     """Start the pipelines configured in config.toml on their schedules and triggers."""
     from shipyard.core.durations import parse_duration
+    from shipyard.core.extras import require
     from shipyard.pipelines.service import serve_scheduler
 
+    require("monitor", "the scheduler", "croniter")
     state: CliState = ctx.obj
     context = state.context()
     if not context.settings.pipelines:

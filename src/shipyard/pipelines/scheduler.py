@@ -23,6 +23,7 @@ from sqlalchemy import select
 from shipyard.core.errors import ShipyardError
 from shipyard.core.ids import new_id
 from shipyard.core.pipeline_config import PipelineConfig
+from shipyard.pipelines.schedules import Plan, effective_schedule, next_tick, publish
 from shipyard.pipelines.tables import PipelineTriggerRow
 
 if TYPE_CHECKING:
@@ -58,22 +59,33 @@ class Scheduler:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         run: RunPipeline | None = None,
+        interval_s: float | None = None,
     ) -> None:
         self.ctx = ctx
         self.now = now
         self.run = run or _run_pipeline(ctx)
+        self.interval_s = interval_s
+        """Seconds between passes, published with them (None: one pass, from cron)."""
 
     def tick(self) -> list[str]:
-        """One pass: claim what is due, then start every pending claim; the run ids started."""
+        """One pass: claim what is due, publish the schedules, then start every pending
+        claim; the run ids started."""
+        plans: list[Plan] = []
         for config in self.ctx.settings.pipelines.values():
-            for due in self._due(config):
+            schedule, problem = effective_schedule(config, self.ctx.settings.workspace)
+            if problem is not None:
+                log.error("pipeline %s: %s", config.name, problem)
+            for due in self._due(config, schedule):
                 self._claim(due)
+            upcoming = next_tick(schedule, self.now()) if schedule else None
+            plans.append(Plan(config, schedule, problem, upcoming))
+        publish(self.ctx, plans, now=self.now(), interval_s=self.interval_s)
         return self._start_pending()
 
     # -- what is due ---------------------------------------------------------------
 
-    def _due(self, config: PipelineConfig) -> Iterator[Due]:
-        yield from self._ticks(config)
+    def _due(self, config: PipelineConfig, schedule: str | None) -> Iterator[Due]:
+        yield from self._ticks(config, schedule)
         for name in config.on_dataset:
             yield from self._changed(config, f"dataset:{name}", self._dataset_version(name))
         for name in config.on_monitor:
@@ -81,8 +93,7 @@ class Scheduler:
         for ref in config.on_alias:
             yield from self._changed(config, f"alias:{ref}", self._alias_version(ref))
 
-    def _ticks(self, config: PipelineConfig) -> Iterator[Due]:
-        schedule = config.schedule or _own_schedule(config)
+    def _ticks(self, config: PipelineConfig, schedule: str | None) -> Iterator[Due]:
         if schedule is None:
             return
         from croniter import croniter
@@ -246,16 +257,6 @@ def _announce_failure(config: PipelineConfig, result: PipelineResult, reason: st
     for outcome in post_all(urls, payload):
         if not outcome.ok:
             log.error("pipeline %s: webhook %s: %s", config.name, outcome.target, outcome.error)
-
-
-def _own_schedule(config: PipelineConfig) -> str | None:
-    from shipyard.pipelines.loading import load_pipeline
-
-    try:
-        return load_pipeline(config.pipeline).schedule
-    except ShipyardError as error:
-        log.error("pipeline %s: %s", config.name, error)
-        return None
 
 
 def _iso(moment: datetime) -> str:

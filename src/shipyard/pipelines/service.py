@@ -33,7 +33,7 @@ def serve_scheduler(
     """Run passes every ``interval`` s while this process holds the scheduler lock."""
     stop = stop or _stop_on_signals()
     lock = SchedulerLock(ctx)
-    scheduler = Scheduler(ctx)
+    scheduler = Scheduler(ctx, interval_s=None if once else interval)
     standing_by = False
     try:
         while True:

@@ -40,6 +40,7 @@ ROUTE_MODULES = (
     "shipyard.data.routes",
     "shipyard.monitoring.live.routes",
     "shipyard.objects.routes",
+    "shipyard.pipelines.routes",
     "shipyard.registry.routes",
     "shipyard.tracking.routes",
 )

@@ -9,6 +9,7 @@ import { duration, runSeconds, time } from "../format";
 import { fieldKey } from "../query";
 import { metricNumber, type Run, type RunPage } from "../types";
 import { empty, errorBox, scrollBox, statusBadge } from "../ui";
+import { schedulesSection } from "./schedules";
 
 export const PIPELINE_TAG = "shipyard.pipeline";
 export const TRIGGER_TAG = "shipyard.pipeline.trigger";
@@ -88,7 +89,11 @@ export async function pipelinesPage(ctx: PageContext): Promise<void> {
   more.hidden = true;
   more.addEventListener("click", () => void load(next));
 
-  replace(ctx.main, h("h1", {}, "Pipelines"), form, body, h("div", { class: "paging" }, status, more));
+  const schedules = h("div", { "data-testid": "schedules" });
+  replace(ctx.main, h("h1", {}, "Pipelines"), schedules, form, body, h("div", { class: "paging" }, status, more));
+  void schedulesSection(project, signal).then((found) => {
+    if (found && !signal.aborted) schedules.replaceChildren(found);
+  });
 
   function filter(): string {
     const key = fieldKey("tags", PIPELINE_TAG);
