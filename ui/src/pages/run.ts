@@ -1,4 +1,4 @@
-// One run: its summary, params, latest metrics, tags, inputs, artifacts, and a
+// One run: its summary, params, latest metrics, tags, inputs, output logs, artifacts, and a
 // chart per metric drawn from the server's bucketed history (min–max band, line of
 // each bucket's last value; log scale and EMA smoothing in the page).
 
@@ -9,6 +9,7 @@ import { bytes, cost, duration, metric, num, runSeconds, shortDigest, time } fro
 import { Chart, ChartControls, summaryPoints, type ChartPoint } from "../chart";
 import { metricStep, type FileEntry, type Run, type RunDetail, type Summary } from "../types";
 import { artifactsTable } from "../preview";
+import { logSection } from "../logs";
 import { empty, errorBox, section, statusBadge } from "../ui";
 
 export const BUCKETS = 500;
@@ -80,6 +81,7 @@ export async function runPage(ctx: PageContext): Promise<void> {
     ),
     section("Tags", tagsTable(run.tags ?? {})),
     section("Inputs", filesTable("Inputs", run.inputs ?? [])),
+    logSection(run.project || ctx.project, run.artifacts ?? [], ctx.signal),
     section("Artifacts", artifactsTable(run.project || ctx.project, run.artifacts ?? [], ctx.signal)),
     childrenSection(run),
     environmentSection(run),
