@@ -75,3 +75,22 @@ def test_bad_moves_are_refused_and_leave_no_trace(mode: Mode) -> None:
     assert [(e.alias, e.action) for e in aliases.history(me, project, name)] == [("staging", "set")]
     with pytest.raises(NotFound):
         maintainer.registry.get_version(me, project, ModelRef(name, version=2))
+
+
+def test_a_versions_approvals_are_listed_for_viewers_by_alias_or_all(mode: Mode) -> None:
+    name = _registered(mode, versions=1)
+    maintainer = mode.persona("maintainer")
+    maintainer.aliases.approve(maintainer.principal, mode.project, name, 1, "staging", note="ok")
+    maintainer.aliases.approve(maintainer.principal, mode.project, name, 1, "production")
+    viewer = mode.persona("viewer")
+    every = viewer.aliases.approvals(viewer.principal, mode.project, name, 1)
+    assert [(a.alias, a.principal, a.note) for a in every] == [
+        ("staging", "maintainer", "ok"), ("production", "maintainer", "")
+    ]  # fmt: skip
+    staging = viewer.aliases.approvals(viewer.principal, mode.project, name, 1, "staging")
+    assert [a.alias for a in staging] == ["staging"]
+    outsider = mode.persona("outsider")
+    with pytest.raises(PermissionDenied):
+        outsider.aliases.approvals(outsider.principal, mode.project, name, 1)
+    with pytest.raises(NotFound):
+        viewer.aliases.approvals(viewer.principal, mode.project, mode.unique("nothing"), 1)

@@ -174,6 +174,12 @@ def test_roles_viewers_read_contributors_register_maintainers_move(
     assert [a.principal for a in aliases.approvals(viewer, PROJECT, "churn", 1, "production")] == [
         "ana"
     ]
+    aliases.approve(maintainer, PROJECT, "churn", 1, "staging", note="<b>fine</b>")
+    every = aliases.approvals(viewer, PROJECT, "churn", 1)
+    assert [(a.alias, a.note) for a in every] == [("production", "ok"), ("staging", "<b>fine</b>")]
+    assert aliases.approvals(viewer, PROJECT, "churn", 2, "production") == []
+    with pytest.raises(PermissionDenied):
+        aliases.approvals(Principal("x", roles={"elsewhere": Role.VIEWER}), PROJECT, "churn", 1)
 
 
 def test_card_fields_and_evaluations(registry: RegistryService) -> None:

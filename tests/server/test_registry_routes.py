@@ -59,6 +59,16 @@ def test_a_version_registered_over_http_moves_through_aliases(
     assert card.status_code == 200
     assert card.headers["content-type"].startswith("text/markdown")
     assert "## Deployment history" in card.text
+    page = client.get(
+        f"{MODELS}/churn/versions/1/card", params={"format": "html"}, headers=contributor
+    )
+    assert page.headers["content-type"].startswith("text/html")
+    # Built from user-supplied text: served in a sandbox that runs no script.
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("sandbox;")
+    assert "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
     promoted = client.post(
         f"{MODELS}/churn/versions/2/promote", json={"alias": "staging"}, headers=maintainer
     )

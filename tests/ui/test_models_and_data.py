@@ -180,6 +180,8 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
             expect(page.get_by_test_id("card-signature")).to_be_visible()
             report("controls", page.get_by_test_id("promotion").count())
             report("buttons", page.get_by_role("button", name="Promote to alias…").count())
+            expect(page.get_by_test_id("version-approvals")).not_to_be_empty()
+            report("approvals", page.get_by_test_id("version-approvals").inner_text())
             page.get_by_role("link", name="Datasets").click()
             expect(page.get_by_test_id("dataset-row").first).to_be_visible()
             report("axe", axe())
@@ -218,6 +220,9 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
             page.get_by_test_id("confirm-ok").click()
             expect(page.get_by_test_id("promotion-notice")).to_contain_text("approved v2")
             report("approved", page.get_by_test_id("promotion-notice").inner_text())
+            approvals = page.get_by_test_id("approvals-table")
+            expect(approvals).to_contain_text("reviewed the March window")
+            report("approvals", approvals.inner_text())
             page.get_by_test_id("promote-button").click()
             page.get_by_test_id("promote-reason").fill({reason!r})
             page.get_by_test_id("confirm-ok").click()
@@ -236,6 +241,7 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
         )
     assert viewer["controls"] == 0
     assert viewer["buttons"] == 0
+    assert viewer["approvals"] == "No approvals yet."
     assert viewer["axe"] == []
     assert_clean(viewer)
     assert maintainer["missing_reason"] is True
@@ -243,6 +249,7 @@ def test_a_maintainer_approves_and_promotes_and_a_viewer_cannot(
     assert maintainer["failed_gates"] == ["approval"]
     assert maintainer["aliases_refused"] == "–"
     assert "mia (maintainer) approved v2 for @production" in maintainer["approved"]
+    assert "@production\tmia\tmaintainer" in maintainer["approvals"]
     assert sorted(maintainer["gates"]) == ["approval", "metrics"]
     assert maintainer["passed"] == 2
     assert any("approved by mia" in text for text in maintainer["evidence"])

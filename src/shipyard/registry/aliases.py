@@ -222,20 +222,18 @@ class AliasService:
         return Approval(name, version, alias, principal.name, role.label, now, note)
 
     def approvals(
-        self, principal: Principal, project: str, name: str, version: int, alias: str
+        self, principal: Principal, project: str, name: str, version: int, alias: str | None = None
     ) -> list[Approval]:
+        """The approvals of ``version`` for ``alias`` (or for every alias), oldest first."""
         principal.require(Role.VIEWER, project, "read models")
         with self.db.read() as session:
             model = find_model(session, project, name)
-            rows = session.scalars(
-                select(ApprovalRow)
-                .where(
-                    ApprovalRow.model_id == model.id,
-                    ApprovalRow.version == version,
-                    ApprovalRow.alias == alias,
-                )
-                .order_by(ApprovalRow.time)
-            ).all()
+            query = select(ApprovalRow).where(
+                ApprovalRow.model_id == model.id, ApprovalRow.version == version
+            )
+            if alias is not None:
+                query = query.where(ApprovalRow.alias == alias)
+            rows = session.scalars(query.order_by(ApprovalRow.time)).all()
             return [
                 Approval(name, r.version, r.alias, r.principal, r.role, r.time, r.note)
                 for r in rows

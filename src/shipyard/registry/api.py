@@ -158,6 +158,12 @@ class Aliases(Protocol):
         note: str = ...,
     ) -> Approval: ...  # fmt: skip
 
+    def approvals(
+        self, principal: Principal, project: str, name: str, version: int, alias: str | None = ...
+    ) -> list[Approval]:
+        """The approvals of ``version`` for ``alias`` (or for every alias), oldest first."""
+        ...
+
     def promote(
         self, principal: Principal, project: str, ref: ModelRef, alias: str, *,
         dry_run: bool = ..., reason: str = ..., trusted: bool = ...,

@@ -253,6 +253,13 @@ class RemoteAliases:
         path = f"{_models(project, name)}/versions/{version}/approvals"
         return read_answer(wire.approval, self.client.post(path, {"alias": alias, "note": note}))
 
+    def approvals(
+        self, principal: Principal, project: str, name: str, version: int, alias: str | None = None
+    ) -> list[Approval]:
+        """The approvals of ``version`` for ``alias`` (or for every alias), oldest first."""
+        path = f"{_models(project, name)}/versions/{version}/approvals"
+        return [read_answer(wire.approval, a) for a in self.client.get(path, alias=alias)]
+
     def promote(
         self,
         principal: Principal,

@@ -34,6 +34,7 @@ from shipyard.registry.schemas import (
     StoredVersion,
 )
 from shipyard.server.fields import ProjectName, Text, path_segment
+from shipyard.server.sandbox import SANDBOX_HEADERS
 from shipyard.server.security import request_context
 
 __all__ = ["router"]
@@ -136,7 +137,20 @@ def get_card(
 
     text = render_card(build_card(_in(ctx, project), _ref(name, version)), format)
     media = {"json": "application/json", "md": "text/markdown", "html": "text/html"}[format]
-    return PlainTextResponse(text, media_type=f"{media}; charset=utf-8")
+    # The HTML is escaped; the sandbox is the second barrier (opened from the UI's origin).
+    headers = SANDBOX_HEADERS if format == "html" else None
+    return PlainTextResponse(text, media_type=f"{media}; charset=utf-8", headers=headers)
+
+
+@router.get(PREFIX + "/{name}/versions/{version:model_version}/verification",
+            summary="Check the version's files and signature now (what the signature_valid "
+                    "gate checks); a failed check is an answer, not an error")  # fmt: skip
+def verification(project: Project, name: ModelName, version: Version, ctx: Ctx) -> dict[str, Any]:
+    from shipyard.registry.service import RegistryService
+    from shipyard.registry.verification import verify_signature
+
+    found = RegistryService(ctx.db).get_version(ctx.principal, project, _ref(name, version))
+    return verify_signature(_in(ctx, project), found).to_dict()
 
 
 @router.put(PREFIX + "/{name}/card", summary="Write the card's editable fields (contributors)")
@@ -249,6 +263,23 @@ def approve(
         ctx.principal, project, name, found.version, body.alias, note=body.note
     )
     return approval.to_dict()
+
+
+@router.get(PREFIX + "/{name}/versions/{version:model_version}/approvals",
+            summary="A version's approvals, for one alias or all, oldest first")  # fmt: skip
+def approvals(
+    project: Project,
+    name: ModelName,
+    version: Version,
+    ctx: Ctx,
+    alias: Annotated[AliasName | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    from shipyard.registry.aliases import AliasService
+    from shipyard.registry.service import RegistryService
+
+    found = RegistryService(ctx.db).get_version(ctx.principal, project, _ref(name, version))
+    given = AliasService(ctx.db).approvals(ctx.principal, project, name, found.version, alias)
+    return [a.to_dict() for a in given]
 
 
 @router.post(PREFIX + "/{name}/versions/{version:model_version}/promote",

@@ -20,6 +20,8 @@ export interface PromotionTarget {
   aliases: Record<string, number>;
   /** Called after the alias moved, to redraw what the page shows of the version. */
   moved: () => Promise<void>;
+  /** Called after an approval was recorded, to redraw the list of approvals. */
+  approved?: () => Promise<void>;
 }
 
 /** The form: an alias, then "Approve for alias…" or "Promote to alias…". */
@@ -78,6 +80,7 @@ export function promotionPanel(target: PromotionTarget): HTMLElement {
         });
         replace(outcome);
         notice.textContent = `${approval.principal} (${approval.role}) approved v${approval.version} for @${approval.alias}.`;
+        await target.approved?.();
       },
     });
   });

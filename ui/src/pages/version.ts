@@ -8,6 +8,7 @@ import { h, kvTable, replace, route, table, type Child } from "../dom";
 import { bytes, metric, num, shortDigest, time } from "../format";
 import {
   canMaintain,
+  type Approval,
   type MetricEntry,
   type Model,
   type ModelCard,
@@ -17,6 +18,7 @@ import {
 import { empty, errorBox, section } from "../ui";
 import { versionMetrics } from "./model";
 import { promotionPanel } from "./promotion";
+import { verifyControl } from "./verify";
 import { filesTable, tagsTable } from "./run";
 
 export async function versionPage(ctx: PageContext): Promise<void> {
@@ -82,7 +84,12 @@ export async function versionPage(ctx: PageContext): Promise<void> {
     ["Run", runId ? h("a", { href: route("runs", runId) }, lineage.run?.name || runId) : "–"],
     ["Flavor", v.flavor ?? "–"],
     ["Size", bytes(v.size)],
-    ["Signed", v.signed ? `yes${v.signer ? ` (${v.signer})` : ""}` : "no"],
+    [
+      "Signed",
+      v.signed
+        ? h("span", {}, `yes${v.signer ? ` (${v.signer})` : ""}`, verifyControl(base, ctx.signal))
+        : "no",
+    ],
     ["Manifest", shortDigest(v.manifest_digest)],
   ];
   if (v.description) rows.push(["Description", h("span", { class: "prose" }, v.description)]);
@@ -97,6 +104,14 @@ export async function versionPage(ctx: PageContext): Promise<void> {
   const params = lineage.params ?? {};
   const paramKeys = Object.keys(params).sort();
   const files = (v.files ?? []).map((f) => ({ ...f, digest: f.digest ?? f.blake3 ?? null }));
+  const approvals = h("div", { "data-testid": "version-approvals" });
+  const showApprovals = async (): Promise<void> => {
+    try {
+      replace(approvals, approvalsTable(await get<Approval[]>(`${base}/approvals`, ctx.signal)));
+    } catch (err) {
+      if (!isAbort(err)) replace(approvals, errorBox(err, "Approvals"));
+    }
+  };
   replace(
     ctx.main,
     back,
@@ -114,9 +129,11 @@ export async function versionPage(ctx: PageContext): Promise<void> {
               const fresh = await get<ModelVersion>(base, ctx.signal);
               aliasesCell.textContent = aliasText(fresh);
             },
+            approved: showApprovals,
           }),
         )
       : null,
+    section("Approvals", approvals),
     card instanceof Error ? section("Model card", errorBox(card, "Model card")) : cardSection(card),
     section(
       "Metrics",
@@ -146,6 +163,18 @@ export async function versionPage(ctx: PageContext): Promise<void> {
       h("h3", {}, "Tags"),
       tagsTable(lineage.tags ?? {}),
     ),
+  );
+  await showApprovals();
+}
+
+/** Who approved this version for which alias (what an `approvals` gate counts). */
+function approvalsTable(list: Approval[]): HTMLElement {
+  if (!list.length) return empty("No approvals yet.");
+  return table(
+    "Approvals",
+    ["Alias", "By", "Role", "When", "Reason"],
+    list.map((a) => [`@${a.alias}`, a.principal, a.role, time(a.time), a.note || "–"]),
+    { "data-testid": "approvals-table" },
   );
 }
 

@@ -124,29 +124,12 @@ def _label(gate: str, inputs: GateInputs) -> str:
 
 
 def _signature(inputs: GateInputs) -> list[GateResult]:
-    from shipyard.models.model_dir.digests import verify_files
-    from shipyard.models.model_dir.load import read_manifest
-    from shipyard.models.signing.keys import trusted_public_keys
-    from shipyard.models.signing.verify import verify_model
-    from shipyard.registry.cache import materialize
+    from shipyard.registry.verification import verify_signature
 
+    found = verify_signature(inputs.ctx, inputs.version)
+    details = {"fingerprint": found.fingerprint} if found.verified else {}
     check = "signed by a trusted key; files match"
-    if not inputs.version.signed:
-        return [GateResult("signature_valid", check, False, "the version is not signed")]
-    ctx = inputs.ctx
-    keys = trusted_public_keys(ctx.layout.keys_dir) if ctx.settings.workspace else []
-    directory = materialize(ctx, inputs.version)
-    manifest = read_manifest(directory)
-    verify_files(directory, manifest.files)
-    result = verify_model(directory, keys, required=True)
-    key = Path(str(result.key)).name if result.key else "?"
-    evidence = (
-        f"signature by {key} (fingerprint {str(result.fingerprint)[:12]}…) covers the "
-        f"manifest and its {len(manifest.files)} files"
-    )
-    return [
-        GateResult("signature_valid", check, True, evidence, {"fingerprint": result.fingerprint})
-    ]
+    return [GateResult("signature_valid", check, found.verified, found.evidence, details)]
 
 
 def _card(inputs: GateInputs) -> list[GateResult]:
