@@ -12,12 +12,15 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shipyard.auth.service import AuthService
 from shipyard.context import Context
 from shipyard.core.digest import ObjectRef, digest_of
 from shipyard.core.principal import LOCAL_OWNER
+from shipyard.monitoring.live.result import MonitorResult
+from shipyard.monitoring.live.results_store import save_result
 from shipyard.objects.framing import encode_frames
 from shipyard.objects.grants import ObjectGrants
 from shipyard.tracking.entities import LogBatch, RunSpec
@@ -80,6 +83,14 @@ class Case:
 
 def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
     return lambda _kit, _persona: (path, body)
+
+
+def _monitored(kit: Kit) -> str:
+    """A monitor with a stored result in PROJECT (so its alerts and report exist)."""
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    result = MonitorResult("churn", "churn", end - timedelta(days=1), end, 3600.0, 10)
+    save_result(kit.ctx.for_project(PROJECT), result, interval_s=None, notified=False)
+    return "churn"
 
 
 def _throwaway_user(auth: AuthService) -> str:
@@ -216,6 +227,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/projects/{project}/monitors/{name}/history"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors/churn/history")
     ),
+    ("GET", "/api/v1/projects/{project}/pipelines/schedules"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/pipelines/schedules")
+    ),
     ("GET", "/api/v1/projects/{project}/monitors"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/monitors")
     ),
@@ -233,6 +247,14 @@ ROUTES: dict[tuple[str, str], Case] = {
             f"/api/v1/projects/{PROJECT}/monitors/churn/actions",
             {"event": "breach", "breaches": ["drift"], "webhooks": [], "problems": []},
         ),
+    ),
+    ("GET", "/api/v1/projects/{project}/monitors/{name}/alerts"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"/api/v1/projects/{PROJECT}/monitors/{_monitored(k)}/alerts", None),
+    ),
+    ("GET", "/api/v1/projects/{project}/monitors/{name}/report"): Case(
+        PROJECT_VIEWERS,
+        lambda k, _p: (f"/api/v1/projects/{PROJECT}/monitors/{_monitored(k)}/report", None),
     ),
     ("GET", "/api/v1/projects/{project}/experiments"): Case(
         PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/experiments")
@@ -359,6 +381,12 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", P + "/{name}/versions/{version}/approvals"): Case(
         PROJECT_MAINTAINERS, _on_model("/versions/2/approvals", {"alias": "production"})
     ),
+    ("GET", P + "/{name}/versions/{version}/verification"): Case(
+        PROJECT_VIEWERS, _on_model("/versions/2/verification")
+    ),
+    ("GET", P + "/{name}/versions/{version}/approvals"): Case(
+        PROJECT_VIEWERS, _on_model("/versions/2/approvals?alias=production")
+    ),
     ("POST", P + "/{name}/versions/{version}/promote"): Case(
         PROJECT_MAINTAINERS, _on_model("/versions/2/promote", {"alias": "production"})
     ),
@@ -371,6 +399,12 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/projects/{project}/datasets/version"): Case(
         PROJECT_VIEWERS, lambda a, _p: (f"{_DATASETS}/version?name={_dataset(a)}", None)
+    ),
+    ("GET", "/api/v1/projects/{project}/datasets/profile"): Case(
+        PROJECT_VIEWERS, lambda a, _p: (f"{_DATASETS}/profile?name={_dataset(a)}&version=1", None)
+    ),
+    ("GET", "/api/v1/projects/{project}/datasets/diff"): Case(
+        PROJECT_VIEWERS, lambda a, _p: (f"{_DATASETS}/diff?name={_dataset(a)}&from=1&to=1", None)
     ),
     ("POST", "/api/v1/projects/{project}/datasets/versions"): Case(
         PROJECT_CONTRIBUTORS,

@@ -8,6 +8,8 @@ import { adminPage } from "./pages/admin";
 import { loginPage } from "./pages/login";
 import { comparePage } from "./pages/compare";
 import { datasetPage, datasetsPage } from "./pages/datasets";
+import { datasetDiffPage } from "./pages/datasetdiff";
+import { datasetVersionPage } from "./pages/datasetversion";
 import { modelPage } from "./pages/model";
 import { modelsPage } from "./pages/models";
 import { monitorsPage } from "./pages/monitors";
@@ -46,6 +48,8 @@ const ROUTES: Route[] = [
   { pattern: /^models\/([^/]+)\/versions\/([^/]+)$/, nav: "models", page: versionPage },
   { pattern: /^datasets$/, nav: "datasets", page: datasetsPage },
   { pattern: /^datasets\/([^/]+)$/, nav: "datasets", page: datasetPage },
+  { pattern: /^datasets\/([^/]+)\/versions\/([^/]+)$/, nav: "datasets", page: datasetVersionPage },
+  { pattern: /^datasets\/([^/]+)\/diff$/, nav: "datasets", page: datasetDiffPage },
   { pattern: /^pipelines$/, nav: "pipelines", page: pipelinesPage },
   { pattern: /^pipelines\/([^/]+)$/, nav: "pipelines", page: pipelinePage },
   { pattern: /^monitors$/, nav: "monitors", page: monitorsPage },

@@ -182,6 +182,42 @@ export interface MonitorGauges {
   validation_failures?: number | null;
   performance?: Record<string, number | null>;
   baseline?: Record<string, number | null>;
+  /** The worst value each baseline metric may take before it has decayed. */
+  limits?: Record<string, number | null>;
+  /** Metrics past their limit in this result. */
+  decayed?: string[];
+  /** Baseline metrics where lower is better (errors: mae, rmse). */
+  lower_is_better?: string[];
+}
+
+/** A run a monitor's on_breach command started. */
+export interface TriggeredRun {
+  id: string;
+  name: string;
+  /** The pipeline's name when it is a pipeline run. */
+  pipeline: string | null;
+}
+
+/** A webhook post or a triggered command (`GET …/monitors/NAME/alerts`). */
+export interface MonitorAlert {
+  time: string;
+  kind: "webhook" | "trigger";
+  /** breach or resolved. */
+  event: string;
+  /** A webhook's host, or the command that ran. */
+  channel: string;
+  ok: boolean;
+  principal: string;
+  /** The stored result that acted (null for entries from before results were named). */
+  result: string | null;
+  breaches: string[];
+  status: number | null;
+  attempts: number | null;
+  error: string | null;
+  exit_code: number | null;
+  seconds: number | null;
+  timed_out: boolean;
+  runs: TriggeredRun[];
 }
 
 export interface User {
@@ -381,4 +417,72 @@ export interface Dataset {
   name: string;
   versions: number;
   latest: DatasetVersion;
+}
+
+/** A column's figures in a version's profile (`GET /projects/{p}/datasets/profile`). */
+export interface DatasetColumn {
+  name: string;
+  dtype: string;
+  kind: string;
+  rows: number;
+  nulls: number;
+  null_fraction: number | null;
+  distinct: number | null;
+  distinct_exact: boolean;
+  mean: number | null;
+  std: number | null;
+  min: number | string | null;
+  max: number | string | null;
+  histogram: { edges: (number | null)[]; counts: (number | null)[] } | null;
+  top: { value: string; count: number }[] | null;
+  top_exact: boolean | null;
+}
+
+export interface DatasetFileProfile {
+  path: string;
+  rows: number;
+  columns_total: number;
+  columns: DatasetColumn[];
+  note: string | null;
+}
+
+export interface DatasetProfile {
+  version: DatasetVersion;
+  files: DatasetFileProfile[];
+  files_total: number;
+  note: string | null;
+}
+
+/** Two versions compared (`GET /projects/{p}/datasets/diff`). */
+export interface DatasetColumnChange {
+  name: string;
+  dtype_before: string;
+  dtype_after: string;
+  kind_before: string;
+  kind_after: string;
+  changed: boolean;
+  stats: { stat: string; before: number | string | null; after: number | string | null; changed: boolean }[];
+}
+
+export interface DatasetFileDiff {
+  path: string;
+  change: "added" | "removed" | "modified";
+  size_before: number | null;
+  size_after: number | null;
+  rows_before: number | null;
+  rows_after: number | null;
+  columns_added: string[];
+  columns_removed: string[];
+  types_changed: { name: string; before: string; after: string }[];
+  columns: DatasetColumnChange[];
+  columns_total: number;
+  note: string | null;
+}
+
+export interface DatasetDiff {
+  from: DatasetVersion;
+  to: DatasetVersion;
+  files: DatasetFileDiff[];
+  files_total: number;
+  note: string | null;
 }
