@@ -214,3 +214,15 @@ def test_every_change_is_audited(
             select(AuditEventRow.action).where(AuditEventRow.action.like("model.%"))
         ).all()
     assert actions == ["model.register", "model.alias.set", "model.approve", "model.describe"]
+
+
+def test_the_versions_a_run_registered_are_found_from_the_run(registry: RegistryService) -> None:
+    run, other = "0" * 25 + "1", "0" * 25 + "2"
+    registry.register_version(LOCAL_OWNER, PROJECT, "churn", draft("a", run_id=run))
+    registry.register_version(LOCAL_OWNER, PROJECT, "churn", draft("b", run_id=other))
+    registry.register_version(LOCAL_OWNER, PROJECT, "basket", draft("c", run_id=run))
+    found = registry.versions_of_run(member(Role.VIEWER), PROJECT, run)
+    assert [(v.name, v.version, v.run_id) for v in found] == [("basket", 1, run), ("churn", 1, run)]
+    assert registry.versions_of_run(LOCAL_OWNER, PROJECT, "0" * 26) == []
+    with pytest.raises(PermissionDenied):
+        registry.versions_of_run(Principal("x", roles={"elsewhere": Role.VIEWER}), PROJECT, run)

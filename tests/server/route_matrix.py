@@ -384,6 +384,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", P + "/{name}/versions/{version}/verification"): Case(
         PROJECT_VIEWERS, _on_model("/versions/2/verification")
     ),
+    ("GET", "/api/v1/projects/{project}/model-versions"): Case(
+        PROJECT_VIEWERS, _fixed(f"/api/v1/projects/{PROJECT}/model-versions?run_id={'0' * 26}")
+    ),
     ("GET", P + "/{name}/versions/{version}/approvals"): Case(
         PROJECT_VIEWERS, _on_model("/versions/2/approvals?alias=production")
     ),

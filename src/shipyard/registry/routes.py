@@ -18,6 +18,7 @@ from pydantic import StrictStr
 
 from shipyard.context import Context
 from shipyard.core.errors import InvalidInput
+from shipyard.core.ids import ID_PATTERN
 from shipyard.core.model_manifest import FileEntry
 from shipyard.core.model_ref import MODEL_NAME_PATTERN, ModelRef, check_alias
 from shipyard.registry.schemas import (
@@ -61,6 +62,19 @@ def list_models(project: Project, ctx: Ctx) -> list[dict[str, Any]]:
     from shipyard.registry.service import RegistryService
 
     return [m.to_dict() for m in RegistryService(ctx.db).list_models(ctx.principal, project)]
+
+
+@router.get("/projects/{project}/model-versions",
+            summary="The model versions registered from a run (lineage, backwards)")  # fmt: skip
+def versions_of_run(
+    project: Project,
+    ctx: Ctx,
+    run_id: Annotated[StrictStr, Query(pattern=ID_PATTERN.pattern)],
+) -> list[dict[str, Any]]:
+    from shipyard.registry.service import RegistryService
+
+    found = RegistryService(ctx.db).versions_of_run(ctx.principal, project, run_id)
+    return [v.to_dict() for v in found]
 
 
 @router.get(PREFIX + "/{name}", summary="A model: card fields, aliases and versions")

@@ -178,6 +178,21 @@ class RegistryService:
                 version_entity(project, name, r, tuple(aliases.get(r.version, ()))) for r in rows
             ]
 
+    def versions_of_run(
+        self, principal: Principal, project: str, run_id: str, *, limit: int = 100
+    ) -> list[ModelVersion]:
+        """The versions registered from ``run_id`` (lineage read backwards), by model name."""
+        principal.require(Role.VIEWER, project, "read models")
+        with self.db.read() as session:
+            found = session.execute(
+                select(RegisteredModelRow.name, ModelVersionRow)
+                .join(ModelVersionRow, ModelVersionRow.model_id == RegisteredModelRow.id)
+                .where(RegisteredModelRow.project == project, ModelVersionRow.run_id == run_id)
+                .order_by(RegisteredModelRow.name, ModelVersionRow.version)
+                .limit(limit)
+            ).all()
+            return [version_entity(project, name, row, ()) for name, row in found]
+
     def get_version(self, principal: Principal, project: str, ref: ModelRef) -> ModelVersion:
         """The version ``ref`` names (number, alias or ``latest``); :class:`NotFound` naming
         what is missing."""

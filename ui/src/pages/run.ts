@@ -7,7 +7,7 @@ import type { PageContext } from "../app";
 import { h, kvTable, replace, route, table, type Child } from "../dom";
 import { bytes, cost, duration, metric, num, runSeconds, shortDigest, time } from "../format";
 import { Chart, ChartControls, summaryPoints, type ChartPoint } from "../chart";
-import { metricStep, type FileEntry, type Run, type RunDetail, type Summary } from "../types";
+import { metricStep, type FileEntry, type ModelVersion, type Run, type RunDetail, type Summary } from "../types";
 import { artifactsTable } from "../preview";
 import { logSection } from "../logs";
 import { empty, errorBox, section, statusBadge } from "../ui";
@@ -62,6 +62,7 @@ export async function runPage(ctx: PageContext): Promise<void> {
   }
   ctx.setTitle(`${run.name || run.id} · Run`);
 
+  const modelsOfRun = h("div", { "data-testid": "run-models" });
   const metricKeys = Object.keys(run.metrics ?? {}).sort();
   const controls = new ChartControls();
   const charts = h("div", { class: "charts" });
@@ -84,8 +85,10 @@ export async function runPage(ctx: PageContext): Promise<void> {
     logSection(run.project || ctx.project, run.artifacts ?? [], ctx.signal),
     section("Artifacts", artifactsTable(run.project || ctx.project, run.artifacts ?? [], ctx.signal)),
     childrenSection(run),
+    modelsOfRun,
     environmentSection(run),
   );
+  void fillModels(modelsOfRun, run.project || ctx.project, run.id, ctx.signal);
 
   // One figure per metric, in name order, each filled when its history arrives.
   const slots = new Map<string, HTMLElement>();
@@ -123,6 +126,34 @@ export async function runPage(ctx: PageContext): Promise<void> {
       replace(slot, h("p", { class: "chart-title" }, key), errorBox(err));
     }
   });
+}
+
+/** The model versions registered from this run, linked to their pages (and cards). */
+async function fillModels(box: HTMLElement, project: string, id: string, signal: AbortSignal): Promise<void> {
+  try {
+    const versions = await get<ModelVersion[]>(withQuery(apiPath("projects", project, "model-versions"), { run_id: id }), signal);
+    if (!versions.length) return;
+    replace(
+      box,
+      section(
+        "Models",
+        table(
+          "Model versions registered from this run",
+          ["Model", "Version", "Flavor", "Signed", "Registered"],
+          versions.map((v) => [
+            h("a", { href: route("models", v.name) }, v.name),
+            h("a", { href: route("models", v.name, "versions", v.version) }, `v${v.version}`),
+            v.flavor ?? "–",
+            v.signed ? "yes" : "no",
+            time(v.created_at),
+          ]),
+          { "data-testid": "run-models-table" },
+        ),
+      ),
+    );
+  } catch (err) {
+    if (!signal.aborted) replace(box, section("Models", errorBox(err, "Model versions")));
+  }
 }
 
 function backToRuns(): HTMLElement {
