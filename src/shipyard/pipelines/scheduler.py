@@ -71,15 +71,16 @@ class Scheduler:
         """One pass: claim what is due, publish the schedules, then start every pending
         claim; the run ids started."""
         plans: list[Plan] = []
+        now = self.now()
         for config in self.ctx.settings.pipelines.values():
             schedule, problem = effective_schedule(config, self.ctx.settings.workspace)
             if problem is not None:
                 log.error("pipeline %s: %s", config.name, problem)
             for due in self._due(config, schedule):
                 self._claim(due)
-            upcoming = next_tick(schedule, self.now()) if schedule else None
+            upcoming = next_tick(schedule, now) if schedule else None
             plans.append(Plan(config, schedule, problem, upcoming))
-        publish(self.ctx, plans, now=self.now(), interval_s=self.interval_s)
+        publish(self.ctx, plans, now=now, interval_s=self.interval_s)
         return self._start_pending()
 
     # -- what is due ---------------------------------------------------------------
