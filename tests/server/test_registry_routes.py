@@ -91,6 +91,11 @@ def test_bad_requests_answer_with_one_clear_error(client: TestClient, team: Team
         ("put", f"{MODELS}/nope/aliases/latest", {"version": 1}, 422, "reserved"),
         ("get", f"{MODELS}/nope/versions/x", None, 404, ""),
         ("get", f"{MODELS}/nope/versions/1/card?format=pdf", None, 422, ""),
+        ("get", f"{MODELS}/nope/versions/1/approvals", None, 404, "no model named"),
+        ("get", f"{MODELS}/nope/versions/1/approvals?alias=a%2F..", None, 422, "alias"),
+        ("get", f"{MODELS}/nope/versions/1/verification", None, 404, "no model named"),
+        ("get", f"/api/v1/projects/{PROJECT}/model-versions?run_id=../x", None, 422, "run_id"),
+        ("get", f"/api/v1/projects/{PROJECT}/model-versions", None, 422, "run_id"),
     ]
     for method, path, body, status, text in cases:
         answer = client.request(method.upper(), path, json=body, headers=headers)
