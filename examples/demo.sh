@@ -421,3 +421,4 @@ step shipyard pipeline ls
 
 echo
 echo "Demo finished. Explore it: cd $demo"
+echo "or in the browser (runs, models, datasets, pipelines, monitoring): cd $demo && shipyard ui --open"
