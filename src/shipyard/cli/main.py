@@ -188,6 +188,13 @@ def _pipelines(app: typer.Typer) -> None:
     app.command()(scheduler)
 
 
+def _backup(app: typer.Typer) -> None:
+    from shipyard.backup.commands import backup, restore
+
+    app.command()(backup)
+    app.command()(restore)
+
+
 def _tracking(app: typer.Typer) -> None:
     from shipyard.tracking import commands
 
@@ -209,6 +216,7 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _validate: ("validate",),
     _tracking: ("run", "runs", "experiments"),
     _pipelines: ("pipeline", "scheduler"),
+    _backup: ("backup", "restore"),
 }
 """Which top-level commands each part registers (a test checks it against the parts)."""
 

@@ -27,6 +27,7 @@ __all__ = [
     "open_store",
     "open_workspace_store",
     "store_key",
+    "workspace_backend",
 ]
 
 
@@ -158,12 +159,7 @@ def open_workspace_store(ctx: Context, *, create: bool = True) -> ObjectStore:
     configured = ctx.settings.objects.path
     if configured.startswith("s3://"):
         return _open_location(ctx.settings, configured, create=create)
-    if ctx.settings.workspace is None and not Path(configured).expanduser().is_absolute():
-        raise WorkspaceNotFound(
-            f"no Shipyard workspace in {Path.cwd()} or any parent folder",
-            hint="run `shipyard init`, or set objects.path to an absolute folder or s3:// URL",
-        )
-    folder = ctx.objects_dir if ctx.settings.workspace is not None else Path(configured)
+    folder = _workspace_folder(ctx)
     return open_store(
         folder,
         key=store_key(ctx.settings),
@@ -171,3 +167,26 @@ def open_workspace_store(ctx: Context, *, create: bool = True) -> ObjectStore:
         workers=ctx.settings.objects.workers,
         create=create,
     )
+
+
+def workspace_backend(ctx: Context) -> Backend:
+    """Where ``objects.path`` keeps its bytes, unopened: no marker read or written, no key
+    needed (a backup copies the keys as stored; a restore fills an empty location)."""
+    settings = ctx.settings.objects
+    if settings.path.startswith("s3://"):
+        return make_backend(
+            settings.path,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region or None,
+        )
+    return make_backend(_workspace_folder(ctx))
+
+
+def _workspace_folder(ctx: Context) -> Path:
+    configured = ctx.settings.objects.path
+    if ctx.settings.workspace is None and not Path(configured).expanduser().is_absolute():
+        raise WorkspaceNotFound(
+            f"no Shipyard workspace in {Path.cwd()} or any parent folder",
+            hint="run `shipyard init`, or set objects.path to an absolute folder or s3:// URL",
+        )
+    return ctx.objects_dir if ctx.settings.workspace is not None else Path(configured)
