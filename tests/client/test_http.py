@@ -157,3 +157,72 @@ def test_a_409_without_retry_after_is_a_conflict_at_once(live_server) -> None:  
     with ApiClient(url) as client, pytest.raises(e.Conflict, match="param C is 1"):
         client.post("/write", {})
     assert client.requests == 1
+
+
+@pytest.fixture
+def proxy_in_front(live_server) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """A stand-in for nginx whose replica died: two 502 pages (HTML, as nginx sends
+    them), then the answer. Records each try's Idempotency-Key (or "-")."""
+    tries: list[str] = []
+    stub = FastAPI()
+    page = b"<html><head><title>502 Bad Gateway</title></head></html>"
+
+    @stub.api_route("/thing", methods=["GET", "POST"])
+    def thing(request: Request) -> Response:
+        tries.append(request.headers.get("idempotency-key", "-"))
+        if len(tries) <= 2:
+            return Response(page, 502, media_type="text/html")
+        return Response(b'{"ok": 1}', media_type="application/json")
+
+    return f"http://127.0.0.1:{live_server(stub)}", tries
+
+
+def test_a_write_that_met_a_dead_replica_is_sent_again_with_its_key(proxy_in_front) -> None:  # type: ignore[no-untyped-def]
+    url, tries = proxy_in_front
+    clock = FakeClock()
+    with ApiClient(url, clock=clock, sleep=clock.sleep) as client:
+        assert client.post("/thing", {"x": 1}) == {"ok": 1}
+    assert len(tries) == 3
+    assert len(set(tries)) == 1  # one key, sent three times
+    assert tries[0] != "-"
+
+
+def test_a_download_is_retried_until_its_answer_starts(proxy_in_front) -> None:  # type: ignore[no-untyped-def]
+    url, tries = proxy_in_front
+    clock = FakeClock()
+    client = ApiClient(url, clock=clock, sleep=clock.sleep)
+    with client, client.stream("GET", "/thing") as answer:
+        assert answer.read() == b'{"ok": 1}'
+    assert len(tries) == 3
+
+
+def test_a_download_gives_up_as_unavailable_after_its_tries(proxy_in_front) -> None:  # type: ignore[no-untyped-def]
+    url, _tries = proxy_in_front
+    clock = FakeClock()
+    with ApiClient(url, retries=1, clock=clock, sleep=clock.sleep) as client:
+        with pytest.raises(e.Unavailable, match="answered 502"), client.stream("GET", "/thing"):
+            pass
+        assert client.requests == 2
+
+
+def test_an_untrusted_certificate_is_refused_at_once(live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.certs import self_signed
+
+    cert, key = self_signed(tmp_path)
+    port = live_server(FastAPI(), ssl_certfile=str(cert), ssl_keyfile=str(key))
+    clock = FakeClock()
+    client = ApiClient(f"https://127.0.0.1:{port}", clock=clock, sleep=clock.sleep)
+    with client, pytest.raises(e.Unavailable) as caught:
+        client.request("POST", "/x", json={})  # a write: would be retried for minutes
+    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+    assert "SHIPYARD_CA_BUNDLE" in (caught.value.hint or "")
+    assert client.requests == 1
+    assert clock.sleeps == []
+    with ApiClient(f"https://127.0.0.1:{port}", ca_bundle=str(cert)) as trusting:
+        assert "openapi" in trusting.get("/openapi.json")  # the same server, trusted
+
+
+def test_the_ca_bundle_has_a_short_variable_and_keeps_the_long_one() -> None:
+    assert build_settings(env={"SHIPYARD_CA_BUNDLE": "/a.pem"}).client.ca_bundle == "/a.pem"
+    documented = build_settings(env={"SHIPYARD_CLIENT_CA_BUNDLE": "/b.pem"})
+    assert documented.client.ca_bundle == "/b.pem"

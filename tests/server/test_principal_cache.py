@@ -61,7 +61,7 @@ def test_an_expired_token_is_refused_at_once_though_cached(
     # machine took to get here, the server's own check still sees an hour left).
     clock = Clock()
     server_app.state.principals = PrincipalCache(
-        ttl=CACHE_SECONDS, monotonic=clock, wall=lambda: expires_at - timedelta(seconds=1)
+        ttl=5.0, monotonic=clock, wall=lambda: expires_at - timedelta(seconds=1)
     )
     headers = {"Authorization": f"Bearer {created.secret}"}
     with TestClient(server_app, raise_server_exceptions=False) as client:
@@ -73,7 +73,20 @@ def test_an_expired_token_is_refused_at_once_though_cached(
             row = session.get(TokenRow, created.info.id)
             assert row is not None
             row.expires_at = row.created_at - timedelta(seconds=1)
-        # ...though the cache's own 5 s have not passed: it must not answer for it.
+        # ...though the cache's own 5 s (longer than the default) have not passed:
+        # it must not answer for it.
         answer = client.get("/api/v1/me", headers=headers)
     assert answer.status_code == 401
     assert "expired" in answer.json()["error"]["message"]
+
+
+def test_a_process_forgets_a_token_within_a_second_by_default() -> None:
+    """What bounds a revocation on the other replicas: their entry lasts at most 1 s."""
+    clock = Clock()
+    cache = PrincipalCache(monotonic=clock, wall=lambda: NOW)
+    assert CACHE_SECONDS <= 1.0
+    cache.put("token", _principal(None))
+    clock.now += CACHE_SECONDS - 0.01
+    assert cache.get("token") is not None
+    clock.now += 0.01
+    assert cache.get("token") is None  # the next request asks the database again

@@ -10,7 +10,12 @@ jitter on network errors, 502/503/504, 429, and a 409 that carries
   two minutes by default), and then fails with :class:`Unavailable` saying
   how long it tried: its outcome is unknown, and sending it again with the
   same key is safe;
-* reads are retried a few times (``retries``).
+* reads are retried a few times (``retries``), streamed ones included, until
+  their answer starts (a download cut later resumes by ``Range``: http_store.py).
+
+So a server replica that dies behind a proxy (which then answers 502, or drops
+the connection) is invisible to callers. A certificate the client does not
+trust is never retried: it will not become trusted by waiting.
 
 The server's JSON errors come back as the same :class:`ShipyardError` subclasses
 the local backend raises, so callers cannot tell the two apart.
@@ -154,6 +159,8 @@ class ApiClient:
                     **options,
                 )
             except httpx.TransportError as exc:
+                if _untrusted(exc):
+                    raise self._unreachable(exc) from exc
                 failure: httpx.Response | httpx.TransportError = exc
             else:
                 if not _retryable(answer):
@@ -214,23 +221,54 @@ class ApiClient:
         return answer.json() if answer.content else None
 
     @contextmanager
-    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
-        """A streamed answer (large downloads); errors raised as ShipyardError."""
-        self._count()
-        try:
-            with self._http.stream(method, path, **kwargs) as answer:
-                if answer.status_code >= 400:
+    def stream(
+        self, method: str, path: str, *, read_only: bool = False, **kwargs: Any
+    ) -> Iterator[httpx.Response]:
+        """A streamed answer (large downloads); errors raised as ShipyardError.
+
+        A GET (or a ``read_only`` request) is retried like a read until its answer
+        starts; a failure while the caller reads the body is raised, not retried.
+        """
+        safe = read_only or method.upper() in ("GET", "HEAD")
+        started = self._clock()
+        attempt = 0
+        while True:
+            self._count()
+            attempt += 1
+            failure: httpx.Response | httpx.TransportError
+            yielded = False
+            try:
+                with self._http.stream(method, path, **kwargs) as answer:
+                    if not (safe and _retryable(answer)):
+                        if answer.status_code >= 400:
+                            answer.read()
+                            raise _error_from(answer)
+                        yielded = True
+                        yield answer
+                        return
                     answer.read()
-                    raise _error_from(answer)
-                yield answer
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from exc
+                    failure = answer
+            except httpx.TransportError as exc:
+                if yielded or not safe or _untrusted(exc):
+                    raise self._unreachable(exc) from exc
+                failure = exc
+            if attempt > self.retries:
+                raise self._gave_up(failure, attempt, self._clock() - started)
+            wait = 0.0
+            if isinstance(failure, httpx.Response):
+                wait = _seconds(failure.headers.get("retry-after", "0"))
+            if wait > MAX_RATE_WAIT_S:
+                raise self._gave_up(failure, attempt, self._clock() - started)
+            self._sleep(max(wait, self._backoff(attempt)))
 
     def _unreachable(self, exc: httpx.TransportError) -> e.Unavailable:
         reason = str(exc) or type(exc).__name__
         hint = "check the URL, that the server runs, and your network"
         if "CERTIFICATE_VERIFY_FAILED" in reason:
-            hint = "the server's certificate is not trusted: set SHIPYARD_CLIENT_CA_BUNDLE"
+            hint = (
+                "the server's certificate is not trusted: set SHIPYARD_CA_BUNDLE "
+                "(or SHIPYARD_CLIENT_CA_BUNDLE) to the file of your CA's certificates"
+            )
         return e.Unavailable(
             f"cannot reach the Shipyard server at {redact_uri(self.base_url)}: {reason}",
             hint=hint,
@@ -254,6 +292,18 @@ def _retryable(answer: httpx.Response) -> bool:
     if answer.status_code == 503 and b"SchemaOutOfDate" in answer.content:
         return False  # waits for an administrator, not for time
     return answer.status_code in RETRY_STATUSES
+
+
+def _untrusted(exc: BaseException) -> bool:
+    """A TLS certificate this client refused (anywhere in the exception's chain)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 def _is_429(failure: httpx.Response | httpx.TransportError) -> bool:
@@ -306,5 +356,7 @@ _STATUS_DEFAULTS: dict[int, type[e.ShipyardError]] = {
     415: e.InvalidInput,
     422: e.InvalidInput,
     500: e.ShipyardError,
+    502: e.Unavailable,  # a proxy whose replica died or is down
     503: e.Unavailable,
+    504: e.Unavailable,
 }

@@ -233,7 +233,9 @@ class HttpObjectStore:
         wanted = set(digests)
         reader = FrameReader(max_size=self.chunking.max_size)
         body = {"digests": [d.hex for d in digests]}
-        with self.client.stream("POST", f"{self._base}/download", json=body) as answer:
+        with self.client.stream(
+            "POST", f"{self._base}/download", json=body, read_only=True
+        ) as answer:
             for piece in answer.iter_bytes(1024 * 1024):
                 for digest, data in reader.feed(piece):
                     if digest not in wanted:

@@ -36,7 +36,9 @@ __all__ = [
     "request_token",
 ]
 
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 1.0
+"""How long a token lookup is reused by one process: a revoked or narrowed token stops
+working on every replica within this time (one lookup a second per token and worker)."""
 BEARER_SCHEME = "bearer"
 """The name of the token scheme in ``/openapi.json``'s ``securitySchemes``."""
 

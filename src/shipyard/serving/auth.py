@@ -16,7 +16,7 @@ import hashlib
 from shipyard.context import Context
 from shipyard.core.errors import Unauthenticated
 from shipyard.core.principal import Principal, Role
-from shipyard.server.security import PrincipalCache
+from shipyard.server.security import CACHE_SECONDS, PrincipalCache
 
 __all__ = ["PREDICT_ROLE", "TokenAuth"]
 
@@ -25,7 +25,7 @@ PREDICT_ROLE = Role.VIEWER
 
 
 class TokenAuth:
-    def __init__(self, ctx: Context, cache_seconds: float = 5.0) -> None:
+    def __init__(self, ctx: Context, cache_seconds: float = CACHE_SECONDS) -> None:
         self.ctx = ctx
         self.cache = PrincipalCache(ttl=cache_seconds)
 
