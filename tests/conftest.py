@@ -36,7 +36,7 @@ from shipyard.store.migrate import upgrade
 from shipyard.store.schema import metadata
 from shipyard.workspace.create import init_workspace
 
-pytest_plugins = ["tests.serverkit"]
+pytest_plugins = ["tests.serverkit", "tests.auth.oidckit"]
 
 PG_ADMIN_URL = os.environ.get(
     "SHIPYARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -43,7 +43,7 @@ def test_a_login_sets_a_secure_httponly_cookie_and_the_session_reads_the_api(
 ) -> None:
     assert client.get("/ui/session").json() == {
         "user": None, "projects": [], "project": None, "roles": {}, "admin": False,
-        "login": True,
+        "login": True, "sso": False,
     }  # fmt: skip
     answer = client.post("/ui/session", json={"user": "ann", "password": PASSWORD})
     cookies = {c.split("=")[0]: c.lower() for c in answer.headers.get_list("set-cookie")}

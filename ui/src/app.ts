@@ -186,7 +186,7 @@ export class App {
     };
     if (!session.user) {
       if (session.login) {
-        loginPage(this.main, setTitle, () => void this.reloadSession());
+        loginPage(this.main, setTitle, () => void this.reloadSession(), session.sso === true);
       } else {
         setTitle("Not signed in");
         replace(

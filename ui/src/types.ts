@@ -10,6 +10,8 @@ export interface Session {
   roles: Record<string, Role>;
   admin: boolean;
   login: boolean;
+  /** The server signs in through an OpenID provider too (GET /ui/sso/start). */
+  sso?: boolean;
 }
 
 export type MetricValue = number | "nan" | "inf" | "-inf";

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shipyard.store.base import Base, utcnow
 
-__all__ = ["LoginThrottleRow", "MembershipRow", "TokenRow", "UserRow"]
+__all__ = [
+    "LoginThrottleRow",
+    "MembershipRow",
+    "SsoIdentityRow",
+    "SsoPendingRow",
+    "TokenRow",
+    "UserRow",
+]
 
 
 class UserRow(Base):
@@ -67,3 +74,36 @@ class LoginThrottleRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class SsoIdentityRow(Base):
+    """A user's account at an OpenID provider: (issuer, subject) → user.
+
+    ``granted`` is what the provider's groups gave at the last sign-in (project → role
+    label), so that the next sign-in takes back exactly what it gave."""
+
+    __tablename__ = "sso_identities"
+
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(26), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    granted: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    last_login_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SsoPendingRow(Base):
+    """A sign-in started and not finished: a browser's state or a CLI's device handle.
+
+    Keyed by the SHA-256 of the state (or handle) the client holds; a row is deleted by
+    the one request that finishes it, so a replayed state finds nothing."""
+
+    __tablename__ = "sso_pending"
+
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[str | None] = mapped_column(String(100))
+    verifier: Mapped[str | None] = mapped_column(String(128))
+    device_code: Mapped[str | None] = mapped_column(String(1000))
+    expires_at: Mapped[datetime] = mapped_column(index=True)

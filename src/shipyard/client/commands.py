@@ -36,6 +36,9 @@ def login(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    sso: Annotated[
+        bool, typer.Option("--sso", help="Sign in through the server's OpenID provider.")
+    ] = False,
 ) -> None:
     """Log in to a team server and save the session token for later commands."""
     from shipyard.client.credentials import save_token
@@ -43,6 +46,13 @@ def login(
 
     state: CliState = ctx.obj
     server = _server_url(state, url)
+    if sso:
+        if user or password_stdin:
+            raise InvalidInput("--sso takes no user name or password", hint="drop --user")
+        from shipyard.client.sso import sso_login
+
+        sso_login(state, server)
+        return
     name = user or typer.prompt("User")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -38,7 +38,8 @@ EXTRAS: Mapping[Extra, tuple[str, ...]] = {
     # `shipyard serve` (with the [models] extra for the model's flavor).
     "serve": ("fastapi", "uvicorn", "orjson", "prometheus_client", "numpy", "pandas", "pyarrow"),
     # The team server (`shipyard server`, with [models] and [monitor]); its client is in the base.
-    "server": ("fastapi", "uvicorn", "prometheus_client", "numpy", "pyarrow", "scipy", "sklearn"),
+    "server": ("fastapi", "uvicorn", "prometheus_client", "jwt", "numpy", "pyarrow", "scipy",
+               "sklearn"),
     "s3": ("boto3",),
     "ray": ("ray",),  # pipeline steps as Ray tasks
     "xgboost": ("xgboost",),

@@ -23,6 +23,7 @@ from typing import Any
 from shipyard.core.durations import parse_duration
 from shipyard.core.errors import ConfigError, InvalidInput
 from shipyard.core.monitors import MonitorConfig, parse_monitors
+from shipyard.core.oidc_config import OidcConfig, parse_oidc
 from shipyard.core.pipeline_config import PipelineConfig, parse_pipelines
 
 __all__ = [
@@ -178,6 +179,8 @@ class Settings:
     data: DataSettings = field(default_factory=DataSettings)
     remotes: tuple[RemoteSettings, ...] = ()
     """Data remotes from ``[remotes.NAME]`` tables of the config file, in file order."""
+    oidc: OidcConfig | None = None
+    """``[server.oidc]``: single sign-on through an OpenID provider (None: not configured)."""
     debug: bool = False
     workspace: Path | None = None
     """Root of the embedded workspace (the folder holding ``.shipyard/``), if any."""
@@ -193,12 +196,13 @@ ENV_ALIASES: Mapping[str, str] = {
     "SHIPYARD_PROJECT": "project.name",
     "SHIPYARD_DEBUG": "debug",
     "SHIPYARD_TOKEN": "client.token",
+    "SHIPYARD_CA_BUNDLE": "client.ca_bundle",  # SHIPYARD_CLIENT_CA_BUNDLE works too
 }
 
 # Tables of named entries, parsed by their own module rather than as single settings.
 _TABLES = frozenset({"monitors", "pipelines"})
 # Keys that never come from the config file (they describe where the file is).
-_NOT_IN_FILE = frozenset({"workspace", "debug", "client.token", "remotes"})
+_NOT_IN_FILE = frozenset({"workspace", "debug", "client.token", "remotes", "oidc"})
 # Sections whose keys are chosen by the user (``[gates.<alias>]``): kept as parsed tables,
 # read from the file only, and checked by the subsystem that owns them.
 _POLICY_SECTIONS = frozenset({"gates"})
@@ -216,7 +220,7 @@ def _setting_keys() -> dict[str, type]:
     # Resolving the type hints costs milliseconds; the classes never change.
     keys: dict[str, type] = {}
     for f in fields(Settings):
-        if f.name in _POLICY_SECTIONS or f.name in _TABLES or f.name == "remotes":
+        if f.name in _POLICY_SECTIONS or f.name in _TABLES or f.name in ("remotes", "oidc"):
             continue
         kind = _hints(Settings)[f.name]
         if isinstance(kind, type) and is_dataclass(kind):
@@ -255,6 +259,12 @@ def build_settings(
     monitors = parse_monitors(document.pop("monitors", {}), file_label)
     pipelines = parse_pipelines(document.pop("pipelines", {}), file_label)
     remotes = parse_remotes(document.pop("remotes", {}), file_label)
+    server_table = document.get("server")
+    oidc_table = None
+    if isinstance(server_table, Mapping) and "oidc" in server_table:
+        document["server"] = {k: v for k, v in server_table.items() if k != "oidc"}
+        oidc_table = server_table["oidc"]
+    oidc = parse_oidc(oidc_table, env, file_label)
     for key, value in _flatten_file(document, keys, file_label).items():
         values[key] = (value, file_label)
     by_env = {env_var_for(k): k for k in keys} | dict(ENV_ALIASES)
@@ -269,7 +279,7 @@ def build_settings(
 
     settings = Settings(
         workspace=workspace, gates=policies.get("gates", {}), monitors=monitors,
-        pipelines=pipelines, remotes=remotes,
+        pipelines=pipelines, remotes=remotes, oidc=oidc,
     )  # fmt: skip
     for key, (raw, source) in values.items():
         value = _coerce(raw, keys[key], key, source)

@@ -5,5 +5,5 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA_HEAD"]
 
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 """Revision id of the newest migration."""

@@ -10,8 +10,10 @@ browser send the cookies but can neither read nor set the header.
 from __future__ import annotations
 
 import hmac
+import secrets
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from shipyard.core.errors import PermissionDenied
 
@@ -22,6 +24,7 @@ __all__ = [
     "SESSION_COOKIE",
     "check_csrf",
     "session_token",
+    "set_session_cookies",
 ]
 
 SESSION_COOKIE = "shipyard_session"
@@ -47,3 +50,14 @@ def check_csrf(request: Request) -> None:
             "this write needs the page's CSRF token",
             hint="reload the page; a write from another site is refused",
         )
+
+
+def set_session_cookies(
+    response: Response, request: Request, token: str, max_age: int | None
+) -> None:
+    """Give the browser its session cookie and a fresh CSRF token."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", secure=secure,
+                        httponly=True, samesite="strict")  # fmt: skip
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), max_age=max_age, path="/",
+                        secure=secure, httponly=False, samesite="strict")  # fmt: skip

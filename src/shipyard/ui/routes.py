@@ -4,7 +4,8 @@ Not part of the API's schema: the page reads the same ``/api/v1`` routes as
 every client, authenticated by its session cookie (:mod:`shipyard.ui.cookies`).
 ``POST /ui/session`` exchanges a user name and password for that cookie (the
 same login, throttling and audit as ``POST /api/v1/auth/login``);
-``GET /ui/enter`` turns the one-time key that ``shipyard ui`` printed into it.
+``GET /ui/enter`` turns the one-time key that ``shipyard ui`` printed into it;
+``/ui/sso/…`` signs in through an OpenID provider (:mod:`shipyard.ui.sso`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ from shipyard.core.durations import parse_duration
 from shipyard.core.errors import PermissionDenied, ShipyardError, Unauthenticated
 from shipyard.core.principal import Principal
 from shipyard.ui.assets import Assets, secured
-from shipyard.ui.cookies import CSRF_COOKIE, SESSION_COOKIE, check_csrf, session_token
+from shipyard.ui.cookies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    check_csrf,
+    session_token,
+    set_session_cookies,
+)
+from shipyard.ui.sso import router as sso_router
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+router.include_router(sso_router)  # /ui/sso/start and /ui/sso/callback
 
 
 class LoginIn(BaseModel):
@@ -58,8 +67,9 @@ def whoami(request: Request) -> Response:
     try:
         principal = authenticate(request, request_token(request))
     except ShipyardError:  # no cookie, an expired one, a revoked token: log in again
+        sso = login and _ctx(request).settings.oidc is not None
         body: dict[str, Any] = {"user": None, "projects": [], "project": None, "roles": {},
-                                "admin": False, "login": login}  # fmt: skip
+                                "admin": False, "login": login, "sso": sso}  # fmt: skip
         return secured(JSONResponse(body))
     return secured(JSONResponse(_identity(_ctx(request), principal, login)))
 
@@ -75,7 +85,7 @@ def log_in(body: LoginIn, request: Request) -> Response:
     ttl = parse_duration(ctx.settings.server.login_ttl)
     created = AuthService(ctx.db).login(body.user, body.password, source=source, expires_in=ttl)
     response = Response(status_code=204)
-    _set_cookies(response, request, created.secret, int(ttl.total_seconds()))
+    set_session_cookies(response, request, created.secret, int(ttl.total_seconds()))
     return secured(response)
 
 
@@ -111,16 +121,8 @@ def enter(request: Request, key: str = "") -> Response:
             hint="open the link `shipyard ui` printed when it started",
         )
     response = RedirectResponse("/", status_code=303)
-    _set_cookies(response, request, expected, None)
+    set_session_cookies(response, request, expected, None)
     return secured(response)
-
-
-def _set_cookies(response: Response, request: Request, token: str, max_age: int | None) -> None:
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", secure=secure,
-                        httponly=True, samesite="strict")  # fmt: skip
-    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), max_age=max_age, path="/",
-                        secure=secure, httponly=False, samesite="strict")  # fmt: skip
 
 
 def _identity(ctx: Context, principal: Principal, login: bool) -> dict[str, Any]:
@@ -146,6 +148,7 @@ def _identity(ctx: Context, principal: Principal, login: bool) -> dict[str, Any]
         "roles": roles,
         "admin": principal.admin,
         "login": login,
+        "sso": login and ctx.settings.oidc is not None,
     }
 
 

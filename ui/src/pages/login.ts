@@ -1,10 +1,17 @@
 // The login form (team server): POST /ui/session sets the session and CSRF cookies.
+// With single sign-on configured, a link to /ui/sso/start sends the browser to the
+// OpenID provider, whose answer comes back to /ui/sso/callback (the same cookies).
 
 import { request } from "../api";
 import { h, replace } from "../dom";
 import { errorBox } from "../ui";
 
-export function loginPage(main: HTMLElement, setTitle: (title: string) => void, loggedIn: () => void): void {
+export function loginPage(
+  main: HTMLElement,
+  setTitle: (title: string) => void,
+  loggedIn: () => void,
+  sso = false,
+): void {
   setTitle("Log in");
   const user = h("input", {
     id: "login-user",
@@ -52,6 +59,16 @@ export function loginPage(main: HTMLElement, setTitle: (title: string) => void, 
       },
     );
   });
-  replace(main, h("div", { class: "login-box" }, h("h1", { id: "login-title" }, "Log in to Shipyard"), form));
+  const single = sso
+    ? h(
+        "p",
+        { class: "sso" },
+        h("a", { class: "sso-button", href: "/ui/sso/start", "data-testid": "login-sso" }, "Sign in with SSO"),
+      )
+    : null;
+  const box = h("div", { class: "login-box" }, h("h1", { id: "login-title" }, "Log in to Shipyard"));
+  if (single) box.append(single, h("p", { class: "sso-or" }, "or with a Shipyard password"));
+  box.append(form);
+  replace(main, box);
   user.focus();
 }
