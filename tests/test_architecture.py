@@ -43,6 +43,8 @@ IMPLEMENTATIONS = {
     ("shipyard.auth.remote", "RemoteAuth"),
     ("shipyard.monitoring.live.local", "LocalMonitors"),
     ("shipyard.monitoring.live.remote", "RemoteMonitors"),
+    ("shipyard.projects_io.importing", "LocalImports"),
+    ("shipyard.projects_io.remote", "RemoteImports"),
 }
 
 

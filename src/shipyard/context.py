@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the database layer is imported on first use: it costs ~0.2 
     from shipyard.monitoring.live.api import Monitors
     from shipyard.objects.api import ProjectObjects
     from shipyard.objects.store import ObjectStore
+    from shipyard.projects_io.api import ProjectImports
     from shipyard.registry.api import Aliases, Registry
     from shipyard.store.db import Database
     from shipyard.tracking.backend import TrackingBackend
@@ -277,6 +278,18 @@ class Context:
         from shipyard.monitoring.live.local import LocalMonitors
 
         return LocalMonitors(self)
+
+    @property
+    def project_imports(self) -> ProjectImports:
+        """Imports of project archives: into this database and object store, or through
+        the team server (see :mod:`shipyard.projects_io.api`)."""
+        if self.is_remote:
+            from shipyard.projects_io.remote import RemoteImports
+
+            return RemoteImports(self)
+        from shipyard.projects_io.importing import LocalImports
+
+        return LocalImports(self)
 
     def open_datasets(self) -> DatasetRecords:
         """Dataset versions: the server's, the embedded file's (sqlite3 fast path), or the

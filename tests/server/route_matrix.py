@@ -81,6 +81,13 @@ class Case:
     found (404), as an unknown id; a heartbeat skips it (2xx), as an unknown id."""
 
 
+def _project_archive() -> bytes:
+    """A valid archive of a new project (its row alone)."""
+    from tests.projects_io.archives import minimal_archive
+
+    return minimal_archive(f"moved-{uuid.uuid4().hex[:8]}")
+
+
 def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
     return lambda _kit, _persona: (path, body)
 
@@ -426,11 +433,17 @@ ROUTES: dict[tuple[str, str], Case] = {
             },
         ),
     ),
+    # -- moving projects -----------------------------------------------------------------
+    ("POST", "/api/v1/project-imports"): Case(
+        ADMINS,
+        lambda _k, _p: ("/api/v1/project-imports", _project_archive()),
+    ),
 }
 
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
-    {("GET", "/health"), ("GET", "/health/live"), ("POST", "/api/v1/auth/login")}
-)
+    {("GET", "/health"), ("GET", "/health/live"), ("POST", "/api/v1/auth/login"),
+     ("POST", "/api/v1/auth/sso/device"), ("POST", "/api/v1/auth/sso/device/token")}
+)  # fmt: skip
 
 _SAMPLES = {"{digest}": "a" * 64, "{project}": PROJECT, "{version}": "1",
             "{run_id}": "01" + "a" * 24, "{alias}": "staging"}  # fmt: skip

@@ -24,6 +24,7 @@ STREAMED_OR_FOLDERS = {
     "models/model_dir/save.py": "a whole model directory staged, then renamed",
     "registry/cache.py": "a whole cached model directory, then renamed",
     "data/opening.py": "a whole extracted folder, then renamed",
+    "projects_io/export.py": "an archive streamed into a temporary file, then renamed",
 }
 
 

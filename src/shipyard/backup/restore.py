@@ -193,10 +193,9 @@ def _load(db: Database, source: Backend, manifest: Manifest, progress: Progress)
     engine = db.engine.execution_options(shipyard_write=True)
     with db.translate_errors(), engine.connect() as conn, conn.begin():
         for table in metadata.sorted_tables:
-            codec = RowCodec(table)
             for part in manifest.tables[table.name]:
                 batch: list[dict[str, Any]] = []
-                for row in _rows(source, part, codec):
+                for row in _rows(source, part, table):
                     batch.append(row)
                     if len(batch) >= _BATCH:
                         total += _insert(conn, table, batch, progress)
@@ -207,19 +206,21 @@ def _load(db: Database, source: Backend, manifest: Manifest, progress: Progress)
     return total
 
 
-def _rows(source: Backend, part: Part, codec: RowCodec) -> Iterator[dict[str, Any]]:
+def _rows(source: Backend, part: Part, table: Table) -> Iterator[dict[str, Any]]:
     data = gunzip_bounded(_checked(source, part), PART_LIMIT, part.key)
     lines = data.split(b"\n")
     try:
-        header = json.loads(lines[0])
-        codec.check_columns(header["columns"])
-        count = 0
-        for line in lines[1:]:
-            if line:
-                count += 1
-                yield codec.decode(json.loads(line))
+        columns = json.loads(lines[0])["columns"]
     except (ValueError, KeyError, TypeError):
         raise InvalidInput(f"{part.key} is not a table part") from None
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise InvalidInput(f"{part.key} is not a table part")
+    codec = RowCodec(table, columns)
+    count = 0
+    for line in lines[1:]:
+        if line:
+            count += 1
+            yield codec.decode(line)
     if count != part.rows:
         raise InvalidInput(f"{part.key} holds {count} rows, its manifest says {part.rows}")
 

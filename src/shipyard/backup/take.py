@@ -141,8 +141,7 @@ def _dump_table(
     buffer, rows, number = io.BytesIO(), 0, 0
     buffer.write(header)
     for row in result:
-        buffer.write(json.dumps(codec.encode(row), separators=(",", ":")).encode())
-        buffer.write(b"\n")
+        buffer.write(codec.encode(row))
         rows += 1
         if buffer.tell() >= PART_BYTES:
             number += 1

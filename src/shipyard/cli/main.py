@@ -195,6 +195,12 @@ def _backup(app: typer.Typer) -> None:
     app.command()(restore)
 
 
+def _projects_io(app: typer.Typer) -> None:
+    from shipyard.projects_io import commands
+
+    commands.register(app)
+
+
 def _tracking(app: typer.Typer) -> None:
     from shipyard.tracking import commands
 
@@ -217,6 +223,7 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _tracking: ("run", "runs", "experiments"),
     _pipelines: ("pipeline", "scheduler"),
     _backup: ("backup", "restore"),
+    _projects_io: ("export", "import"),
 }
 """Which top-level commands each part registers (a test checks it against the parts)."""
 

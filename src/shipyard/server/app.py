@@ -37,10 +37,12 @@ API_PREFIX = "/api/v1"
 
 ROUTE_MODULES = (
     "shipyard.auth.routes",
+    "shipyard.auth.sso_routes",
     "shipyard.data.routes",
     "shipyard.monitoring.live.routes",
     "shipyard.objects.routes",
     "shipyard.pipelines.routes",
+    "shipyard.projects_io.routes",
     "shipyard.registry.routes",
     "shipyard.tracking.routes",
 )
@@ -60,6 +62,8 @@ def create_app(ctx: Context) -> FastAPI:
         yield
         if checkpoints is not None:
             checkpoints.stop()
+        if (oidc := getattr(_app.state, "oidc", None)) is not None:
+            oidc.close()  # single sign-on's client of the OpenID provider
         worker_exiting()
         ctx.close()
 
