@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,19 @@ def test_a_run_started_before_a_change_ends_on_its_own_backend(
     assert child.backend is not run.backend
     assert get_run(run.id).run.metrics["loss"].value == 0.5
     assert get_run(child.id).run.parent_id == run.id
+
+
+def test_a_context_closed_by_its_owner_leaves_the_next_context_working(team_server) -> None:  # type: ignore[no-untyped-def]
+    name = f"closed-context-{uuid.uuid4().hex[:8]}"
+    first = team_server.context()
+    with shipyard.start_run(name=name, context=first) as run:
+        run.log_metric("loss", 1.0)
+    first.close()  # its connections are gone; an equal context must not reuse them
+    second = team_server.context()
+    try:
+        found = shipyard.search_runs(filter=f"name = '{name}'", context=second)
+        again = get_run(run.id, context=second)
+    finally:
+        second.close()
+    assert list(found["run_id"]) == [run.id]
+    assert again.run.status is RunStatus.FINISHED

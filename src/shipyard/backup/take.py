@@ -117,10 +117,10 @@ def _snapshot_connection(db: Database) -> Iterator[Connection]:
 def _revision_and_head(conn: Connection) -> tuple[str, dict[str, Any] | None]:
     from sqlalchemy import text
 
-    from shipyard.store.tables import AuditHeadRow
+    from shipyard.store.schema import metadata
 
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    head = conn.execute(select(AuditHeadRow.__table__)).mappings().first()
+    head = conn.execute(select(metadata.tables["audit_head"])).mappings().first()
     audit = (
         None
         if head is None or not head["count"]

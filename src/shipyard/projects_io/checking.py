@@ -26,7 +26,6 @@ from shipyard.core.project_names import check_project_name
 from shipyard.projects_io.archive import ArchiveReader, BadArchive, Member
 from shipyard.projects_io.rows import RowCodec
 from shipyard.projects_io.scope import SPECS, TableSpec, table_of
-from shipyard.store.tables import AuditEventRow
 
 __all__ = ["Contents", "read_contents"]
 
@@ -58,8 +57,7 @@ class Contents:
         return RowCodec(table_of(spec.name), self.header["tables"][spec.name])
 
     def audit_codec(self) -> RowCodec:
-        table = AuditEventRow.__table__
-        return RowCodec(table, self.header["audit_columns"], named=True)  # type: ignore[arg-type]
+        return RowCodec(table_of("audit_events"), self.header["audit_columns"], named=True)
 
 
 def read_contents(reader: ArchiveReader) -> Contents:

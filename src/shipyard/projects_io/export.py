@@ -40,7 +40,7 @@ from shipyard.projects_io.scope import SPECS, TableSpec, page_rows, table_of
 from shipyard.store import audit
 from shipyard.store.base import utcnow
 from shipyard.store.db import Database
-from shipyard.store.tables import AuditEventRow, ProjectRow
+from shipyard.store.tables import ProjectRow
 
 __all__ = ["ExportSummary", "export_project", "project_objects", "project_tables"]
 
@@ -216,15 +216,15 @@ def _header(session: Session, project: str) -> bytes:
         "exported_at": utcnow().isoformat(),
         "source_audit_head": None if head is None else {"seq": head.seq, "hash": head.hash},
         "tables": {s.name: [c.name for c in table_of(s.name).columns] for s in SPECS},
-        "audit_columns": [c.name for c in AuditEventRow.__table__.columns],
+        "audit_columns": [c.name for c in table_of("audit_events").columns],
     }
     return json.dumps(doc, sort_keys=True, indent=1).encode()
 
 
 def _audit_lines(session: Session, project: str) -> Iterator[bytes]:
     """The source's audit entries about the project, oldest first, as archive lines."""
-    table = AuditEventRow.__table__
-    codec = RowCodec(table, named=True)  # type: ignore[arg-type]
+    table = table_of("audit_events")
+    codec = RowCodec(table, named=True)
     last = 0
     while True:
         query = (

@@ -46,6 +46,10 @@ class SdkSession:
         self.lock = threading.RLock()
         self.stack: list[ActiveRun] = []
         self._backends: dict[tuple[str, str], Opened] = {}
+        # The caller's context each backend was opened on (None: one of our own). A backend
+        # holds its context's connections, so another context (the first may be closed
+        # by its owner) gets a backend of its own.
+        self._opened_on: dict[tuple[str, str], Context | None] = {}
         self._retired: list[Opened] = []  # replaced after a settings change; closed at exit
         self._last: Opened | None = None  # the default one, for the fast path
         self._uncaught = False
@@ -64,11 +68,16 @@ class SdkSession:
         key = (ctx.metadata_uri, ctx.project)
         with self.lock:
             found = self._backends.get(key)
-            if found is None or (found[0] is not settings and found[0] != settings):
+            if (
+                found is None
+                or self._opened_on.get(key) is not context
+                or (found[0] is not settings and found[0] != settings)
+            ):
                 if found is not None:
                     self._retired.append(found)  # its active runs keep it until they end
                 found = self._open(ctx, settings, owns=context is None)
                 self._backends[key] = found
+                self._opened_on[key] = context
             if context is None:
                 self._last = found
             return found[1], found[2]
@@ -126,6 +135,7 @@ class SdkSession:
         with self.lock:
             opened = [*self._backends.values(), *self._retired]
             self._backends.clear()
+            self._opened_on.clear()
             self._retired.clear()
             self._last = None
         for _settings, backend, logger in opened:
