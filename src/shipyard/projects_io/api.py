@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from shipyard.core.digest import Digest
 from shipyard.objects.progress import NO_PROGRESS, Progress
@@ -29,6 +29,17 @@ class ImportSummary:
     audit_entries: int
     already: bool = False
     """The archive had been imported before: nothing was done."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "archive": self.archive_id.hex,
+            "already_imported": self.already,
+            "rows": self.rows,
+            "objects_stored": self.objects_stored,
+            "objects_present": self.objects_present,
+            "audit_entries": self.audit_entries,
+        }
 
 
 class ProjectImports(Protocol):

@@ -21,9 +21,12 @@ from typing import Any
 
 from shipyard.core.audit_chain import entry_hash
 from shipyard.core.digest import Digest, new_hasher
-from shipyard.core.errors import InvalidInput
+from shipyard.core.errors import IntegrityError, InvalidInput
 from shipyard.core.project_names import check_project_name
+from shipyard.objects.api import ProjectObjects
+from shipyard.objects.progress import Progress
 from shipyard.projects_io.archive import ArchiveReader, BadArchive, Member
+from shipyard.projects_io.manifest import verify
 from shipyard.projects_io.rows import RowCodec
 from shipyard.projects_io.scope import SPECS, TableSpec, table_of
 
@@ -211,3 +214,40 @@ def _digest(reader: ArchiveReader, value: Any) -> Digest:
         return Digest.parse(value)
     except InvalidInput:
         raise BadArchive(f"{reader.path}: a row names an object by a bad digest") from None
+
+
+def checked_contents(
+    reader: ArchiveReader, expect: Digest | None, progress: Progress
+) -> tuple[Digest, Contents]:
+    """The archive's id and contents, every member verified against its manifest first."""
+    archive_id = verify(reader, progress)
+    if expect is not None and expect != archive_id:
+        raise BadArchive(
+            f"{reader.path} is archive {archive_id.hex}, not the expected {expect.hex}"
+        )
+    return archive_id, read_contents(reader)
+
+
+def store_objects(
+    reader: ArchiveReader, store: ProjectObjects, contents: Contents, progress: Progress
+) -> tuple[int, int]:
+    """Put the archive's objects the store lacks; (stored, already present)."""
+    missing = store.missing(contents.objects)
+    progress.begin("objects", sum(contents.objects[d] for d in missing))
+    stored = 0
+    for member in reader.members():
+        if not member.name.startswith("objects/"):
+            continue
+        digest = Digest(member.name.removeprefix("objects/"))
+        if digest not in missing:
+            continue
+        with reader.stream(member) as stream:
+            ref = store.put_stream(stream)
+        if ref.digest != digest:  # the file changed since it was verified
+            raise IntegrityError(
+                f"{reader.path}: object {digest.hex} changed while it was imported",
+                object_id=digest.hex,
+            )
+        stored += 1
+        progress.advance(member.size)
+    return stored, len(contents.objects) - len(missing)

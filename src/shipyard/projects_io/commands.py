@@ -90,17 +90,7 @@ def import_command(
     with progress_bars(not as_json) as bars:
         summary = context.project_imports.import_archive(path, expect=wanted, progress=bars)
     if as_json:
-        print_json(
-            {
-                "project": summary.project,
-                "archive": summary.archive_id.hex,
-                "already_imported": summary.already,
-                "rows": summary.rows,
-                "objects_stored": summary.objects_stored,
-                "objects_present": summary.objects_present,
-                "audit_entries": summary.audit_entries,
-            }
-        )
+        print_json(summary.to_dict())
         return
     name = escape(summary.project)
     if summary.already:

@@ -31,15 +31,14 @@ from sqlalchemy.orm import Session
 
 from shipyard.context import Context
 from shipyard.core.digest import Digest, ObjectRef, new_hasher
-from shipyard.core.errors import Conflict, IntegrityError
+from shipyard.core.errors import Conflict
 from shipyard.core.principal import Principal
 from shipyard.objects.grants import grant_rows
 from shipyard.objects.progress import NO_PROGRESS, Progress
 from shipyard.objects.store import ObjectStore
 from shipyard.projects_io.api import ImportSummary
 from shipyard.projects_io.archive import ArchiveReader, BadArchive
-from shipyard.projects_io.checking import Contents, read_contents
-from shipyard.projects_io.manifest import verify
+from shipyard.projects_io.checking import Contents, checked_contents, store_objects
 from shipyard.projects_io.scope import SPECS, TableSpec, table_of
 from shipyard.store import audit
 from shipyard.store.db import Database
@@ -78,15 +77,12 @@ def import_project(
 ) -> ImportSummary:
     """Import the archive at ``path``; raises :class:`BadArchive` or :class:`Conflict`."""
     with ArchiveReader(path) as reader:
-        archive_id = verify(reader, progress)
-        if expect is not None and expect != archive_id:
-            raise BadArchive(f"{path} is archive {archive_id.hex}, not the expected {expect.hex}")
-        contents = read_contents(reader)
+        archive_id, contents = checked_contents(reader, expect, progress)
         with db.read() as session:
             fill = _check_target(session, contents, archive_id)
         if fill is None:
             return ImportSummary(contents.project, archive_id, 0, 0, 0, 0, already=True)
-        stored, present = _put_objects(reader, store, contents, progress)
+        stored, present = store_objects(reader, store, contents, progress)
         with reader.stream(contents.members["audit.jsonl"]) as kept:
             entries = store.put_stream(kept)
         with db.write() as session:
@@ -159,30 +155,6 @@ def _imported_before(session: Session, project: str, archive_id: Digest) -> bool
         )
     )
     return any(isinstance(d, dict) and d.get("archive") == archive_id.hex for d in details)
-
-
-def _put_objects(
-    reader: ArchiveReader, store: ObjectStore, contents: Contents, progress: Progress
-) -> tuple[int, int]:
-    missing = store.missing(contents.objects)
-    progress.begin("objects", sum(contents.objects[d] for d in missing))
-    stored = 0
-    for member in reader.members():
-        if not member.name.startswith("objects/"):
-            continue
-        digest = Digest(member.name.removeprefix("objects/"))
-        if digest not in missing:
-            continue
-        with reader.stream(member) as stream:
-            ref = store.put_stream(stream)
-        if ref.digest != digest:  # the file changed since it was verified
-            raise IntegrityError(
-                f"{reader.path}: object {digest.hex} changed while it was imported",
-                object_id=digest.hex,
-            )
-        stored += 1
-        progress.advance(member.size)
-    return stored, len(contents.objects) - len(missing)
 
 
 def _insert_rows(

@@ -16,13 +16,12 @@ from pathlib import Path
 
 from shipyard.context import Context
 from shipyard.core.digest import Digest, new_hasher
-from shipyard.core.errors import IntegrityError
 from shipyard.objects.http_store import HttpObjectStore
 from shipyard.objects.progress import NO_PROGRESS, Progress
 from shipyard.projects_io.api import ImportSummary
-from shipyard.projects_io.archive import PIECE, ArchiveReader, ArchiveWriter, BadArchive
-from shipyard.projects_io.checking import Contents, read_contents
-from shipyard.projects_io.manifest import MANIFEST, first_line, manifest_line, verify
+from shipyard.projects_io.archive import PIECE, ArchiveReader, ArchiveWriter
+from shipyard.projects_io.checking import checked_contents, store_objects
+from shipyard.projects_io.manifest import MANIFEST, first_line, manifest_line
 
 __all__ = ["RemoteImports"]
 
@@ -45,12 +44,9 @@ class RemoteImports:
 
 def _import(ctx: Context, path: Path, expect: Digest | None, progress: Progress) -> ImportSummary:
     with ArchiveReader(path) as reader:
-        archive_id = verify(reader, progress)
-        if expect is not None and expect != archive_id:
-            raise BadArchive(f"{path} is archive {archive_id.hex}, not the expected {expect.hex}")
-        contents = read_contents(reader)
+        archive_id, contents = checked_contents(reader, expect, progress)
         store = HttpObjectStore(ctx.remote, contents.project, workers=ctx.settings.objects.workers)
-        stored, present = _push_objects(reader, store, contents, progress)
+        stored, present = store_objects(reader, store, contents, progress)
         with tempfile.TemporaryDirectory(prefix="shipyard-import-") as tmp:
             rows = Path(tmp) / "rows.tar"
             _without_objects(reader, rows)
@@ -76,30 +72,6 @@ def _import(ctx: Context, path: Path, expect: Digest | None, progress: Progress)
         audit_entries=int(data["audit_entries"]),
         already=bool(data["already_imported"]),
     )
-
-
-def _push_objects(
-    reader: ArchiveReader, store: HttpObjectStore, contents: Contents, progress: Progress
-) -> tuple[int, int]:
-    missing = store.missing(contents.objects)
-    progress.begin("objects", sum(contents.objects[d] for d in missing))
-    stored = 0
-    for member in reader.members():
-        if not member.name.startswith("objects/"):
-            continue
-        digest = Digest(member.name.removeprefix("objects/"))
-        if digest not in missing:
-            continue
-        with reader.stream(member) as stream:
-            ref = store.put_stream(stream)
-        if ref.digest != digest:
-            raise IntegrityError(
-                f"{reader.path}: object {digest.hex} changed while it was sent",
-                object_id=digest.hex,
-            )
-        stored += 1
-        progress.advance(member.size)
-    return stored, len(contents.objects) - len(missing)
 
 
 def _without_objects(reader: ArchiveReader, dest: Path) -> None:

@@ -20,11 +20,10 @@ from pydantic import BaseModel
 
 from shipyard.auth.access import require_admin
 from shipyard.context import Context
-from shipyard.projects_io.api import ImportSummary
 from shipyard.projects_io.importing import import_project
 from shipyard.server.security import request_context
 
-__all__ = ["ImportOut", "router", "summary_out"]
+__all__ = ["ImportOut", "router"]
 
 router = APIRouter(tags=["projects"])
 Ctx = Annotated[Context, Depends(request_context)]
@@ -46,18 +45,6 @@ class ImportOut(BaseModel):
     audit_entries: int
 
 
-def summary_out(summary: ImportSummary) -> dict[str, Any]:
-    return {
-        "project": summary.project,
-        "archive": summary.archive_id.hex,
-        "already_imported": summary.already,
-        "rows": summary.rows,
-        "objects_stored": summary.objects_stored,
-        "objects_present": summary.objects_present,
-        "audit_entries": summary.audit_entries,
-    }
-
-
 @router.post(
     "/project-imports",
     response_model=ImportOut,
@@ -72,4 +59,4 @@ async def import_archive(request: Request, ctx: Ctx) -> dict[str, Any]:
             async for piece in request.stream():
                 await run_in_threadpool(scratch.write, piece)  # the loop serves others meanwhile
         summary = await run_in_threadpool(import_project, ctx.db, ctx.objects, path, ctx.principal)
-    return summary_out(summary)
+    return summary.to_dict()
