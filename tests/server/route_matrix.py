@@ -457,3 +457,205 @@ def concrete(template: str) -> str:
 
 
 """Routes reachable without a token (``/metrics`` joins them only when configured)."""
+
+
+# -- MLflow's REST API (outside /api/v1 and the published schema; tests/mlflow_api) ---------
+# Each persona works in its own project (shipyard.mlflow_api.routing.project_of): the
+# project's members and the server's project.name (PROJECT) for admins and capped tokens;
+# outsiders in theirs, where what PROJECT holds is not found (404), as an unknown id.
+ML = "/api/2.0/mlflow"
+MLA = "/api/2.0/mlflow-artifacts/artifacts"
+POWERLESS = "other-project-token"
+"""Its user (a maintainer of PROJECT) has no role in the project it is scoped to: every
+MLflow call, which works in that project, is refused (403)."""
+OWN_PROJECT = AUTHENTICATED - {POWERLESS}
+"""Calls on the caller's own project: allowed to anyone with a role in one."""
+
+
+def _ml_experiment(kit: Kit) -> str:
+    return kit.tracking.create_experiment(LOCAL_OWNER, PROJECT, "mlflow-matrix")
+
+
+def _ml_run(kit: Kit) -> tuple[str, str]:
+    """A running run of the MLflow experiment with a metric and a model folder."""
+    from shipyard.mlflow_api.common import WRITER
+
+    spec = RunSpec("mlflow-matrix", "r", host=WRITER.host, pid=WRITER.pid)
+    run_id = kit.tracking.create_run(LOCAL_OWNER, PROJECT, spec).id
+    kit.tracking.log(LOCAL_OWNER, LogBatch(metrics=[(run_id, "loss", 0.5, 0, 1)]))
+    mlmodel = kit.stored(b"flavors: {}\n")
+    kit.tracking.record_artifacts(LOCAL_OWNER, run_id, [("model/MLmodel", mlmodel.digest.hex,
+                                                         mlmodel.size)])  # fmt: skip
+    return _ml_experiment(kit), run_id
+
+
+def _ml_logged_model(kit: Kit) -> str:
+    import json
+
+    from shipyard.mlflow_api.logged_models import TAG_PREFIX
+
+    _experiment, run_id = _ml_run(kit)
+    model_id = f"m-{run_id}{uuid.uuid4().hex[:8]}"
+    described = {"experiment_id": _experiment, "name": "model", "created": 1, "updated": 1,
+                 "status": "LOGGED_MODEL_PENDING", "model_type": "", "tags": {}}  # fmt: skip
+    tag = (run_id, TAG_PREFIX + model_id, json.dumps(described))
+    kit.tracking.log(LOCAL_OWNER, LogBatch(tags=[tag]))
+    return model_id
+
+
+def _ml_model(kit: Kit, alias: bool = False) -> str:
+    """A registered model with one version registered from an MLflow model folder."""
+    from shipyard.mlflow_api.model_files import register_source, resolve_source
+    from shipyard.registry.aliases import AliasService
+
+    _experiment, run_id = _ml_run(kit)
+    name = f"ml-{uuid.uuid4().hex[:8]}"
+    register_source(kit.ctx, PROJECT, name, resolve_source(f"runs:/{run_id}/model", None), "")
+    if alias:
+        AliasService(kit.ctx.db).set_alias(LOCAL_OWNER, PROJECT, name, "champion", 1)
+    return name
+
+
+def _ml_on_run(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
+    def prepare(kit: Kit, _persona: str) -> Request:
+        experiment, run_id = _ml_run(kit)
+        names = {"e": experiment, "r": run_id, "m": f"m-{run_id}"}
+        filled = None if body is None else {k: v.format(**names) if isinstance(v, str) else v
+                                            for k, v in body.items()}  # fmt: skip
+        return path.format(**names), filled
+
+    return prepare
+
+
+def _ml_on_model(path: str, body: dict[str, Any] | None = None,
+                 alias: bool = False) -> Callable[[Kit, str], Request]:  # fmt: skip
+    def prepare(kit: Kit, _persona: str) -> Request:
+        name = _ml_model(kit, alias)
+        filled = None if body is None else {k: v.format(n=name) for k, v in body.items()}
+        return path.format(n=name), filled
+
+    return prepare
+
+
+def _ml_on_logged(path: str, body: dict[str, Any] | None = None) -> Callable[[Kit, str], Request]:
+    return lambda kit, _p: (path.format(i=_ml_logged_model(kit)), body)
+
+
+def _ml_unique(path: str, key: str) -> Callable[[Kit, str], Request]:
+    return lambda _kit, _p: (path, {key: f"n-{uuid.uuid4().hex[:8]}"})
+
+
+_ML_UNSEEN = "404"
+MLFLOW_ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/3.0/mlflow/server-info"): Case(AUTHENTICATED,
+                                                 _fixed("/api/3.0/mlflow/server-info")),
+    ("POST", f"{ML}/experiments/create"): Case(
+        PROJECT_CONTRIBUTORS | {"outsider"},
+        _ml_unique(f"{ML}/experiments/create", "name")),
+    ("GET", f"{ML}/experiments/get"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"{ML}/experiments/get?experiment_id="
+                                        f"{_ml_experiment(k)}", None), _ML_UNSEEN),
+    ("GET", f"{ML}/experiments/get-by-name"): Case(
+        PROJECT_VIEWERS, lambda k, _p: (f"{ML}/experiments/get-by-name?experiment_name="
+                                        f"mlflow-matrix{_ml_experiment(k)[:0]}", None),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/experiments/search"): Case(OWN_PROJECT, _fixed(f"{ML}/experiments/search",
+                                                                  {})),
+    ("GET", f"{ML}/experiments/search"): Case(OWN_PROJECT, _fixed(f"{ML}/experiments/search")),
+    ("POST", f"{ML}/runs/create"): Case(
+        PROJECT_CONTRIBUTORS, lambda k, _p: (f"{ML}/runs/create",
+                                             {"experiment_id": _ml_experiment(k)}), _ML_UNSEEN),
+    ("GET", f"{ML}/runs/get"): Case(PROJECT_VIEWERS, _ml_on_run(f"{ML}/runs/get?run_id={{r}}"),
+                                    _ML_UNSEEN),
+    ("POST", f"{ML}/runs/update"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/update", {"run_id": "{r}",
+                                                               "status": "FINISHED"}),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/runs/delete"): Case(
+        PROJECT_MAINTAINERS, _ml_on_run(f"{ML}/runs/delete", {"run_id": "{r}"}), _ML_UNSEEN),
+    ("POST", f"{ML}/runs/search"): Case(
+        OWN_PROJECT, _ml_on_run(f"{ML}/runs/search", {"experiment_ids": ["{e}"]})),
+    ("GET", f"{ML}/metrics/get-history"): Case(
+        PROJECT_VIEWERS, _ml_on_run(f"{ML}/metrics/get-history?run_id={{r}}&metric_key=loss"),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/runs/log-metric"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/log-metric", {
+            "run_id": "{r}", "key": "m", "value": 1.0, "timestamp": 1, "step": 0}),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/runs/log-parameter"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/log-parameter", {
+            "run_id": "{r}", "key": "p", "value": "1"}), _ML_UNSEEN),
+    ("POST", f"{ML}/runs/set-tag"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/set-tag", {
+            "run_id": "{r}", "key": "t", "value": "1"}), _ML_UNSEEN),
+    ("POST", f"{ML}/runs/log-batch"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/log-batch", {
+            "run_id": "{r}", "params": [{"key": "p", "value": "1"}]}), _ML_UNSEEN),
+    ("POST", f"{ML}/runs/log-inputs"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/log-inputs", {
+            "run_id": "{r}", "datasets": [{"dataset": {"name": "d", "digest": "1"}}]}),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/runs/outputs"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/runs/outputs", {"run_id": "{r}"}), _ML_UNSEEN),
+    ("POST", f"{ML}/logged-models"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/logged-models", {
+            "experiment_id": "{e}", "source_run_id": "{r}"}), _ML_UNSEEN),
+    ("GET", f"{ML}/logged-models/{{model_id}}"): Case(
+        PROJECT_VIEWERS, _ml_on_logged(f"{ML}/logged-models/{{i}}"), _ML_UNSEEN),
+    ("PATCH", f"{ML}/logged-models/{{model_id}}"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_logged(f"{ML}/logged-models/{{i}}",
+                                            {"status": "LOGGED_MODEL_READY"}), _ML_UNSEEN),
+    ("PATCH", f"{ML}/logged-models/{{model_id}}/tags"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_logged(f"{ML}/logged-models/{{i}}/tags", {
+            "tags": [{"key": "k", "value": "v"}]}), _ML_UNSEEN),
+    ("POST", f"{ML}/logged-models/search"): Case(OWN_PROJECT,
+                                                 _fixed(f"{ML}/logged-models/search", {})),
+    ("POST", f"{ML}/registered-models/create"): Case(
+        PROJECT_CONTRIBUTORS | {"outsider"},
+        _ml_unique(f"{ML}/registered-models/create", "name")),
+    ("GET", f"{ML}/registered-models/get"): Case(
+        PROJECT_VIEWERS, _ml_on_model(f"{ML}/registered-models/get?name={{n}}"), _ML_UNSEEN),
+    ("GET", f"{ML}/registered-models/search"): Case(
+        OWN_PROJECT, _fixed(f"{ML}/registered-models/search")),
+    ("POST", f"{ML}/registered-models/get-latest-versions"): Case(
+        PROJECT_VIEWERS, _ml_on_model(f"{ML}/registered-models/get-latest-versions",
+                                      {"name": "{n}"}), _ML_UNSEEN),
+    ("POST", f"{ML}/model-versions/create"): Case(
+        PROJECT_CONTRIBUTORS, _ml_on_run(f"{ML}/model-versions/create", {
+            "name": "ml-new", "source": "runs:/{r}/model"}), _ML_UNSEEN),
+    ("GET", f"{ML}/model-versions/get"): Case(
+        PROJECT_VIEWERS, _ml_on_model(f"{ML}/model-versions/get?name={{n}}&version=1"),
+        _ML_UNSEEN),
+    ("GET", f"{ML}/model-versions/get-download-uri"): Case(
+        PROJECT_VIEWERS,
+        _ml_on_model(f"{ML}/model-versions/get-download-uri?name={{n}}&version=1"), _ML_UNSEEN),
+    ("GET", f"{ML}/model-versions/search"): Case(
+        PROJECT_VIEWERS, _ml_on_model(f"{ML}/model-versions/search?filter=name%3D%27{{n}}%27"),
+        _ML_UNSEEN),
+    ("POST", f"{ML}/registered-models/alias"): Case(
+        PROJECT_MAINTAINERS, _ml_on_model(f"{ML}/registered-models/alias", {
+            "name": "{n}", "alias": "champion", "version": "1"}), _ML_UNSEEN),
+    ("GET", f"{ML}/registered-models/alias"): Case(
+        PROJECT_VIEWERS, _ml_on_model(f"{ML}/registered-models/alias?name={{n}}&alias=champion",
+                                      alias=True), _ML_UNSEEN),
+    ("DELETE", f"{ML}/registered-models/alias"): Case(
+        PROJECT_MAINTAINERS,
+        _ml_on_model(f"{ML}/registered-models/alias?name={{n}}&alias=champion", alias=True),
+        _ML_UNSEEN),
+    ("GET", MLA): Case(PROJECT_VIEWERS, _ml_on_run(f"{MLA}?path={{e}}/{{r}}/artifacts"),
+                       _ML_UNSEEN),
+    ("PUT", f"{MLA}/{{path:path}}"): Case(
+        PROJECT_CONTRIBUTORS, lambda k, _p: (_ml_on_run(f"{MLA}/{{e}}/{{r}}/artifacts/x.bin")(
+            k, _p)[0], b"bytes"), _ML_UNSEEN),
+    ("GET", f"{MLA}/{{path:path}}"): Case(
+        PROJECT_VIEWERS, _ml_on_run(f"{MLA}/{{e}}/{{r}}/artifacts/model/MLmodel"), _ML_UNSEEN),
+}  # fmt: skip
+"""MLflow's routes, checked by tests/mlflow_api/test_route_matrix.py."""
+MLFLOW_BY_RUN = frozenset(
+    key for key in MLFLOW_ROUTES
+    if key[1].startswith((f"{ML}/runs/", f"{ML}/metrics/", f"{ML}/logged-models", MLA,
+                          f"{ML}/model-versions/create"))
+    and key[1] not in (f"{ML}/runs/create", f"{ML}/runs/search", f"{ML}/logged-models/search")
+)  # fmt: skip
+"""Routes that name a run (or a logged model, kept on its run): a run the caller may not
+read is not found (404), as an unknown id, before any project is asked for."""
