@@ -201,12 +201,6 @@ def _projects_io(app: typer.Typer) -> None:
     commands.register(app)
 
 
-def _migrate(app: typer.Typer) -> None:
-    from shipyard.migrate import commands
-
-    commands.register(app)
-
-
 def _tracking(app: typer.Typer) -> None:
     from shipyard.tracking import commands
 
@@ -230,7 +224,6 @@ PARTS: dict[Callable[[typer.Typer], None], tuple[str, ...]] = {
     _pipelines: ("pipeline", "scheduler"),
     _backup: ("backup", "restore"),
     _projects_io: ("export", "import"),
-    _migrate: ("migrate",),
 }
 """Which top-level commands each part registers (a test checks it against the parts)."""
 

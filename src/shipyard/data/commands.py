@@ -339,8 +339,5 @@ def remote_default_command(
 
 
 def register(app: typer.Typer) -> None:
-    from shipyard.data.dvc_commands import import_dvc_command
-
-    data_app.command("import-dvc")(import_dvc_command)
     app.add_typer(data_app, name="data")
     app.add_typer(remote_app, name="remote")

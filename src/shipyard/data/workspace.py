@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from shipyard.core.digest import Digest
 from shipyard.core.errors import InvalidInput, NotFound, UnsafePath
 from shipyard.core.relpath import check_relpath
-from shipyard.data.dvc_index import dvc_pointers_at
 from shipyard.data.git import GitRepo, find_repo
 from shipyard.data.paths import data_path, pointer_path, resolve_name, walk_pointer_names
 from shipyard.data.pointer import POINTER_SUFFIX, Pointer, parse_pointer, read_pointer
@@ -128,8 +127,8 @@ class DataWorkspace:
 
     def pointer_at(self, rev: str, name: str) -> Pointer | None:
         raw = self.repo.read_file(rev, name + POINTER_SUFFIX)
-        if raw is None:  # a revision from before `data import-dvc`: its DVC files
-            return dvc_pointers_at(self, rev).get(name)
+        if raw is None:
+            return None
         return parse_pointer(raw, name, where=f"{rev}:{name}{POINTER_SUFFIX}")
 
     def pointer_names(self, rev: str | None = None) -> list[str]:
@@ -156,16 +155,12 @@ class DataWorkspace:
                     found[name] = pointer
             return found
         raw = self.repo.read_files(rev, [n + POINTER_SUFFIX for n in wanted])
-        found = {
+        return {
             f[: -len(POINTER_SUFFIX)]: parse_pointer(
                 data, f[: -len(POINTER_SUFFIX)], where=f"{rev}:{f}"
             )
             for f, data in raw.items()
         }
-        for name, pointer in dvc_pointers_at(self, rev).items():  # see data/dvc_index.py
-            if name not in found and (names is None or name in names):
-                found[name] = pointer
-        return found
 
     # -- stored listings --------------------------------------------------------------
 

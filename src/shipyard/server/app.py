@@ -41,14 +41,12 @@ ROUTE_MODULES = (
     "shipyard.data.routes",
     "shipyard.monitoring.live.routes",
     "shipyard.objects.routes",
-    "shipyard.mlflow_api.routes",
     "shipyard.pipelines.routes",
     "shipyard.projects_io.routes",
     "shipyard.registry.routes",
     "shipyard.tracking.routes",
 )
-"""Modules exposing ``router`` (authenticated) and optionally ``public_router``, and
-``root_router`` (routes outside ``/api/v1``, authenticating themselves: MLflow's API)."""
+"""Modules exposing ``router`` (authenticated) and optionally ``public_router``."""
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -136,8 +134,6 @@ def create_app(ctx: Context) -> FastAPI:
         api.include_router(module.router)
         if hasattr(module, "public_router"):
             public.include_router(module.public_router)
-        if hasattr(module, "root_router"):
-            app.include_router(module.root_router)
     app.include_router(public)
     app.include_router(api)
     _install_ui(app)

@@ -230,15 +230,6 @@ class RunReader:
             found = session.execute(_TAGGED, names).first()
         return None if found is None else (found[0], found[1])
 
-    def experiment_ids(self, principal: Principal, project: str) -> dict[str, str]:
-        """Experiment name → id in ``project`` (viewers): one indexed read, no totals."""
-        principal.require(Role.VIEWER, project, "read experiments")
-        with self.db.read() as session:
-            found = session.execute(
-                select(ExperimentRow.name, ExperimentRow.id).where(ExperimentRow.project == project)
-            )
-            return {name: experiment_id for name, experiment_id in found}
-
     def list_experiments(self, principal: Principal, project: str) -> list[Experiment]:
         principal.require(Role.VIEWER, project, "read experiments")
         self.reap(principal, project)

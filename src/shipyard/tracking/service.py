@@ -89,10 +89,6 @@ class TrackingService(RunReader):
         """
         return self._starter.start(principal, project, spec)
 
-    def create_experiment(self, principal: Principal, project: str, name: str) -> str:
-        """The id of experiment ``name``, created if new (contributors); no run is started."""
-        return self._starter.ensure_experiment(principal, project, name)
-
     def resume_run(self, principal: Principal, run_id: str, writer: Writer) -> Run:
         """Mark an existing run running again (for more logging); returns it as stored."""
         with self.db.write() as session:

@@ -167,22 +167,6 @@ class RunStarter:
             tags=dict(sorted(tags.items())),
         )
 
-    def ensure_experiment(self, principal: Principal, project: str, name: str) -> str:
-        """The id of experiment ``name`` of ``project``, created (and audited) if new.
-
-        Raises :class:`InvalidInput` for a bad name, :class:`PermissionDenied` without
-        the contributor role.
-        """
-        principal.require(Role.CONTRIBUTOR, project, "create experiments")
-        check_experiment_name(name)
-        with self.db.write() as session:
-            if project not in self._projects:
-                ensure_project(session, principal, project)
-                session.flush()
-            experiment_id = self._experiment_id(session, principal, project, name)
-        self.db.after_commit(partial(self._remember, project, name, experiment_id, None))
-        return experiment_id
-
     def _remember(
         self, project: str, experiment: str, experiment_id: str, env_digest: str | None
     ) -> None:

@@ -13,7 +13,6 @@ import sys
 from shipyard.core.errors import InvalidInput
 from shipyard.models.flavors.base import Flavor
 from shipyard.models.flavors.lightgbm import LightGBMFlavor
-from shipyard.models.flavors.mlflow_format import MlflowFormatFlavor
 from shipyard.models.flavors.onnx import OnnxFlavor
 from shipyard.models.flavors.pyfunc import PythonModelFlavor
 from shipyard.models.flavors.pytorch import PyTorchFlavor
@@ -30,7 +29,6 @@ FLAVORS: tuple[Flavor, ...] = (
     LightGBMFlavor(),
     PyTorchFlavor(),
     SklearnFlavor(),
-    MlflowFormatFlavor(),  # never detected: what MLflow's client logged, kept as it is
 )
 
 
@@ -57,5 +55,5 @@ def detect_flavor(model: object) -> Flavor:
     kind = type(model)
     raise InvalidInput(
         f"no flavor can save a {kind.__module__}.{kind.__qualname__}",
-        hint="supported: " + "; ".join(f"{f.name} ({f.description})" for f in FLAVORS if f.modules),
+        hint="supported: " + "; ".join(f"{f.name} ({f.description})" for f in FLAVORS),
     )
