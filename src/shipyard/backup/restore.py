@@ -126,17 +126,19 @@ def restore_backup(
 def _check_empty(db: Database, current: str) -> None:
     from shipyard.store.schema import SCHEMA_HEAD, metadata
 
-    with db.connect() as conn:
-        held = [
-            table.name
-            for table in metadata.sorted_tables
-            if conn.execute(select(func.count()).select_from(table)).scalar_one()
-        ] if current == SCHEMA_HEAD else ["(schema at another revision)"]  # fmt: skip
+    if current != SCHEMA_HEAD:
+        held = ["its schema is at another revision"]
+    else:
+        with db.connect() as conn:
+            held = [
+                table.name
+                for table in metadata.sorted_tables
+                if conn.execute(select(func.count()).select_from(table)).scalar_one()
+            ]
     if held:
+        listed = ", ".join(held[:3]) + ("…" if len(held) > 3 else "")
         raise Conflict(
-            f"{db.display_uri} is not empty ({', '.join(held[:3])}…)"
-            if len(held) > 3
-            else f"{db.display_uri} is not empty ({', '.join(held)})",
+            f"{db.display_uri} is not empty ({listed})",
             hint="restore rebuilds an empty database: create a new one and point --uri at it",
         )
 
