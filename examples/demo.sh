@@ -419,6 +419,15 @@ echo "a new parameter re-runs only the step it reaches (prepare comes from cache
 step shipyard pipeline run flows:churn --param C=2
 step shipyard pipeline ls
 
+# 12. Moving and keeping it (docs/deploy.md): a project archive, a backup, a restore drill.
+step shipyard export churn -o "$demo.churn.tar"
+step shipyard backup "$demo.backups"
+mkdir -p "$demo.restored"
+step shipyard --uri "sqlite:///$demo.restored/metadata.db" restore "$demo.backups" \
+    --store "$demo.restored/objects"
+SHIPYARD_OBJECTS_PATH="$demo.restored/objects" \
+    step shipyard --uri "sqlite:///$demo.restored/metadata.db" fsck
+
 echo
 echo "Demo finished. Explore it: cd $demo"
 echo "or in the browser (runs, models, datasets, pipelines, monitoring): cd $demo && shipyard ui --open"
